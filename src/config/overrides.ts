@@ -1,0 +1,238 @@
+/**
+ * Config overrides from the command line (`key.path=value`, `key.path:=<json>`) and from patch files
+ * (JSON or YAML). They are only parsed here; `resolve.ts` checks paths and types against the
+ * pipeline's defaults.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname, resolve as resolvePath } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { ConfigError, messageOf } from '../errors.ts';
+import { getPath, isBranch, joinPath } from '../util/dotted.ts';
+import { isPlainObject } from '../util/json.ts';
+
+export interface Override {
+  /** Dotted config path. */
+  path: string;
+  /** A string when `raw` is true. */
+  value: unknown;
+  /** True for `key=value` from the command line: the value is coerced to the default's type. */
+  raw: boolean;
+  /** Where it came from, for messages: 'command line', 'patch.yaml', 'suite suites/calc.json'. */
+  source: string;
+}
+
+const OVERRIDE_HINT =
+  'Write overrides as key.path=value (converted to the type of the default), or key.path:=<json> ' +
+  `for an exact JSON value, e.g. infer.model.name=gpt-4o or infer.stop:='["END"]'.`;
+
+/** Why `path` is not a well-formed dotted path, or undefined when it is. */
+export function pathSyntaxProblem(path: string): string | undefined {
+  if (path === '') return 'the key is empty';
+  if (/\s/.test(path)) return 'the key contains whitespace';
+  if (path.split('.').includes('')) return 'the key has an empty segment (a leading, trailing or doubled dot)';
+  return undefined;
+}
+
+/** Parses `key.path=value` and `key.path:=<json>` arguments, in order. */
+export function parseOverrideArgs(args: readonly string[], source = 'command line'): Override[] {
+  return args.map((arg) => {
+    const fail = (why: string): never => {
+      throw new ConfigError('E_OVERRIDE_SYNTAX', `Invalid config override '${arg}' (from ${source}): ${why}.`, { hint: OVERRIDE_HINT });
+    };
+    const eq = arg.indexOf('=');
+    if (eq < 0) fail("expected '=' between the key and the value");
+    const json = arg[eq - 1] === ':';
+    const path = arg.slice(0, json ? eq - 1 : eq);
+    const text = arg.slice(eq + 1);
+    const problem = pathSyntaxProblem(path);
+    if (problem !== undefined) fail(problem);
+    if (!json) return { path, value: text, raw: true, source };
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      fail(`the value after ':=' is not valid JSON (${messageOf(error)})`);
+    }
+    return { path, value, raw: false, source };
+  });
+}
+
+/**
+ * Turns a patch object into overrides. Keys may be nested objects, dotted paths, or both; a patch
+ * object is descended only where the default is a group of settings, so a value for an object- or
+ * prompt-valued setting is kept whole.
+ */
+export function patchToOverrides(patch: unknown, defaults: object, source: string): Override[] {
+  const overrides: Override[] = [];
+  const walk = (node: Record<string, unknown>, prefix: string): void => {
+    for (const [key, value] of Object.entries(node)) {
+      const path = joinPath(prefix, key);
+      if (isPlainObject(value) && isBranch(getPath(defaults, path))) walk(value, path);
+      else overrides.push({ path, value, raw: false, source });
+    }
+  };
+  if (!isPlainObject(patch)) {
+    throw new ConfigError('E_PATCH_FORMAT', `Config patch from ${source} must be an object of config paths to values, got ${kindOf(patch)}.`, {
+      hint: 'e.g. { "infer": { "model": { "name": "gpt-4o" } } } or { "infer.model.name": "gpt-4o" }',
+    });
+  }
+  walk(patch, '');
+  return overrides;
+}
+
+/** Reads a JSON or YAML patch file (path relative to `cwd`) and turns it into overrides. */
+export async function loadPatchFile(path: string, defaults: object, cwd: string): Promise<Override[]> {
+  const ext = extname(path).toLowerCase();
+  if (ext !== '.json' && ext !== '.yaml' && ext !== '.yml') {
+    const found = ext === '' ? 'it has no extension' : `its extension is '${ext}'`;
+    throw new ConfigError('E_PATCH_FORMAT', `Config patch file '${path}' must be JSON or YAML, but ${found}.`, {
+      hint: 'Name it with a .json, .yaml or .yml extension.',
+    });
+  }
+  const absolute = resolvePath(cwd, path);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new ConfigError('E_PATCH_NOT_FOUND', `Config patch file '${path}' not found (looked for ${absolute}).`, {
+        hint: 'Paths are relative to the working directory.',
+        cause: error,
+      });
+    }
+    throw new ConfigError('E_PATCH_READ', `Cannot read config patch file '${path}': ${messageOf(error)}`, { cause: error });
+  }
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
+  const patch = ext === '.json' ? parseJson(text, path) : parseYaml(text, path);
+  if (!isPlainObject(patch)) {
+    throw new ConfigError('E_PATCH_PARSE', `Config patch file '${path}' must contain an object of config paths to values, got ${kindOf(patch)}.`, {
+      hint:
+        ext === '.json'
+          ? 'e.g. { "infer": { "model": { "name": "gpt-4o" } } }'
+          : 'e.g.\ninfer:\n  model:\n    name: gpt-4o',
+    });
+  }
+  return patchToOverrides(patch, defaults, path);
+}
+
+function parseError(file: string, line: number, column: number, message: string): ConfigError {
+  return new ConfigError('E_PATCH_PARSE', `Cannot parse config patch file ${file}:${line}:${column}: ${message}`);
+}
+
+function parseYaml(text: string, file: string): unknown {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const error = doc.errors[0];
+  if (error !== undefined) {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    throw parseError(file, line, col, error.message);
+  }
+  // A file of only comments is an empty patch.
+  return doc.contents === null ? {} : doc.toJS();
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    // Node 20's JSON.parse messages do not always give a position, so find it ourselves.
+    const found = locateJsonError(text) ?? { offset: text.length, message: messageOf(error) };
+    const before = text.slice(0, found.offset);
+    const line = before.split('\n').length;
+    const column = found.offset - before.lastIndexOf('\n');
+    throw parseError(file, line, column, found.message);
+  }
+}
+
+class JsonStop {
+  constructor(
+    readonly offset: number,
+    readonly message: string,
+  ) {}
+}
+
+/** The offset and a description of the first syntax error in `text`, or undefined if it is valid JSON. */
+export function locateJsonError(text: string): { offset: number; message: string } | undefined {
+  let i = 0;
+  const fail = (message: string, at = i): never => {
+    throw new JsonStop(at, at >= text.length ? 'unexpected end of file' : message);
+  };
+  const space = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
+  };
+  const string = (): void => {
+    const start = i++;
+    for (;;) {
+      const c = text[i];
+      if (c === undefined) fail('unterminated string', start);
+      else if (c === '"') break;
+      else if (c === '\\') {
+        const escape = text[i + 1] ?? '';
+        if (escape === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) i += 6;
+        else if (escape !== '' && escape !== 'u' && '"\\/bfnrt'.includes(escape)) i += 2;
+        else fail('invalid escape sequence in string');
+      } else if (c.charCodeAt(0) < 0x20) fail('unescaped control character in string');
+      else i++;
+    }
+    i++;
+  };
+  const collection = (close: '}' | ']'): void => {
+    i++;
+    space();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      space();
+      if (text[i] === close) fail(`trailing comma before ${close}`);
+      if (close === '}') {
+        if (text[i] !== '"') fail('expected a double-quoted property name');
+        string();
+        space();
+        if (text[i] !== ':') fail("expected ':' after the property name");
+        i++;
+      }
+      value();
+      space();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      if (text[i] !== ',') fail(`expected ',' or '${close}'`);
+      i++;
+    }
+  };
+  const number = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+  const value = (): void => {
+    space();
+    const c = text[i];
+    if (c === '{') return collection('}');
+    if (c === '[') return collection(']');
+    if (c === '"') return string();
+    number.lastIndex = i;
+    if (number.test(text)) {
+      i = number.lastIndex;
+      return;
+    }
+    const literal = ['true', 'false', 'null'].find((word) => text.startsWith(word, i));
+    if (literal === undefined) fail(`unexpected ${JSON.stringify(c)}`);
+    else i += literal.length;
+  };
+  try {
+    value();
+    space();
+    if (i < text.length) fail('unexpected text after the JSON value');
+    return undefined;
+  } catch (error) {
+    if (error instanceof JsonStop) return { offset: error.offset, message: error.message };
+    throw error;
+  }
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,26 @@
+/**
+ * tagliots: the library pipeline authors import.
+ * @packageDocumentation
+ */
+export { prompt, internal, type PromptMarker, type InternalMarker, type Resolved } from './config/markers.ts';
+export { definePipeline, Pipeline, type PipelineLike } from './pipeline/define.ts';
+export { withContext, withContextSync } from './pipeline/context-chain.ts';
+export { loadTemplate, compileTemplate, type Template } from './pipeline/template.ts';
+export { defineConfig, type ProjectConfig } from './project/config.ts';
+export type {
+  AnyStages,
+  Case,
+  CaseResult,
+  ColumnValue,
+  ConfigShape,
+  ExpectedContext,
+  PipelineSpec,
+  SetupContext,
+  StageContext,
+  StageFn,
+  StageNode,
+  Stages,
+} from './pipeline/types.ts';
+export type { CallOptions, ChatMessage, CompletionRequest, CompletionResult, Model, ModelInfo, ModelRegistry, UsageInput } from './model/types.ts';
+export type { CaseRecord, ErrorInfo, RunEndRecord, RunLogRecord, RunStartRecord, StageRecord, Usage } from './log/schema.ts';
+export type { Json, JsonObject } from './util/json.ts';

@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { RunLogRecordSchema } from './schema.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const fixturesDir = fileURLToPath(new URL('../../test/fixtures/logs/', import.meta.url));
+const committedText = readFileSync(new URL('../../schema/run-log.schema.json', import.meta.url), 'utf8');
+
+/** Lines of each fixture that must not validate (1-based), or 'skip' when the fixture is not ours to validate. */
+const FIXTURES: Record<string, number[] | 'skip'> = {
+  'complete.jsonl': [],
+  'interrupted.jsonl': [],
+  'no-end.jsonl': [],
+  'truncated.jsonl': [3],
+  'bad-middle-line.jsonl': [3],
+  'future-version.jsonl': 'skip',
+  'not-a-log.jsonl': 'skip',
+};
+
+describe('schema/run-log.schema.json', () => {
+  it('equals a fresh z.toJSONSchema of RunLogRecordSchema plus $id and title', () => {
+    // scripts/gen-schema.mjs adds exactly $id and title.
+    const { $id, title, ...generated } = JSON.parse(committedText) as Record<string, unknown>;
+    expect(typeof $id).toBe('string');
+    expect(typeof title).toBe('string');
+    expect(generated, 'run `node scripts/gen-schema.mjs`').toEqual(z.toJSONSchema(RunLogRecordSchema));
+    expect(committedText).toBe(JSON.stringify(JSON.parse(committedText), null, 2) + '\n');
+  });
+
+  it('is what `gen-schema.mjs --check` expects', () => {
+    expect(execFileSync(process.execPath, ['scripts/gen-schema.mjs', '--check'], { cwd: root, encoding: 'utf8' })).toContain('up to date');
+  });
+});
+
+describe('fixtures', () => {
+  it('are all listed here', () => {
+    expect(readdirSync(fixturesDir).filter((name) => name.endsWith('.jsonl')).sort()).toEqual(Object.keys(FIXTURES).sort());
+  });
+
+  for (const [name, invalid] of Object.entries(FIXTURES)) {
+    if (invalid === 'skip') continue;
+    it(`${name} validates${invalid.length > 0 ? ` except line ${invalid.join(', ')}` : ''}`, () => {
+      const text = readFileSync(fixturesDir + name, 'utf8');
+      const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+      const failing = lines.flatMap((line, i) => {
+        let value: unknown;
+        try {
+          value = JSON.parse(line);
+        } catch {
+          return [i + 1];
+        }
+        return RunLogRecordSchema.safeParse(value).success ? [] : [i + 1];
+      });
+      expect(failing).toEqual(invalid);
+    });
+  }
+});

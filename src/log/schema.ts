@@ -1,0 +1,179 @@
+/**
+ * The run-log contract. A run log is JSONL: one `run.start` line, one `case` line per finished
+ * case (in completion order), and a `run.end` line when the run ends normally. These zod schemas are
+ * the single source of truth: TypeScript types are inferred from them and
+ * `schema/run-log.schema.json` is generated from them (`npm run gen:schema`).
+ *
+ * Objects are loose: fields added by a newer tagliots are kept, not stripped, when an older one reads a log.
+ *
+ * Versioning: `v` on `run.start`. Adding an optional field keeps the version; renaming, removing
+ * or changing the meaning of a field bumps it and adds a migration in `log/migrate.ts`.
+ */
+import { z } from 'zod';
+
+export const LOG_VERSION = 1;
+
+const JsonValue = z.unknown().describe('Any JSON value.');
+const JsonObject = z.record(z.string(), z.unknown()).describe('A JSON object.');
+const EpochMs = z.number().describe('Unix epoch time in milliseconds, with sub-millisecond precision.');
+const DurationMs = z.number().nonnegative().describe('Duration in milliseconds, with sub-millisecond precision.');
+
+export const ErrorInfoSchema = z
+  .object({
+    name: z.string().describe('Error class name, e.g. "TypeError".'),
+    message: z.string().describe('The error message.'),
+    stack: z.string().optional().describe('Stack trace, when the thrown value had one.'),
+    code: z.string().optional().describe('A machine-readable code, when the error carried one.'),
+    stage: z.string().nullable().describe('The stage that failed; null when the failure was outside any stage.'),
+    context: z
+      .array(z.string())
+      .describe('What the code was doing, outermost first (withContext messages), like GoTaglio\'s "Context: a > b".'),
+  })
+  .describe('A failure recorded as data.');
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
+
+export const UsageSchema = z
+  .object({
+    calls: z.number().int().nonnegative().describe('Model calls made.'),
+    inputTokens: z.number().nonnegative(),
+    outputTokens: z.number().nonnegative(),
+    cachedInputTokens: z.number().nonnegative().optional(),
+    reasoningTokens: z.number().nonnegative().optional(),
+  })
+  .describe('Token usage summed over model calls.');
+export type Usage = z.infer<typeof UsageSchema>;
+
+export const StageStatusSchema = z
+  .enum(['ok', 'error', 'skipped', 'cancelled'])
+  .describe('ok: produced an output. error: threw. skipped: never started (reason says why). cancelled: started, then aborted.');
+export type StageStatus = z.infer<typeof StageStatusSchema>;
+
+export const StageRecordSchema = z
+  .object({
+    status: StageStatusSchema,
+    startMs: EpochMs.optional().describe('When the stage started (absent when it never started).'),
+    endMs: EpochMs.optional().describe('When the stage ended (absent when it never started).'),
+    durationMs: DurationMs.optional(),
+    reason: z.string().optional().describe('Why a stage was skipped or cancelled.'),
+    error: ErrorInfoSchema.optional(),
+    usage: UsageSchema.optional(),
+  })
+  .describe('Bookkeeping for one stage of one case.');
+export type StageRecord = z.infer<typeof StageRecordSchema>;
+
+export const CaseStatusSchema = z
+  .enum(['complete', 'error', 'cancelled'])
+  .describe('complete: every stage ran. error: a stage (or the passed/score functions) failed. cancelled: interrupted.');
+export type CaseStatus = z.infer<typeof CaseStatusSchema>;
+
+export const ColumnValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const CaseRecordSchema = z
+  .object({
+    type: z.literal('case'),
+    caseId: z.string().describe('The case id (its `uuid` or `id` field).'),
+    index: z.number().int().nonnegative().describe('Position of the case in the suite, from 0.'),
+    status: CaseStatusSchema,
+    passed: z.boolean().nullable().describe("The pipeline's passed() verdict; null when not evaluated (no predicate, or the case did not complete)."),
+    score: z.number().nullable().describe("The pipeline's score(); null when not defined or not evaluated."),
+    case: JsonObject.describe('The case exactly as read from the suite.'),
+    stages: z.record(z.string(), JsonValue).describe('Output of every stage that finished ok, by stage name.'),
+    stageRecords: z.record(z.string(), StageRecordSchema).describe('Status and timing of every stage, in pipeline order.'),
+    error: ErrorInfoSchema.nullable().describe('The failure that ended the case, with the stage it happened in.'),
+    startMs: EpochMs,
+    endMs: EpochMs,
+    durationMs: DurationMs,
+    columns: z.record(z.string(), ColumnValueSchema).optional().describe("Values of the pipeline's extra summary columns."),
+    usage: UsageSchema.optional().describe('Token usage summed over the stages.'),
+  })
+  .describe('One finished case.');
+export type CaseRecord = z.infer<typeof CaseRecordSchema>;
+
+export const ConfigDeltaSchema = z
+  .object({
+    path: z.string().describe('Dotted config path.'),
+    from: JsonValue.describe('The default value (null when the default was a prompt()).'),
+    to: JsonValue.describe('The value used by the run.'),
+    prompt: z.boolean().optional().describe('True when the default was a prompt() the user had to supply.'),
+  })
+  .describe('One difference between the resolved config and the pipeline defaults.');
+export type ConfigDelta = z.infer<typeof ConfigDeltaSchema>;
+
+export const GitInfoSchema = z
+  .object({
+    sha: z.string().nullable().describe('HEAD commit, null in a repository without commits.'),
+    branch: z.string().nullable(),
+    dirty: z.boolean().describe('True when tracked files are modified or staged, or untracked files exist.'),
+    changes: z.array(z.string()).describe('`git status --porcelain` lines (first 200).'),
+  })
+  .describe('Git state of the working directory when the run started.');
+export type GitInfo = z.infer<typeof GitInfoSchema>;
+
+export const StageNodeInfoSchema = z.looseObject({ name: z.string(), inputs: z.array(z.string()) });
+
+export const RunStartRecordSchema = z
+  .object({
+    type: z.literal('run.start'),
+    v: z.number().int().positive().describe('Run-log schema version.'),
+    runId: z.string().describe('UUIDv7: sorts by start time.'),
+    startedAt: z.string().describe('ISO-8601 UTC.'),
+    command: z.array(z.string()).describe('The command line (arguments after the program name).'),
+    cwd: z.string(),
+    pipeline: z.looseObject({
+      name: z.string(),
+      description: z.string(),
+      stages: z.array(StageNodeInfoSchema).describe('The stage graph: each stage and the stages it waits for.'),
+      columns: z.array(z.string()).describe('Extra summary columns, in display order.'),
+      hasPassed: z.boolean(),
+      hasScore: z.boolean(),
+    }),
+    config: JsonObject.describe('The resolved config the stages saw.'),
+    deltas: z.array(ConfigDeltaSchema),
+    suite: z.looseObject({
+      path: z.string(),
+      format: z.enum(['json', 'yaml', 'jsonl']),
+      sha256: z.string().describe('sha256 of the suite file(s) as read.'),
+      count: z.number().int().nonnegative().describe('Number of cases in the suite.'),
+    }),
+    git: GitInfoSchema.nullable(),
+    versions: z.looseObject({ tagliots: z.string(), node: z.string() }),
+    platform: z.string(),
+    concurrency: z.number().int().positive(),
+    parentRunId: z.string().nullable().describe('The run this one re-runs or resumes, if any.'),
+  })
+  .describe('First line of a run log.');
+export type RunStartRecord = z.infer<typeof RunStartRecordSchema>;
+
+export const RunCountsSchema = z.looseObject({
+  total: z.number().int().nonnegative().describe('Cases in the suite.'),
+  complete: z.number().int().nonnegative(),
+  error: z.number().int().nonnegative(),
+  cancelled: z.number().int().nonnegative(),
+  passed: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative().describe('Complete cases whose passed() was false.'),
+  notRun: z.number().int().nonnegative().describe('Cases never started (interrupted runs).'),
+});
+export type RunCounts = z.infer<typeof RunCountsSchema>;
+
+export const RunStatusSchema = z
+  .enum(['completed', 'interrupted', 'error'])
+  .describe('completed: every case ran. interrupted: stopped by the user. error: the run machinery failed.');
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+export const RunEndRecordSchema = z
+  .object({
+    type: z.literal('run.end'),
+    status: RunStatusSchema,
+    endedAt: z.string().describe('ISO-8601 UTC.'),
+    durationMs: DurationMs,
+    counts: RunCountsSchema,
+    usage: UsageSchema.optional(),
+    error: ErrorInfoSchema.optional().describe('Why the run ended with status error.'),
+  })
+  .describe('Last line of a run log that ended normally. A log without it is incomplete.');
+export type RunEndRecord = z.infer<typeof RunEndRecordSchema>;
+
+export const RunLogRecordSchema = z
+  .discriminatedUnion('type', [RunStartRecordSchema, CaseRecordSchema, RunEndRecordSchema])
+  .describe('One line of a tagliots run log (runs/<run-id>.jsonl).');
+export type RunLogRecord = z.infer<typeof RunLogRecordSchema>;

@@ -1,0 +1,112 @@
+import { readdir, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { LogError, RunNotFoundError, messageOf } from '../errors.ts';
+import { UUID_PATTERN } from '../util/ids.ts';
+
+const EXT = '.jsonl';
+
+export interface RunEntry {
+  runId: string;
+  path: string;
+}
+
+export function runLogPath(runsDir: string, runId: string): string {
+  return join(runsDir, runId + EXT);
+}
+
+/** Logs named `<uuid>.jsonl` in `runsDir`, oldest first (UUIDv7 ids sort by start time). */
+export async function listRuns(runsDir: string): Promise<RunEntry[]> {
+  let names: string[];
+  try {
+    names = await readdir(runsDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new LogError('E_LOG_READ', `Cannot list runs in ${runsDir}: ${messageOf(error)}`, { cause: error });
+  }
+  return names
+    .filter((name) => name.endsWith(EXT))
+    .map((name) => name.slice(0, -EXT.length))
+    .filter((runId) => UUID_PATTERN.test(runId))
+    .sort((a, b) => compare(a.toLowerCase(), b.toLowerCase()))
+    .map((runId) => ({ runId, path: runLogPath(runsDir, runId) }));
+}
+
+/**
+ * Turns what the user typed into a log path: `latest`, a path to a log file (relative to `cwd`),
+ * or a case-insensitive prefix of a run id in `runsDir`. Relative paths, `runsDir` included, are
+ * resolved against `cwd`; the result is absolute.
+ */
+export async function resolveRun(runsDir: string, ref: string, cwd: string): Promise<string> {
+  const dir = resolve(cwd, runsDir);
+  const shownDir = displayDir(dir, cwd);
+  if (ref.toLowerCase() === 'latest') {
+    const newest = (await listRuns(dir)).at(-1);
+    if (newest) return newest.path;
+    throw new RunNotFoundError('E_RUN_NOT_FOUND', `No runs yet: ${await describeEmpty(dir, shownDir)}`, {
+      hint: 'Run `tagliots run <suite>` first.',
+    });
+  }
+
+  const asPath = resolve(cwd, ref);
+  if (ref !== '' && (await isFile(asPath))) return asPath;
+
+  const runs = await listRuns(dir);
+  const prefix = ref.toLowerCase();
+  const matches = ref === '' ? [] : runs.filter((run) => run.runId.toLowerCase().startsWith(prefix));
+  const [only, ...others] = matches;
+  if (only && others.length === 0) return only.path;
+  if (only) {
+    const lines = matches.map((run) => `  ${run.runId}  ${formatStart(run.runId)}`);
+    throw new RunNotFoundError(
+      'E_RUN_AMBIGUOUS',
+      `'${ref}' matches ${matches.length} runs in ${shownDir}:\n${lines.join('\n')}`,
+      { hint: 'Type more characters of the run id.' },
+    );
+  }
+  const newest = runs.slice(-3).reverse().map((run) => run.runId);
+  throw new RunNotFoundError('E_RUN_NOT_FOUND', `No run matches '${ref}' in ${shownDir}`, {
+    hint:
+      newest.length > 0
+        ? `The newest runs are ${newest.join(', ')}. Use \`latest\`, a run-id prefix or a path to a log file.`
+        : `${await describeEmpty(dir, shownDir)}. Run \`tagliots run <suite>\` first.`,
+  });
+}
+
+/** When the run started, from the 48-bit millisecond timestamp that opens a UUIDv7; null for other ids. */
+export function runStartTime(runId: string): Date | null {
+  if (!UUID_PATTERN.test(runId) || runId[14] !== '7') return null;
+  return new Date(Number.parseInt(runId.slice(0, 8) + runId.slice(9, 13), 16));
+}
+
+function formatStart(runId: string): string {
+  const time = runStartTime(runId);
+  return time ? `started ${time.toISOString().slice(0, 19).replace('T', ' ')} UTC` : '';
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function describeEmpty(runsDir: string, shownDir: string): Promise<string> {
+  try {
+    await stat(runsDir);
+    return `${shownDir} has no run logs`;
+  } catch {
+    return `${shownDir} does not exist`;
+  }
+}
+
+/** `runs/` when inside cwd, else the absolute folder; always with a trailing separator. */
+function displayDir(absolute: string, cwd: string): string {
+  const rel = relative(cwd, absolute);
+  const shown = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : absolute;
+  return shown.endsWith(sep) ? shown : shown + sep;
+}

@@ -1,0 +1,109 @@
+import type { Resolved } from '../config/markers.ts';
+import type { CaseStatus, ErrorInfo } from '../log/schema.ts';
+import type { ModelRegistry, UsageInput } from '../model/types.ts';
+import type { Json, JsonObject } from '../util/json.ts';
+
+/** A case as read from a suite: a JSON object with a `uuid` or `id`. */
+export type Case = JsonObject;
+
+/** Stage outputs by stage name, when the pipeline does not declare their types. */
+export type AnyStages = Record<string, Json>;
+
+/** A default config: nested objects whose leaves are JSON values or prompt()/internal() markers. */
+export type ConfigShape = object;
+
+/** What a stage receives. */
+export interface StageContext<TCase = Case, TStages = AnyStages, TConfig = ConfigShape> {
+  /** The case, exactly as in the suite. */
+  readonly case: TCase;
+  /** The case id (its `uuid` or `id`). */
+  readonly caseId: string;
+  /** Position of the case in the suite, from 0. */
+  readonly caseIndex: number;
+  readonly runId: string;
+  /** The name of the running stage. */
+  readonly stage: string;
+  /** Outputs of the stages that have completed so far. */
+  readonly stages: Readonly<Partial<TStages>>;
+  /** The resolved config (read-only). */
+  readonly config: Resolved<TConfig>;
+  /** Aborted when the case is cancelled (Ctrl-C, or a sibling stage failed). Pass it on to I/O. */
+  readonly signal: AbortSignal;
+  /** The models of this run, by name. */
+  readonly models: ModelRegistry;
+  /** Adds token usage to this stage's record (model calls made through `models` do this for you). */
+  recordUsage(usage: UsageInput): void;
+}
+
+/** An async stage: returns a JSON value that becomes `ctx.stages[name]`. */
+export type StageFn<TCase = Case, TStages = AnyStages, TConfig = ConfigShape> = (
+  ctx: StageContext<TCase, TStages, TConfig>,
+) => unknown;
+
+/** A node of a DAG pipeline: it starts as soon as every stage in `inputs` has completed. */
+export interface StageNode<TCase = Case, TStages = AnyStages, TConfig = ConfigShape> {
+  readonly name: string;
+  readonly stage: StageFn<TCase, TStages, TConfig>;
+  /** Stages whose outputs this one needs. @default [] */
+  readonly inputs?: readonly string[];
+}
+
+/** Linear pipelines: stages in the order given. DAG pipelines: a list of nodes. */
+export type Stages<TCase = Case, TStages = AnyStages, TConfig = ConfigShape> =
+  | Readonly<Record<string, StageFn<TCase, TStages, TConfig>>>
+  | readonly StageNode<TCase, TStages, TConfig>[];
+
+/** What `stages()` receives: runs once per run, before any case. */
+export interface SetupContext<TConfig = ConfigShape> {
+  /** The resolved config. internal() values are undefined until set with `setInternal`. */
+  readonly config: Resolved<TConfig>;
+  readonly models: ModelRegistry;
+  readonly runId: string;
+  /** The directory relative paths in the config are resolved against (the working directory). */
+  readonly cwd: string;
+  /** Fills an internal() config value; it is recorded in the run log with the rest of the config. */
+  setInternal(path: string, value: Json): void;
+  /** Resolves a path from the config against `cwd`. */
+  resolvePath(path: string): string;
+}
+
+/** A finished case, as the passed/score/column functions see it. */
+export interface CaseResult<TCase = Case, TStages = AnyStages, TConfig = ConfigShape> {
+  readonly case: TCase;
+  readonly caseId: string;
+  readonly stages: Readonly<Partial<TStages>>;
+  readonly config: Resolved<TConfig>;
+  readonly status: CaseStatus;
+  readonly error: ErrorInfo | null;
+}
+
+/** What the expected() function (used by the `perfect` and `flakey` mocks) sees. */
+export interface ExpectedContext<TCase = Case, TStages = AnyStages, TConfig = ConfigShape> {
+  readonly case: TCase;
+  readonly stages: Readonly<Partial<TStages>>;
+  readonly config: Resolved<TConfig>;
+}
+
+export type ColumnValue = string | number | boolean | null;
+
+/** A pipeline, in the object form `definePipeline` takes. */
+export interface PipelineSpec<TCase = Case, TStages = AnyStages, TConfig extends ConfigShape = ConfigShape> {
+  /** Name used on the command line (`-p calc`) and in suites. */
+  readonly name: string;
+  readonly description: string;
+  /** Default config, with prompt() and internal() markers. @default {} */
+  readonly config?: TConfig;
+  /**
+   * Builds the stages. Runs once per run before any case, so setup errors (a missing template, an
+   * unknown model name) surface before the first case starts.
+   */
+  stages(setup: SetupContext<TConfig>): Stages<TCase, TStages, TConfig> | Promise<Stages<TCase, TStages, TConfig>>;
+  /** The expected answer for a case: what the `perfect` mock model answers. */
+  expected?(ctx: ExpectedContext<TCase, TStages, TConfig>): Json | undefined;
+  /** Whether a complete case passed. Evaluated at run time and stored in the log. */
+  passed?(result: CaseResult<TCase, TStages, TConfig>): boolean;
+  /** A numeric score for a complete case, stored in the log. */
+  score?(result: CaseResult<TCase, TStages, TConfig>): number | null;
+  /** Extra summary columns, evaluated at run time and stored in the log. */
+  readonly columns?: Readonly<Record<string, (result: CaseResult<TCase, TStages, TConfig>) => ColumnValue>>;
+}

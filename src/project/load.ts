@@ -1,0 +1,112 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { ProjectError, messageOf } from '../errors.ts';
+import { toPipelineSpec } from '../pipeline/define.ts';
+import type { PipelineSpec } from '../pipeline/types.ts';
+import { CONFIG_FILE_NAMES, DEFAULT_RUNS_DIR, type ProjectConfig } from './config.ts';
+import { importModule } from './import-module.ts';
+
+/** The project as the commands see it. */
+export interface Project {
+  /** Absolute path of the config file, or null when there is none. */
+  readonly configPath: string | null;
+  /** The folder of the config file (or the working directory without one). */
+  readonly root: string;
+  /** Absolute path of the runs folder. */
+  readonly runsDir: string;
+  readonly concurrency: number | undefined;
+  /** Pipelines by name, in the order the config lists them. */
+  readonly pipelines: ReadonlyMap<string, PipelineSpec>;
+}
+
+/** Finds `tagliots.config.*` in `cwd` or the nearest ancestor. */
+export function findProjectConfig(cwd: string): string | null {
+  let dir = resolve(cwd);
+  for (;;) {
+    for (const name of CONFIG_FILE_NAMES) {
+      const candidate = join(dir, name);
+      if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+/**
+ * Loads the project config and its pipelines. TypeScript configs are bundled once with esbuild and
+ * cached, so later commands import plain JavaScript.
+ */
+export async function loadProject(cwd: string): Promise<Project> {
+  const configPath = findProjectConfig(cwd);
+  if (!configPath) {
+    throw new ProjectError('E_PROJECT_NOT_FOUND', `No ${CONFIG_FILE_NAMES.join(', ')} in ${cwd} or any parent folder.`, {
+      hint: "Create tagliots.config.ts:\n  import { defineConfig } from 'tagliots';\n  import myPipeline from './pipeline.ts';\n  export default defineConfig({ pipelines: [myPipeline] });",
+    });
+  }
+  const root = dirname(configPath);
+  const shown = relative(cwd, configPath) || configPath;
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = await importModule(configPath);
+  } catch (error) {
+    if (error instanceof ProjectError) throw error;
+    throw new ProjectError('E_PROJECT_LOAD', `Loading ${shown} failed: ${messageOf(error)}`, {
+      cause: error,
+      hint: firstUserFrame(error) ?? 'The error was thrown while evaluating the config or a module it imports.',
+    });
+  }
+  const config = (loaded['default'] ?? loaded['config']) as ProjectConfig | undefined;
+  if (typeof config !== 'object' || config === null) {
+    throw new ProjectError('E_PROJECT_SHAPE', `${shown} has no default export.`, {
+      hint: 'End it with: export default defineConfig({ pipelines: [...] });',
+    });
+  }
+  return buildProject(config, configPath, root, shown);
+}
+
+/** A project for commands that only read run logs and found no config file. */
+export function defaultProject(cwd: string): Project {
+  return { configPath: null, root: cwd, runsDir: resolve(cwd, DEFAULT_RUNS_DIR), concurrency: undefined, pipelines: new Map() };
+}
+
+function buildProject(config: ProjectConfig, configPath: string, root: string, shown: string): Project {
+  const known = new Set(['pipelines', 'runsDir', 'concurrency']);
+  const unknown = Object.keys(config).filter((key) => !known.has(key));
+  if (unknown.length > 0) {
+    throw new ProjectError('E_PROJECT_SHAPE', `${shown}: unknown config key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}.`, {
+      hint: `Known keys: ${[...known].join(', ')}.`,
+    });
+  }
+  if (config.runsDir !== undefined && (typeof config.runsDir !== 'string' || config.runsDir === '')) {
+    throw new ProjectError('E_PROJECT_SHAPE', `${shown}: runsDir must be a folder path.`);
+  }
+  if (config.concurrency !== undefined && !(Number.isInteger(config.concurrency) && config.concurrency > 0)) {
+    throw new ProjectError('E_PROJECT_SHAPE', `${shown}: concurrency must be a positive integer (got ${String(config.concurrency)}).`);
+  }
+  const pipelines = new Map<string, PipelineSpec>();
+  const list = config.pipelines ?? [];
+  if (!Array.isArray(list)) {
+    throw new ProjectError('E_PROJECT_SHAPE', `${shown}: pipelines must be a list.`, { hint: 'pipelines: [calc, dag]' });
+  }
+  list.forEach((entry: unknown, i) => {
+    const spec = toPipelineSpec(entry, `${shown}: pipelines[${i}]`);
+    if (pipelines.has(spec.name)) {
+      throw new ProjectError('E_PROJECT_SHAPE', `${shown}: two pipelines are named '${spec.name}'.`);
+    }
+    pipelines.set(spec.name, spec);
+  });
+  return {
+    configPath,
+    root,
+    runsDir: resolve(root, config.runsDir ?? DEFAULT_RUNS_DIR),
+    concurrency: config.concurrency,
+    pipelines,
+  };
+}
+
+function firstUserFrame(error: unknown): string | undefined {
+  const stack = error instanceof Error ? error.stack : undefined;
+  const frame = stack?.split('\n').find((line) => /^\s+at /.test(line) && !line.includes('node_modules') && !line.includes('node:'));
+  return frame ? `Thrown ${frame.trim()}` : undefined;
+}

@@ -1,0 +1,93 @@
+import type { CaseRecord, RunEndRecord } from '../log/schema.ts';
+import type { RunListener } from '../runner/run.ts';
+import type { OutputStream } from '../util/io.ts';
+import { formatCount, formatDuration } from './format-value.ts';
+import type { Theme } from './theme.ts';
+
+export interface ProgressOptions {
+  readonly stream: OutputStream;
+  readonly theme: Theme;
+  readonly total: number;
+  /** Milliseconds between plain progress lines when the stream is not a terminal. @default 10000 */
+  readonly plainIntervalMs?: number;
+}
+
+export interface Progress extends RunListener {
+  /** A note shown with the progress (e.g. "stopping: waiting for 3 cases"). */
+  note(text: string): void;
+  stop(): void;
+}
+
+/**
+ * Live progress on a terminal (one line redrawn ten times a second), or a plain line every
+ * `plainIntervalMs` otherwise (CI logs). Counts every finished case, errors included.
+ */
+export function createProgress(options: ProgressOptions): Progress {
+  const { stream, theme, total } = options;
+  const { chalk } = theme;
+  const tty = stream.isTTY;
+  const startedAt = performance.now();
+  let done = 0;
+  let errors = 0;
+  let failed = 0;
+  let running = 0;
+  let noteText = '';
+  let drawn = false;
+
+  const line = (): string => {
+    const elapsed = performance.now() - startedAt;
+    const fraction = total > 0 ? done / total : 1;
+    const eta = done > 0 && done < total ? ` ~${formatDuration((elapsed / done) * (total - done))} left` : '';
+    const parts = [`${formatCount(done)}/${formatCount(total)} (${(fraction * 100).toFixed(0)}%)`, `${running} running`];
+    if (errors > 0) parts.push(chalk.red(`${formatCount(errors)} error${errors === 1 ? '' : 's'}`));
+    if (failed > 0) parts.push(chalk.yellow(`${formatCount(failed)} failed`));
+    parts.push(`${formatDuration(elapsed)} elapsed${eta}`);
+    if (noteText) parts.push(chalk.yellow(noteText));
+    if (!tty) return `progress: ${parts.join(', ')}`;
+    const width = Math.max(10, Math.min(30, theme.width - 70));
+    const filled = Math.round(fraction * width);
+    return `${chalk.cyan('█'.repeat(filled))}${chalk.dim('░'.repeat(width - filled))} ${parts.join(' │ ')}`;
+  };
+
+  const draw = () => {
+    if (tty) {
+      stream.write(`\r\x1b[2K${line()}`);
+      drawn = true;
+    } else {
+      stream.write(`${line()}\n`);
+    }
+  };
+
+  const timer = setInterval(draw, tty ? 100 : (options.plainIntervalMs ?? 10_000));
+  timer.unref();
+
+  const clear = () => {
+    if (tty && drawn) stream.write('\r\x1b[2K');
+    drawn = false;
+  };
+
+  return {
+    onCaseStart() {
+      running++;
+    },
+    onCaseEnd(record: CaseRecord) {
+      running--;
+      done++;
+      if (record.status === 'error') errors++;
+      if (record.passed === false) failed++;
+    },
+    onRunEnd(_end: RunEndRecord) {
+      clearInterval(timer);
+      clear();
+    },
+    note(text) {
+      noteText = text;
+      if (tty) draw();
+      else stream.write(`${text}\n`);
+    },
+    stop() {
+      clearInterval(timer);
+      clear();
+    },
+  };
+}

@@ -1,0 +1,815 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, type Stats } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { isMap, isNode, isScalar, isSeq, parseDocument, visit, type Node as YamlNode } from 'yaml';
+
+import { SuiteError, messageOf } from '../errors.ts';
+import { findNonJson, isPlainObject } from '../util/json.ts';
+import { levenshtein, oxfordJoin } from '../util/suggest.ts';
+import { checkCase, checkSuiteObject, type Problem } from './schema.ts';
+
+export type SuiteFormat = 'json' | 'yaml' | 'jsonl';
+
+export interface SuiteCase {
+  index: number;
+  id: string;
+  case: Record<string, unknown>;
+  /** 1-based line where the case starts, when known. */
+  line?: number;
+}
+
+export interface Suite {
+  /** The path as given by the user (for display). */
+  path: string;
+  absolutePath: string;
+  /** Format of the file the cases come from. */
+  format: SuiteFormat;
+  count: number;
+  /** Hex sha256 of the suite file's bytes, followed by the cases file's bytes when the suite points at one. */
+  sha256: string;
+  pipeline?: string;
+  description?: string;
+  /** The raw config patch of the object form (nested objects and/or dotted keys). */
+  config?: unknown;
+  /** May be called several times. JSONL re-streams the file each time; JSON and YAML yield the same objects. */
+  cases(): AsyncIterable<SuiteCase>;
+}
+
+const FORMATS: Readonly<Record<string, SuiteFormat>> = { '.json': 'json', '.yaml': 'yaml', '.yml': 'yaml', '.jsonl': 'jsonl' };
+const SUPPORTED = '.json, .yaml, .yml or .jsonl';
+const FORMAT_NAMES: Readonly<Record<SuiteFormat, string>> = { json: 'JSON', yaml: 'YAML', jsonl: 'JSONL' };
+const PARSE_HINTS: Readonly<Record<SuiteFormat, string>> = {
+  json: 'fix the JSON at that position (JSON allows no comments, trailing commas or single-quoted strings)',
+  yaml: 'fix the YAML at that position (indent with spaces, and quote strings that contain ": " or start with a special character)',
+  jsonl: 'each line of a .jsonl file must hold one complete JSON object: a case cannot span several lines',
+};
+const SHAPE_HINT = 'a case is an object; its `uuid` or `id` is a string or an integer and its `keywords` an array of strings';
+/** How many cases without ids a message lists before saying "and N more". */
+const LISTED = 5;
+
+interface SuiteFile {
+  display: string;
+  absolute: string;
+  format: SuiteFormat;
+}
+
+interface Position {
+  index: number;
+  line: number | undefined;
+}
+
+/** A parsed JSON or YAML file, with where its cases and top-level keys start. */
+interface Parsed {
+  value: unknown;
+  caseLine(index: number): number | undefined;
+  keyLine(key: string): number | undefined;
+}
+
+export async function loadSuite(path: string, options: { cwd: string }): Promise<Suite> {
+  const file = await suiteFile(path, resolve(options.cwd, path));
+  const hash = createHash('sha256');
+  const base = { path, absolutePath: file.absolute };
+
+  if (file.format === 'jsonl') {
+    const count = await checkJsonl(file, hash);
+    return { ...base, format: 'jsonl', count, sha256: hash.digest('hex'), cases: () => streamJsonl(file) };
+  }
+
+  const parsed = await readParsed(file, hash);
+  const value = parsed.value;
+  if (Array.isArray(value)) {
+    const cases = await checkArray(file, value, parsed);
+    return { ...base, format: file.format, count: cases.length, sha256: hash.digest('hex'), cases: () => yieldAll(cases) };
+  }
+  if (!isPlainObject(value)) {
+    throw new SuiteError('E_SUITE_SHAPE', `${file.display}: a suite must be an array of cases or an object with 'cases', not ${describeValue(value)}`, {
+      hint: 'write a list of case objects, or { pipeline?, description?, config?, cases }',
+    });
+  }
+
+  const checked = checkSuiteObject(value);
+  if (!checked.ok) throw objectError(file, parsed, checked.problem);
+  const { pipeline, description, config, cases: casesValue } = checked.suite;
+  const meta = {
+    ...base,
+    ...(pipeline !== undefined && { pipeline }),
+    ...(description !== undefined && { description }),
+    ...(config !== undefined && { config: value.config }),
+  };
+  if (Array.isArray(casesValue)) {
+    const cases = await checkArray(file, casesValue, parsed);
+    return { ...meta, format: file.format, count: cases.length, sha256: hash.digest('hex'), cases: () => yieldAll(cases) };
+  }
+
+  const target = await suiteFile(
+    isAbsolute(casesValue) ? casesValue : join(dirname(path), casesValue),
+    resolve(dirname(file.absolute), casesValue),
+    file.display,
+  );
+  if (target.format === 'jsonl') {
+    const count = await checkJsonl(target, hash);
+    return { ...meta, format: 'jsonl', count, sha256: hash.digest('hex'), cases: () => streamJsonl(target) };
+  }
+  const targetParsed = await readParsed(target, hash);
+  if (!Array.isArray(targetParsed.value)) {
+    throw new SuiteError('E_SUITE_SHAPE', `${target.display}: a cases file must hold an array of cases, not ${describeValue(targetParsed.value)}`, {
+      hint: `only the suite file itself (${file.display}) may use the object form with pipeline, config and cases`,
+    });
+  }
+  const cases = await checkArray(target, targetParsed.value, targetParsed);
+  return { ...meta, format: target.format, count: cases.length, sha256: hash.digest('hex'), cases: () => yieldAll(cases) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding and reading files
+
+async function suiteFile(display: string, absolute: string, referencedFrom?: string): Promise<SuiteFile> {
+  let stats: Stats;
+  try {
+    stats = await stat(absolute);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw readError(display, error);
+    const from = referencedFrom === undefined ? '' : ` (the cases file named in ${referencedFrom})`;
+    const similar = await similarFiles(absolute);
+    const hint =
+      similar.length > 0
+        ? `did you mean ${oxfordJoin(similar.map((name) => `'${join(dirname(display), name)}'`), 'or')}?`
+        : referencedFrom === undefined
+          ? 'check the path; a relative path is taken from the current folder'
+          : `a relative cases path is taken from the folder of ${referencedFrom}`;
+    throw new SuiteError('E_SUITE_NOT_FOUND', `${display}: no such file${from}`, { hint });
+  }
+  if (stats.isDirectory()) {
+    throw new SuiteError('E_SUITE_NOT_FOUND', `${display} is a folder, not a suite file`, { hint: `name a ${SUPPORTED} file` });
+  }
+  const extension = extname(absolute);
+  const format = FORMATS[extension.toLowerCase()];
+  if (format === undefined) {
+    throw new SuiteError('E_SUITE_FORMAT', `${display}: unsupported suite format '${extension || '(no extension)'}'`, {
+      hint: `a suite is a ${SUPPORTED} file`,
+    });
+  }
+  return { display, absolute, format };
+}
+
+/** Suite files in the same folder whose names are a plausible typo away from `absolute`. */
+async function similarFiles(absolute: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dirname(absolute));
+  } catch {
+    return [];
+  }
+  const wanted = basename(absolute).toLowerCase();
+  const stem = wanted.slice(0, wanted.length - extname(wanted).length);
+  const tolerance = Math.max(2, Math.floor(wanted.length / 4));
+  return entries
+    .filter((name) => FORMATS[extname(name).toLowerCase()] !== undefined)
+    .map((name) => {
+      const lower = name.toLowerCase();
+      const sameStem = lower.slice(0, lower.length - extname(lower).length) === stem;
+      return { name, distance: sameStem ? 0 : levenshtein(wanted, lower) };
+    })
+    .filter((entry) => entry.distance <= tolerance)
+    .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name))
+    .slice(0, 3)
+    .map((entry) => entry.name);
+}
+
+function readError(display: string, error: unknown): SuiteError {
+  return new SuiteError('E_SUITE_READ', `${display}: cannot read the file: ${messageOf(error)}`, { cause: error, hint: 'check that the file is readable' });
+}
+
+async function readParsed(file: SuiteFile, hash: Hash): Promise<Parsed> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file.absolute);
+  } catch (error) {
+    throw readError(file.display, error);
+  }
+  hash.update(bytes);
+  let text = bytes.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === '') throw emptyError(file);
+  return file.format === 'json' ? parseJson(file, text) : parseYaml(file, text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checking cases
+
+/** Checks cases one by one, then reports missing and duplicate ids over the whole suite. */
+class CaseChecker {
+  count = 0;
+  private readonly ids = new Set<string>();
+  private readonly missing: Position[] = [];
+  private missingCount = 0;
+  private duplicate: { id: string; at: Position } | undefined;
+
+  constructor(private readonly file: SuiteFile) {}
+
+  check(value: unknown, at: Position): string | undefined {
+    const id = caseIdOrThrow(this.file, value, at);
+    this.count++;
+    if (id === undefined) {
+      if (this.missingCount++ < LISTED) this.missing.push(at);
+    } else if (this.ids.has(id)) {
+      this.duplicate ??= { id, at };
+    } else {
+      this.ids.add(id);
+    }
+    return id;
+  }
+
+  /** `findFirst` locates the earlier case with a duplicated id, which the checker keeps no record of. */
+  async finish(findFirst: (id: string) => Promise<Position>): Promise<void> {
+    const { file } = this;
+    if (this.count === 0) throw emptyError(file);
+    if (this.missingCount > 0) {
+      const n = this.missingCount;
+      const more = n > LISTED ? `, and ${n - LISTED} more` : '';
+      throw new SuiteError(
+        'E_SUITE_ID_MISSING',
+        `${file.display}: ${n} of ${this.count} cases ${n === 1 ? 'has' : 'have'} no id: ${this.missing.map(where).join(', ')}${more}`,
+        { hint: `run 'tagliots add-ids ${file.display}' to add ids` },
+      );
+    }
+    if (this.duplicate !== undefined) {
+      const { id, at } = this.duplicate;
+      const first = await findFirst(id);
+      throw new SuiteError(
+        'E_SUITE_ID_DUPLICATE',
+        `${prefix(file, at.line)}: ${where(first)} and ${where(at)} both have id '${id}'`,
+        { hint: `case ids must be unique: give one of them another id (or remove it and run 'tagliots add-ids ${file.display}')` },
+      );
+    }
+  }
+}
+
+function caseIdOrThrow(file: SuiteFile, value: unknown, at: Position): string | undefined {
+  const result = checkCase(value);
+  if (!result.ok) throw caseError(file, at, result.problem);
+  // JSON text can only hold JSON values; YAML can also hold .nan, .inf and binary data.
+  if (file.format === 'yaml') {
+    const problem = findNonJson(value);
+    if (problem !== undefined) throw caseError(file, at, { path: '', message: `holds a value JSON cannot represent: ${problem}` });
+  }
+  return result.id;
+}
+
+async function checkArray(file: SuiteFile, values: unknown[], parsed: Parsed): Promise<SuiteCase[]> {
+  const checker = new CaseChecker(file);
+  const cases = values.map((value, index): SuiteCase => {
+    const line = parsed.caseLine(index);
+    const id = checker.check(value, { index, line }) ?? '';
+    return { index, id, case: value as Record<string, unknown>, line };
+  });
+  await checker.finish(async (id) => {
+    const first = cases.find((c) => c.id === id);
+    return { index: first?.index ?? -1, line: first?.line };
+  });
+  return cases;
+}
+
+async function* yieldAll(cases: readonly SuiteCase[]): AsyncGenerator<SuiteCase> {
+  yield* cases;
+}
+
+function where(at: Position): string {
+  return at.line === undefined ? `case ${at.index}` : `case ${at.index} (line ${at.line})`;
+}
+
+function prefix(file: SuiteFile, line: number | undefined): string {
+  return line === undefined ? file.display : `${file.display}:${line}`;
+}
+
+function caseError(file: SuiteFile, at: Position, problem: Problem): SuiteError {
+  const detail = problem.path === '' ? ` ${problem.message}` : `: ${problem.path}: ${problem.message}`;
+  return new SuiteError('E_SUITE_SHAPE', `${prefix(file, at.line)}: case ${at.index}${detail}`, { hint: problem.hint ?? SHAPE_HINT });
+}
+
+function objectError(file: SuiteFile, parsed: Parsed, problem: Problem): SuiteError {
+  const line = parsed.keyLine(problem.path) ?? parsed.keyLine(problem.path.split(/[.[]/)[0] ?? '');
+  return new SuiteError('E_SUITE_SHAPE', `${prefix(file, line)}: ${problem.path}: ${problem.message}`, {
+    hint: problem.hint ?? 'a suite object is { pipeline?, description?, config?, cases }',
+  });
+}
+
+function emptyError(file: SuiteFile): SuiteError {
+  return new SuiteError('E_SUITE_EMPTY', `${file.display}: the suite has no cases`, {
+    hint: file.format === 'jsonl' ? 'write one JSON object per line, one line per case' : 'add case objects to the list of cases',
+  });
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSONL
+
+/** The validating pass: parses and checks every line as the file streams in, holding no cases. */
+async function checkJsonl(file: SuiteFile, hash: Hash): Promise<number> {
+  const checker = new CaseChecker(file);
+  await eachJsonlLine(file, hash, (text, line) => {
+    checker.check(parseJsonlLine(file, text, line), { index: checker.count, line });
+  });
+  await checker.finish(async (id) => {
+    let found: Position = { index: -1, line: undefined };
+    let index = 0;
+    await eachJsonlLine(file, undefined, (text, line) => {
+      if (found.index >= 0) return;
+      const result = checkCase(parseJsonlLine(file, text, line));
+      if (result.ok && result.id === id) found = { index, line };
+      index++;
+    });
+    return found;
+  });
+  return checker.count;
+}
+
+/** Calls `onLine` for every non-blank line, synchronously as the file streams in; `onLine` may throw. */
+function eachJsonlLine(file: SuiteFile, hash: Hash | undefined, onLine: (text: string, line: number) => void): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const input = createReadStream(file.absolute);
+    if (hash !== undefined) input.on('data', (chunk) => hash.update(chunk));
+    const lines = createInterface({ input, crlfDelay: Infinity });
+    let line = 0;
+    let failed = false;
+    const fail = (error: unknown): void => {
+      if (failed) return;
+      failed = true;
+      lines.close();
+      input.destroy();
+      reject(error);
+    };
+    input.on('error', (error) => fail(readError(file.display, error)));
+    lines.on('line', (text: string) => {
+      if (failed) return;
+      line++;
+      if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (isBlank(text)) return;
+      try {
+        onLine(text, line);
+      } catch (error) {
+        fail(error);
+      }
+    });
+    lines.on('close', () => {
+      if (!failed) resolvePromise();
+    });
+  });
+}
+
+async function* streamJsonl(file: SuiteFile): AsyncGenerator<SuiteCase> {
+  const input = createReadStream(file.absolute);
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let line = 0;
+  let index = 0;
+  try {
+    for await (let text of lines) {
+      line++;
+      if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (isBlank(text)) continue;
+      const value = parseJsonlLine(file, text, line);
+      const at = { index, line };
+      const id = caseIdOrThrow(file, value, at) ?? '';
+      yield { index: index++, id, case: value as Record<string, unknown>, line };
+    }
+  } catch (error) {
+    if (error instanceof SuiteError) throw error;
+    throw readError(file.display, error);
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+}
+
+function isBlank(text: string): boolean {
+  return text.length === 0 || text.trim().length === 0;
+}
+
+function parseJsonlLine(file: SuiteFile, text: string, line: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const problem = findJsonSyntaxError(text) ?? { offset: 0, reason: messageOf(error) };
+    return throwParseError(file, line, text, problem.offset, problem.reason);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON and YAML documents
+
+function parseJson(file: SuiteFile, text: string): Parsed {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const problem = findJsonSyntaxError(text) ?? { offset: 0, reason: messageOf(error) };
+    throwParseErrorAt(file, text, problem.offset, problem.reason);
+  }
+  const layout = jsonLayout(text);
+  return { value, caseLine: (index) => layout.caseLines[index], keyLine: (key) => layout.keyLines.get(key) };
+}
+
+function parseYaml(file: SuiteFile, text: string): Parsed {
+  const doc = parseDocument(text, { prettyErrors: false });
+  const error = doc.errors[0];
+  if (error !== undefined) {
+    const reason =
+      error.code === 'MULTIPLE_DOCS' ? "a suite file holds one YAML document, but a second one starts here ('---')" : error.message;
+    throwParseErrorAt(file, text, error.pos[0], reason);
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (error) {
+    // toJS fails on aliases to anchors that do not exist; point at the first such alias.
+    let offset = 0;
+    visit(doc, {
+      Alias(_, node) {
+        if (node.resolve(doc) !== undefined) return undefined;
+        offset = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    throwParseErrorAt(file, text, offset, messageOf(error));
+  }
+  if (value === null || value === undefined) throw emptyError(file);
+
+  const starts = new LineStarts(text);
+  const lineOf = (node: unknown): number | undefined => (isNode(node) ? lineOfRange(starts, node) : undefined);
+  let items: readonly unknown[] = [];
+  const keyLines = new Map<string, number | undefined>();
+  const contents = doc.contents;
+  if (isSeq(contents)) items = contents.items;
+  if (isMap(contents)) {
+    for (const pair of contents.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (key === undefined) continue;
+      keyLines.set(key, lineOf(pair.key));
+      if (key === 'cases') items = isSeq(pair.value) ? pair.value.items : [];
+    }
+  }
+  return { value, caseLine: (index) => lineOf(items[index]), keyLine: (key) => keyLines.get(key) };
+}
+
+function lineOfRange(starts: LineStarts, node: YamlNode): number | undefined {
+  const offset = node.range?.[0];
+  return offset === undefined ? undefined : starts.lineOf(offset);
+}
+
+class LineStarts {
+  private readonly starts: number[] = [0];
+
+  constructor(text: string) {
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+
+  /** The 1-based line holding `offset`. */
+  lineOf(offset: number): number {
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.starts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low + 1;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parse errors
+
+function throwParseErrorAt(file: SuiteFile, text: string, errorOffset: number, reason: string): never {
+  // An error at the very end is shown after the last character rather than on a blank last line.
+  const offset = Math.min(errorOffset, text.trimEnd().length);
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  const end = text.indexOf('\n', offset);
+  return throwParseError(file, line, text.slice(start, end === -1 ? text.length : end), offset - start, reason);
+}
+
+function throwParseError(file: SuiteFile, line: number, lineText: string, offsetInLine: number, reason: string): never {
+  const source = lineText.endsWith('\r') ? lineText.slice(0, -1) : lineText;
+  const column = codePoints(source.slice(0, offsetInLine)).length + 1;
+  throw new SuiteError(
+    'E_SUITE_PARSE',
+    `${file.display}:${line}:${column}: invalid ${FORMAT_NAMES[file.format]}: ${reason}\n${caretExcerpt(source, offsetInLine)}`,
+    { hint: PARSE_HINTS[file.format] },
+  );
+}
+
+/** The source line (a window of it, when long) with a caret under `offset`; tabs are kept so the caret lines up. */
+export function caretExcerpt(lineText: string, offset: number): string {
+  const chars = codePoints(lineText);
+  const column = codePoints(lineText.slice(0, offset)).length;
+  const width = 100;
+  const from = chars.length <= width ? 0 : Math.max(0, Math.min(column - width / 2, chars.length - width));
+  const to = Math.min(chars.length, from + width);
+  const lead = from > 0 ? '…' : '';
+  const shown = lead + chars.slice(from, to).join('') + (to < chars.length ? '…' : '');
+  const pad = (lead === '' ? '' : ' ') + chars.slice(from, column).map((c) => (c === '\t' ? '\t' : ' ')).join('');
+  return `  ${shown}\n  ${pad}^`;
+}
+
+function codePoints(text: string): string[] {
+  return Array.from(text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON scanning. JSON.parse does the parsing; these only answer "where" questions it cannot.
+
+interface SyntaxProblem {
+  offset: number;
+  reason: string;
+}
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COMMA = 44;
+const COLON = 58;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+
+function isJsonSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * Where and why `text` is not JSON, or undefined when it is. Node 20's JSON.parse messages do not
+ * always give a position, so this re-checks the text (only ever on the error path).
+ */
+export function findJsonSyntaxError(text: string): SyntaxProblem | undefined {
+  const n = text.length;
+  const stack: number[] = [];
+  let i = 0;
+  let afterComma = false;
+
+  const at = (offset: number, reason: string): SyntaxProblem =>
+    offset >= n ? { offset: text.trimEnd().length, reason: `unexpected end of input (${reason})` } : { offset, reason };
+  const skipSpace = (): void => {
+    while (i < n && isJsonSpace(text.charCodeAt(i))) i++;
+  };
+  const describe = (offset: number): string => {
+    const c = text.codePointAt(offset) ?? 0;
+    return c < 32 ? `control character U+${c.toString(16).padStart(4, '0').toUpperCase()}` : `'${String.fromCodePoint(c)}'`;
+  };
+  const unexpected = (what: string): SyntaxProblem => {
+    const c = text.charCodeAt(i);
+    if ((c === CLOSE_BRACKET || c === CLOSE_BRACE) && afterComma) return at(i, `unexpected ${describe(i)}: JSON does not allow a trailing comma`);
+    if (c === 39) return at(i, "unexpected \"'\": JSON strings use double quotes");
+    const word = /^[A-Za-z_$][\w$]*/.exec(text.slice(i, i + 64))?.[0];
+    if (word !== undefined) {
+      const quotes = what === 'expected a value' ? ' (strings need double quotes)' : '';
+      return at(i, `unexpected '${word}': ${what}${quotes}`);
+    }
+    return at(i, `unexpected ${describe(i)}: ${what}`);
+  };
+  const readString = (): SyntaxProblem | undefined => {
+    i++;
+    for (;;) {
+      if (i >= n) return at(i, 'unterminated string');
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) {
+        i++;
+        return undefined;
+      }
+      if (c === 10 || c === 13) return at(i, 'unterminated string: a JSON string cannot contain a line break (write \\n)');
+      if (c < 32) return at(i, `${describe(i)} inside a string must be escaped`);
+      if (c === BACKSLASH) {
+        const e = text.charCodeAt(i + 1);
+        if (e === 117) {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) return at(i, 'invalid \\u escape: expected 4 hex digits');
+          i += 6;
+          continue;
+        }
+        if (!'"\\/bfnrt'.includes(text[i + 1] ?? 'x')) return at(i, i + 1 >= n ? 'unterminated string' : `invalid escape '\\${text[i + 1]}'`);
+        i += 2;
+        continue;
+      }
+      i++;
+    }
+  };
+  const readDigits = (what: string): SyntaxProblem | undefined => {
+    if (!isDigit(text.charCodeAt(i))) return at(i, `expected a digit ${what}`);
+    while (isDigit(text.charCodeAt(i))) i++;
+    return undefined;
+  };
+  const readNumber = (): SyntaxProblem | undefined => {
+    const start = i;
+    if (text.charCodeAt(i) === 45) i++;
+    if (text.charCodeAt(i) === 48) {
+      i++;
+      if (isDigit(text.charCodeAt(i))) return at(start, 'a JSON number cannot start with 0');
+    } else {
+      const problem = readDigits("after '-'");
+      if (problem) return problem;
+    }
+    if (text.charCodeAt(i) === 46) {
+      i++;
+      const problem = readDigits('after the decimal point');
+      if (problem) return problem;
+    }
+    const e = text.charCodeAt(i);
+    if (e === 101 || e === 69) {
+      i++;
+      const sign = text.charCodeAt(i);
+      if (sign === 43 || sign === 45) i++;
+      const problem = readDigits('in the exponent');
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+  const readKey = (): SyntaxProblem | undefined => {
+    skipSpace();
+    if (i >= n) return at(i, 'expected a property name');
+    if (text.charCodeAt(i) !== QUOTE) return unexpected('expected a property name in double quotes');
+    const problem = readString();
+    if (problem) return problem;
+    skipSpace();
+    if (text.charCodeAt(i) !== COLON) return i >= n ? at(i, "expected ':'") : unexpected("expected ':' after the property name");
+    i++;
+    afterComma = false;
+    return undefined;
+  };
+
+  for (;;) {
+    // A value starts here.
+    skipSpace();
+    if (i >= n) return at(i, 'expected a value');
+    const c = text.charCodeAt(i);
+    let problem: SyntaxProblem | undefined;
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      const close = c === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
+      i++;
+      skipSpace();
+      if (text.charCodeAt(i) === close) {
+        i++;
+      } else {
+        stack.push(close);
+        afterComma = false;
+        if (close === CLOSE_BRACE) {
+          problem = readKey();
+          if (problem) return problem;
+        }
+        continue;
+      }
+    } else if (c === QUOTE) {
+      problem = readString();
+    } else if (c === 45 || isDigit(c)) {
+      problem = readNumber();
+    } else if (text.startsWith('true', i) || text.startsWith('null', i)) {
+      i += 4;
+    } else if (text.startsWith('false', i)) {
+      i += 5;
+    } else {
+      return unexpected('expected a value');
+    }
+    if (problem) return problem;
+    afterComma = false;
+
+    // After a value: close containers, or find the comma before the next value.
+    for (;;) {
+      skipSpace();
+      const close = stack[stack.length - 1];
+      if (close === undefined) return i < n ? at(i, `unexpected ${describe(i)} after the end of the JSON value`) : undefined;
+      const expected = close === CLOSE_BRACKET ? "expected ',' or ']' after an array element" : "expected ',' or '}' after a property value";
+      if (i >= n) return at(i, expected);
+      const d = text.charCodeAt(i);
+      if (d === close) {
+        stack.pop();
+        i++;
+        continue;
+      }
+      if (d !== COMMA) return at(i, `unexpected ${describe(i)}: ${expected}`);
+      i++;
+      afterComma = true;
+      if (close === CLOSE_BRACE) {
+        skipSpace();
+        if (text.charCodeAt(i) === CLOSE_BRACE) return at(i, "unexpected '}': JSON does not allow a trailing comma");
+        problem = readKey();
+        if (problem) return problem;
+      }
+      break;
+    }
+  }
+}
+
+interface JsonLayout {
+  caseLines: number[];
+  keyLines: Map<string, number>;
+}
+
+/**
+ * The line where each case starts (elements of the top-level array, or of the top-level
+ * object's `cases` array) and where each top-level key is. `text` must be valid JSON.
+ */
+function jsonLayout(text: string): JsonLayout {
+  const n = text.length;
+  let i = 0;
+  let line = 1;
+  let caseLines: number[] = [];
+  const keyLines = new Map<string, number>();
+
+  const skipSpace = (): void => {
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) line++;
+      else if (c !== 32 && c !== 9 && c !== 13) return;
+    }
+  };
+  // Strings hold no raw line breaks, so they can be skipped with indexOf.
+  const skipString = (): void => {
+    let j = i;
+    for (;;) {
+      j = text.indexOf('"', j + 1);
+      let k = j - 1;
+      while (text.charCodeAt(k) === BACKSLASH) k--;
+      if ((j - k) % 2 === 1) break;
+    }
+    i = j + 1;
+  };
+  const skipValue = (): void => {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) return skipString();
+    if (c !== OPEN_BRACE && c !== OPEN_BRACKET) {
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === COMMA || d === CLOSE_BRACKET || d === CLOSE_BRACE || isJsonSpace(d)) return;
+        i++;
+      }
+      return;
+    }
+    let depth = 0;
+    for (;;) {
+      const d = text.charCodeAt(i);
+      if (d === QUOTE) {
+        skipString();
+        continue;
+      }
+      if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
+      else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
+        if (--depth === 0) {
+          i++;
+          return;
+        }
+      } else if (d === 10) line++;
+      i++;
+    }
+  };
+  const arrayLines = (): number[] => {
+    const lines: number[] = [];
+    i++;
+    skipSpace();
+    while (text.charCodeAt(i) !== CLOSE_BRACKET) {
+      lines.push(line);
+      skipValue();
+      skipSpace();
+      if (text.charCodeAt(i) === COMMA) i++;
+      skipSpace();
+    }
+    i++;
+    return lines;
+  };
+
+  skipSpace();
+  if (text.charCodeAt(i) === OPEN_BRACKET) {
+    caseLines = arrayLines();
+  } else if (text.charCodeAt(i) === OPEN_BRACE) {
+    i++;
+    skipSpace();
+    while (text.charCodeAt(i) === QUOTE) {
+      const start = i;
+      skipString();
+      const key = JSON.parse(text.slice(start, i)) as string;
+      keyLines.set(key, line);
+      skipSpace();
+      i++; // ':'
+      skipSpace();
+      if (key === 'cases' && text.charCodeAt(i) === OPEN_BRACKET) {
+        caseLines = arrayLines();
+      } else {
+        if (key === 'cases') caseLines = [];
+        skipValue();
+      }
+      skipSpace();
+      if (text.charCodeAt(i) === COMMA) i++;
+      skipSpace();
+    }
+  }
+  return { caseLines, keyLines };
+}
