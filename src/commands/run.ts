@@ -106,7 +106,7 @@ export async function runCommand(options: RunCommandOptions, io: Io): Promise<nu
     if (!control) return;
     if (interrupts === 1) {
       control.stopStarting();
-      progress.note(`Interrupted: letting running cases finish for ${graceMs / 1000} s (Ctrl-C again to cancel them now)`);
+      progress.note(`Stopping: running cases get ${graceMs / 1000} s to finish (Ctrl-C again cancels them)`);
       graceTimer = setTimeout(() => control?.cancelInFlight(), graceMs);
       graceTimer.unref();
     } else {
@@ -148,7 +148,7 @@ export async function runCommand(options: RunCommandOptions, io: Io): Promise<nu
     writer.close();
   }
 
-  io.stdout.write(renderSummary(summary.finish(end), theme, { allRowsHint: `see every case with 'tagliots summarize ${runId.slice(0, 8)} --rows all'` }));
+  io.stdout.write(renderSummary(summary.finish(end), theme, { allRowsHint: 'run with --rows all to print every row' }));
   io.stdout.write(`\nResults written to ${shownLogPath}\n`);
   if (end.status === 'interrupted') return EXIT.interrupted;
   if (end.status === 'error') {

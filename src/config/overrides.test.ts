@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.ts';
 import { internal, prompt } from './markers.ts';
-import { loadPatchFile, locateJsonError, parseOverrideArgs, patchToOverrides } from './overrides.ts';
+import { loadPatchFile, parseOverrideArgs, patchToOverrides } from './overrides.ts';
 
 const defaults = {
   prepare: { template: prompt('Template file for system message'), templateText: internal() },
@@ -150,14 +150,14 @@ describe('loadPatchFile', () => {
     await write('bad.json', '{\n  "a": 1\n  "b": 2\n}\n');
     const error = await caughtAsync(loadPatchFile('bad.json', defaults, dir));
     expect(error.code).toBe('E_PATCH_PARSE');
-    expect(error.message).toContain("bad.json:3:3: expected ',' or '}'");
+    expect(error.message).toContain("bad.json:3:3: unexpected '\"': expected ',' or '}' after a property value");
   });
 
   it('reports a trailing comma and an unexpected end of a JSON file', async () => {
     await write('comma.json', '{"a": [1, 2,]}');
-    expect((await caughtAsync(loadPatchFile('comma.json', defaults, dir))).message).toContain('comma.json:1:13: trailing comma before ]');
+    expect((await caughtAsync(loadPatchFile('comma.json', defaults, dir))).message).toContain("comma.json:1:13: unexpected ']': JSON does not allow a trailing comma");
     await write('short.json', '{"a": ');
-    expect((await caughtAsync(loadPatchFile('short.json', defaults, dir))).message).toContain('short.json:1:7: unexpected end of file');
+    expect((await caughtAsync(loadPatchFile('short.json', defaults, dir))).message).toContain('short.json:1:6: unexpected end of input');
   });
 
   it('reports a YAML syntax error with file:line:column', async () => {
@@ -181,44 +181,5 @@ describe('loadPatchFile', () => {
     const format = await caughtAsync(loadPatchFile('patch.toml', defaults, dir));
     expect(format.code).toBe('E_PATCH_FORMAT');
     expect(format.message).toContain("its extension is '.toml'");
-  });
-});
-
-describe('locateJsonError', () => {
-  it('finds nothing wrong with valid JSON', () => {
-    expect(locateJsonError(' {"a": [1, -2.5e3, "x\\n\\u00e9", true, null, {}]} ')).toBeUndefined();
-  });
-
-  it.each([
-    ['{"a" 1}', 5, "expected ':'"],
-    ["{'a': 1}", 1, 'expected a double-quoted property name'],
-    ['[1 2]', 3, "expected ',' or ']'"],
-    ['"abc', 0, 'unterminated string'],
-    ['"a\\qb"', 2, 'invalid escape'],
-    ['[NaN]', 1, 'unexpected "N"'],
-    ['1 2', 2, 'unexpected text after'],
-    ['', 0, 'unexpected end of file'],
-  ])('locates the error in %j', (text, offset, message) => {
-    const found = locateJsonError(text);
-    expect(found?.offset).toBe(offset);
-    expect(found?.message).toContain(message);
-  });
-
-  it('agrees with JSON.parse on which texts are valid JSON', () => {
-    const valid = (text: string): boolean => {
-      try {
-        JSON.parse(text);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    const text = fc.oneof(fc.json(), fc.string(), fc.string({ unit: fc.constantFrom(...'{}[]":,. 0123-eE\\untrfalsu') }));
-    fc.assert(
-      fc.property(text, (t) => {
-        expect(locateJsonError(t) === undefined).toBe(valid(t));
-      }),
-      { numRuns: 500 },
-    );
   });
 });

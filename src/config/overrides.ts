@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve as resolvePath } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
+import { caretExcerpt, findJsonSyntaxError, positionOf } from '../util/json-syntax.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { getPath, isBranch, joinPath } from '../util/dotted.ts';
 import { isPlainObject } from '../util/json.ts';
@@ -137,97 +138,9 @@ function parseJson(text: string, file: string): unknown {
     return JSON.parse(text);
   } catch (error) {
     // Node 20's JSON.parse messages do not always give a position, so find it ourselves.
-    const found = locateJsonError(text) ?? { offset: text.length, message: messageOf(error) };
-    const before = text.slice(0, found.offset);
-    const line = before.split('\n').length;
-    const column = found.offset - before.lastIndexOf('\n');
-    throw parseError(file, line, column, found.message);
-  }
-}
-
-class JsonStop {
-  constructor(
-    readonly offset: number,
-    readonly message: string,
-  ) {}
-}
-
-/** The offset and a description of the first syntax error in `text`, or undefined if it is valid JSON. */
-export function locateJsonError(text: string): { offset: number; message: string } | undefined {
-  let i = 0;
-  const fail = (message: string, at = i): never => {
-    throw new JsonStop(at, at >= text.length ? 'unexpected end of file' : message);
-  };
-  const space = (): void => {
-    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
-  };
-  const string = (): void => {
-    const start = i++;
-    for (;;) {
-      const c = text[i];
-      if (c === undefined) fail('unterminated string', start);
-      else if (c === '"') break;
-      else if (c === '\\') {
-        const escape = text[i + 1] ?? '';
-        if (escape === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) i += 6;
-        else if (escape !== '' && escape !== 'u' && '"\\/bfnrt'.includes(escape)) i += 2;
-        else fail('invalid escape sequence in string');
-      } else if (c.charCodeAt(0) < 0x20) fail('unescaped control character in string');
-      else i++;
-    }
-    i++;
-  };
-  const collection = (close: '}' | ']'): void => {
-    i++;
-    space();
-    if (text[i] === close) {
-      i++;
-      return;
-    }
-    for (;;) {
-      space();
-      if (text[i] === close) fail(`trailing comma before ${close}`);
-      if (close === '}') {
-        if (text[i] !== '"') fail('expected a double-quoted property name');
-        string();
-        space();
-        if (text[i] !== ':') fail("expected ':' after the property name");
-        i++;
-      }
-      value();
-      space();
-      if (text[i] === close) {
-        i++;
-        return;
-      }
-      if (text[i] !== ',') fail(`expected ',' or '${close}'`);
-      i++;
-    }
-  };
-  const number = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-  const value = (): void => {
-    space();
-    const c = text[i];
-    if (c === '{') return collection('}');
-    if (c === '[') return collection(']');
-    if (c === '"') return string();
-    number.lastIndex = i;
-    if (number.test(text)) {
-      i = number.lastIndex;
-      return;
-    }
-    const literal = ['true', 'false', 'null'].find((word) => text.startsWith(word, i));
-    if (literal === undefined) fail(`unexpected ${JSON.stringify(c)}`);
-    else i += literal.length;
-  };
-  try {
-    value();
-    space();
-    if (i < text.length) fail('unexpected text after the JSON value');
-    return undefined;
-  } catch (error) {
-    if (error instanceof JsonStop) return { offset: error.offset, message: error.message };
-    throw error;
+    const found = findJsonSyntaxError(text) ?? { offset: text.length, reason: messageOf(error) };
+    const at = positionOf(text, Math.min(found.offset, text.trimEnd().length));
+    throw parseError(file, at.line, at.column, `${found.reason}\n${caretExcerpt(at.lineText, at.offsetInLine)}`);
   }
 }
 

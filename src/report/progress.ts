@@ -46,7 +46,8 @@ export function createProgress(options: ProgressOptions): Progress {
     if (!tty) return `progress: ${parts.join(', ')}`;
     const width = Math.max(10, Math.min(30, theme.width - 70));
     const filled = Math.round(fraction * width);
-    return `${chalk.cyan('█'.repeat(filled))}${chalk.dim('░'.repeat(width - filled))} ${parts.join(' │ ')}`;
+    // One terminal line at most: a wrapped line could not be redrawn in place.
+    return fitToWidth(`${chalk.cyan('█'.repeat(filled))}${chalk.dim('░'.repeat(width - filled))} ${parts.join(' │ ')}`, theme.width - 1);
   };
 
   const draw = () => {
@@ -90,4 +91,24 @@ export function createProgress(options: ProgressOptions): Progress {
       clear();
     },
   };
+}
+
+const ESCAPE = /\x1b\[[0-9;]*m/y;
+
+/** Cuts `text` to `width` visible characters, keeping colour codes intact. */
+export function fitToWidth(text: string, width: number): string {
+  let visible = 0;
+  let i = 0;
+  while (i < text.length) {
+    ESCAPE.lastIndex = i;
+    const match = ESCAPE.exec(text);
+    if (match) {
+      i += match[0].length;
+      continue;
+    }
+    if (visible === width) return `${text.slice(0, i)}\x1b[0m`;
+    visible++;
+    i++;
+  }
+  return text;
 }

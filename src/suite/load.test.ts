@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { SuiteError } from '../errors.ts';
-import { caretExcerpt, findJsonSyntaxError, loadSuite, type Suite, type SuiteCase } from './load.ts';
+import { loadSuite, type Suite, type SuiteCase } from './load.ts';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/suites');
 let tmp: string;
@@ -418,45 +418,5 @@ describe('loadSuite: ids and emptiness', () => {
       expect(error.code, name).toBe('E_SUITE_EMPTY');
       expect(error.message, name).toContain(name);
     }
-  });
-});
-
-describe('findJsonSyntaxError', () => {
-  it('accepts exactly what JSON.parse accepts', () => {
-    const token = fc.constantFrom('{', '}', '[', ']', ',', ':', ' ', '\n', '"a"', '"\\u00e9"', '"\\x"', '"', '1', '-0.5e+3', '01', '1.', 'true', 'nul', 'x', "'", '\\');
-    fc.assert(
-      fc.property(fc.array(token, { maxLength: 12 }), (tokens) => {
-        const text = tokens.join('');
-        let valid = true;
-        try {
-          JSON.parse(text);
-        } catch {
-          valid = false;
-        }
-        expect(findJsonSyntaxError(text) === undefined).toBe(valid);
-      }),
-      { numRuns: 3000 },
-    );
-    fc.assert(
-      fc.property(fc.json(), (text) => {
-        expect(findJsonSyntaxError(text)).toBeUndefined();
-      }),
-    );
-  });
-
-  it('reports where and why', () => {
-    expect(findJsonSyntaxError('{"a": 1,}')).toEqual({ offset: 8, reason: "unexpected '}': JSON does not allow a trailing comma" });
-    expect(findJsonSyntaxError('{a: 1}')).toEqual({ offset: 1, reason: "unexpected 'a': expected a property name in double quotes" });
-    expect(findJsonSyntaxError('[01]')).toEqual({ offset: 1, reason: 'a JSON number cannot start with 0' });
-    expect(findJsonSyntaxError('["a\tb"]')).toEqual({ offset: 3, reason: 'control character U+0009 inside a string must be escaped' });
-    expect(findJsonSyntaxError('[1] 2')).toEqual({ offset: 4, reason: "unexpected '2' after the end of the JSON value" });
-    expect(findJsonSyntaxError('{"a": NaN}')?.reason).toBe("unexpected 'NaN': expected a value (strings need double quotes)");
-  });
-});
-
-describe('caretExcerpt', () => {
-  it('puts the caret under the offset', () => {
-    expect(caretExcerpt('abc', 1)).toBe('  abc\n   ^');
-    expect(caretExcerpt('abc', 3)).toBe('  abc\n     ^');
   });
 });
