@@ -93,6 +93,7 @@ export function createProgress(options: ProgressOptions): Progress {
   };
 }
 
+// eslint-disable-next-line no-control-regex -- matching terminal colour codes is the point
 const ESCAPE = /\x1b\[[0-9;]*m/y;
 
 /** Cuts `text` to `width` visible characters, keeping colour codes intact. */
