@@ -123,8 +123,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
 function reportError(error: unknown, io: Io): number {
   if (error instanceof CommanderError) {
-    // Help and version are "errors" to commander; they already printed their text.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+    // Help and version are "errors" to commander; they already printed their text. Help shown
+    // because of a mistake (`tagliots help nope`) went to stderr with a non-zero exit code.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
     return EXIT.usage;
   }
   if (isTagliotsError(error)) {

@@ -22,11 +22,11 @@ export function createProcessIo(argv: readonly string[]): Io {
   let interrupts = 0;
   const onSignal = () => {
     interrupts++;
+    for (const handler of handlers) handler();
     if (interrupts >= 3) {
-      process.stderr.write('\nInterrupted three times: exiting now. The run log keeps every case already written.\n');
+      process.stderr.write('\nInterrupted three times: exiting now. The run log keeps every case already finished.\n');
       process.exit(130);
     }
-    for (const handler of handlers) handler();
   };
   return {
     stdout: outputOf(process.stdout),

@@ -85,10 +85,11 @@ export async function runCommand(options: RunCommandOptions, io: Io): Promise<nu
     parentRunId: null,
   };
 
+  // Opened before anything is printed, so an unwritable runs folder fails with nothing half-done.
+  const writer = createRunLogWriter(logPath);
   const theme = createTheme(colorEnabled(io, io.stdout), io.stdout.columns);
   io.stdout.write(renderRunConfig(header, theme, shownLogPath));
 
-  const writer = createRunLogWriter(logPath);
   const summary = createSummaryBuilder(header, { maxRows: options.maxRows ?? 100 });
   const progress = createProgress({
     stream: io.stderr,
@@ -103,6 +104,8 @@ export async function runCommand(options: RunCommandOptions, io: Io): Promise<nu
   const graceMs = options.graceMs ?? 5000;
   const removeInterruptHandler = io.onInterrupt(() => {
     interrupts++;
+    // The third interrupt exits the process right after this handler: save what is buffered.
+    if (interrupts >= 3) return writer.flush();
     if (!control) return;
     if (interrupts === 1) {
       control.stopStarting();

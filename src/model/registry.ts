@@ -18,14 +18,15 @@ export function createModelRegistry(options: ModelRegistryOptions = {}): ModelRe
   const cache = new Map<string, Model>();
   const configured = options.models ?? {};
   for (const name of Object.keys(configured)) {
-    if (name in MOCK_DESCRIPTIONS) {
+    if (Object.hasOwn(MOCK_DESCRIPTIONS, name)) {
       throw new ModelError('E_MODEL_DUPLICATE', `Model '${name}' is a built-in mock; give the configured model another name.`);
     }
   }
   const names = () => [...Object.keys(MOCK_DESCRIPTIONS), ...Object.keys(configured)].sort();
 
   const registry: ModelRegistry = {
-    has: (name) => name in MOCK_DESCRIPTIONS || Object.hasOwn(configured, name),
+    // Object.hasOwn, not `in`: 'toString' or 'constructor' is no mock.
+    has: (name) => Object.hasOwn(MOCK_DESCRIPTIONS, name) || Object.hasOwn(configured, name),
     get(name) {
       const known = cache.get(name);
       if (known) return known;

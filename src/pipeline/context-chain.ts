@@ -1,3 +1,5 @@
+import { messageOf } from '../errors.ts';
+
 /**
  * GoTaglio's ExceptionContext, without its global stack: the messages travel on the error itself
  * as it propagates, so concurrent cases never see each other's context.
@@ -30,7 +32,7 @@ export function withContextSync<T>(message: string, fn: () => T): T {
 }
 
 function addContext(error: unknown, message: string): unknown {
-  const target = (error instanceof Error ? error : Object.assign(new Error(String(error)), { thrown: error })) as WithContext;
+  const target = (error instanceof Error ? error : Object.assign(new Error(messageOf(error)), { thrown: error })) as WithContext;
   const chain = target[CONTEXT] ?? [];
   if (!target[CONTEXT]) {
     Object.defineProperty(target, CONTEXT, { value: chain, enumerable: false, configurable: true });

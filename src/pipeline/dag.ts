@@ -107,7 +107,11 @@ export function buildStageGraph(stages: Stages<any, any, any>, pipelineName: str
   return { nodes, roots, linear };
 }
 
-/** A cycle as a path of names ending where it started (`A -> B -> D -> B` style), or undefined. */
+/**
+ * A cycle as the path of names the search walked, from where it started to the stage it met again
+ * (`A -> B -> D -> B`), or undefined. The search starts from the roots, in declaration order, then
+ * from any stage not yet visited (a cycle no root reaches).
+ */
 function findCycle(nodes: readonly GraphNode[]): string[] | undefined {
   const state = new Uint8Array(nodes.length); // 0 new, 1 on the current path, 2 done
   const path: number[] = [];
@@ -115,10 +119,7 @@ function findCycle(nodes: readonly GraphNode[]): string[] | undefined {
     state[i] = 1;
     path.push(i);
     for (const next of nodes[i]!.dependents) {
-      if (state[next] === 1) {
-        const start = path.indexOf(next);
-        return [...path.slice(start), next].map((n) => nodes[n]!.name);
-      }
+      if (state[next] === 1) return [...path, next].map((n) => nodes[n]!.name);
       if (state[next] === 0) {
         const found = visit(next);
         if (found) return found;
@@ -128,7 +129,8 @@ function findCycle(nodes: readonly GraphNode[]): string[] | undefined {
     state[i] = 2;
     return undefined;
   };
-  for (let i = 0; i < nodes.length; i++) {
+  const roots = nodes.flatMap((node, i) => (node.inputs.length === 0 ? [i] : []));
+  for (const i of [...roots, ...nodes.keys()]) {
     if (state[i] === 0) {
       const found = visit(i);
       if (found) return found;

@@ -52,7 +52,7 @@ export async function compileTemplate(source: string, name = '(inline)'): Promis
   try {
     compiled = new nunjucks.Template(source, env, name, true);
   } catch (error) {
-    throw new TemplateError('E_TEMPLATE_SYNTAX', `Template '${name}' does not compile: ${cleanMessage(error)}`);
+    throw new TemplateError('E_TEMPLATE_SYNTAX', `Template '${name}' does not compile: ${cleanMessage(error, name)}`);
   }
   const sha256 = createHash('sha256').update(source).digest('hex');
   return {
@@ -63,7 +63,7 @@ export async function compileTemplate(source: string, name = '(inline)'): Promis
       try {
         return compiled.render(variables);
       } catch (error) {
-        throw new TemplateError('E_TEMPLATE_RENDER', `Template '${name}': ${cleanMessage(error)}`);
+        throw new TemplateError('E_TEMPLATE_RENDER', `Template '${name}': ${cleanMessage(error, name)}`);
       }
     },
   };
@@ -74,10 +74,14 @@ function displayPath(path: string): string {
   return shown.startsWith('..') || shown === '' ? path : shown;
 }
 
-/** nunjucks prefixes messages with "(unknown path)" and a "[Line x, Column y]" marker; keep the useful part. */
-function cleanMessage(error: unknown): string {
-  return messageOf(error)
-    .replace(/^\([^)]*\)\s*/, '')
+/**
+ * nunjucks prefixes messages with the template name in parentheses ("((inline))", "(unknown path)");
+ * drop it (the name is in our message already), keep the "[Line x, Column y]" marker and the text.
+ */
+function cleanMessage(error: unknown, name: string): string {
+  const message = messageOf(error);
+  const prefix = `(${name})`;
+  return (message.startsWith(prefix) ? message.slice(prefix.length) : message.replace(/^\(unknown path\)/, ''))
     .replace(/\s+/g, ' ')
     .trim();
 }

@@ -20,10 +20,13 @@ interface Manifest {
   readonly inputs: readonly [path: string, mtimeMs: number, size: number][];
 }
 
+/** Part of the cache key: bump it when the build options change, so older bundles are not reused. */
+const CACHE_FORMAT = 2;
+
 async function bundleCached(entry: string): Promise<string> {
   const library = findLibraryEntry();
   const cacheDir = join(dirname(entry), 'node_modules', '.cache', 'tagliots');
-  const key = createHash('sha256').update(`${entry}\0${library ?? ''}`).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(`${entry}\0${library ?? ''}\0${CACHE_FORMAT}`).digest('hex').slice(0, 16);
   const output = join(cacheDir, `${key}.mjs`);
   const manifestPath = join(cacheDir, `${key}.json`);
   if (isFresh(manifestPath, output, library)) return output;
@@ -40,6 +43,9 @@ async function bundleCached(entry: string): Promise<string> {
       format: 'esm',
       target: 'node20',
       write: false,
+      // Not written (write: false), but source map paths are relative to it: without it they
+      // resolve inside the cache folder, and stack traces name files that do not exist.
+      outfile: output,
       metafile: true,
       packages: 'external',
       sourcemap: 'inline',

@@ -132,10 +132,15 @@ class CaseExecution implements CaseRun {
   }
 
   start(): void {
+    // Counted as running while the roots are launched: a synchronous stage settles inside launch(),
+    // and the case must not finish before the other roots have started.
+    this.running++;
     for (const root of this.env.graph.roots) {
       if (this.stopping) break;
       this.launch(root);
     }
+    this.running--;
+    if (this.running === 0) this.finish();
   }
 
   cancel(reason: CancelReason): void {
@@ -170,7 +175,6 @@ class CaseExecution implements CaseRun {
     const endMs = nowMs();
     const record: StageRecord = { status: 'ok', startMs: ctx.startMs, endMs, durationMs: roundMs(endMs - ctx.startMs) };
     if (ctx.usage) record.usage = compactUsage(ctx.usage);
-    this.running--;
     if (ok) {
       const output = value === undefined ? null : value;
       const problem = findNonJson(output);
@@ -203,6 +207,9 @@ class CaseExecution implements CaseRun {
         if (--this.waiting[next]! === 0) this.launch(next);
       }
     }
+    // Only now: a synchronous dependent settles inside launch(), and must not finish the case
+    // before its siblings have started.
+    this.running--;
     if (this.running === 0) this.finish();
   }
 

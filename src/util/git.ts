@@ -11,7 +11,8 @@ export function readGitInfo(cwd: string, timeoutMs = 5000): Promise<GitInfo | nu
   return new Promise((resolve) => {
     execFile(
       'git',
-      ['status', '--porcelain=v2', '--branch', '--untracked-files=normal'],
+      // Paths relative to the repository root, not to `cwd` (which would log `../a.txt` and `./`).
+      ['-c', 'status.relativePaths=false', 'status', '--porcelain=v2', '--branch', '--untracked-files=normal'],
       { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } },
       (error, stdout) => {
         if (error) return resolve(null);
@@ -48,8 +49,11 @@ function toShortForm(line: string): string {
   switch (fields[0]) {
     case '1':
       return `${xy(fields[1])} ${fields.slice(8).join(' ')}`;
-    case '2':
-      return `${xy(fields[1])} ${fields.slice(9).join(' ').replace('\t', ' <- ')}`;
+    case '2': {
+      // `<path>\t<origPath>` in v2; v1 writes `<origPath> -> <path>`.
+      const [path, from] = fields.slice(9).join(' ').split('\t');
+      return `${xy(fields[1])} ${from === undefined ? path : `${from} -> ${path}`}`;
+    }
     case 'u':
       return `${xy(fields[1])} ${fields.slice(10).join(' ')}`;
     case '?':

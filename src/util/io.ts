@@ -11,7 +11,8 @@ export interface Io {
   readonly argv: readonly string[];
   /**
    * Registers a handler for an interrupt (Ctrl-C / SIGINT, or SIGTERM) and returns a function that
-   * removes it. While any handler is registered the process does not exit on interrupt.
+   * removes it. While any handler is registered the process does not exit on the first two
+   * interrupts; on the third it exits (code 130) right after the handlers ran.
    */
   onInterrupt(handler: () => void): () => void;
 }

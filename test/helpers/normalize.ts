@@ -22,16 +22,18 @@ const DURATION = String.raw`(?:\d+ min \d+ s|[\d.,]+ (?:ms|s))`;
 
 export function normalize(text: string, options: NormalizeOptions = {}): string {
   let out = text.replace(/\r\n/g, '\n');
-  // Longest paths first, so a folder inside another is replaced by its own name.
-  const paths = Object.entries(options.paths ?? {}).sort(([, a], [, b]) => b.length - a.length);
-  for (const [name, path] of paths) {
-    const forms = [path];
+  // Longest first, so a path inside another (an absolute path inside its relative form) is not
+  // replaced before the path that contains it.
+  const forms: [name: string, form: string][] = [];
+  for (const [name, path] of Object.entries(options.paths ?? {})) {
+    forms.push([name, path]);
     if (options.cwd !== undefined) {
       const rel = relative(options.cwd, path);
-      if (rel !== '' && rel !== path) forms.push(rel);
+      if (rel !== '' && rel !== path) forms.push([name, rel]);
     }
-    for (const form of forms) out = out.replace(new RegExp(`${escape(form)}(?=$|[/\\s:'")\\]])`, 'gm'), `<${name}>`);
   }
+  forms.sort(([, a], [, b]) => b.length - a.length);
+  for (const [name, form] of forms) out = out.replace(new RegExp(`${escape(form)}(?=$|[/\\s:'")\\]])`, 'gm'), `<${name}>`);
   out = out
     .replace(UUID_V7, '<RUN_ID>')
     .replace(ISO_TIME, '<TIME>')

@@ -3,9 +3,10 @@
  * a user runs it: no TTY, stdin ignored, colours off and a fixed terminal width.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const BIN = fileURLToPath(new URL('../../bin/tagliots.js', import.meta.url));
 
 export interface CliOptions {

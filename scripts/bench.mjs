@@ -1,0 +1,421 @@
+#!/usr/bin/env node
+// Whole-process benchmark of the tagliots CLI (`npm run bench`). See docs/performance.md.
+//
+//   node scripts/bench.mjs [--quick] [--runs N] [--only id,id] [--json] [--build] [--keep]
+//
+// Every figure comes from a spawned process: wall time is process.hrtime.bigint() from spawn to
+// the child's exit, and peak RSS is the child's own getrusage maxRSS, written on exit by a tiny
+// preload (scripts/bench-rss-preload.mjs). Suites are generated deterministically in a temp
+// folder (removed at the end); each run logs to its own temp --runs-dir, deleted after the run.
+// Prints a table of medians against the targets, marking each PASS or MISS. It reports, it is
+// not a test: a missed target still exits 0. Exit 1 means a measurement failed (a run exited
+// non-zero, or wrote a log that does not show every case passing).
+//
+// To add a scenario, add an object to SCENARIOS (see the Scenario shape below).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, closeSync, readSync, rmSync, statSync, fstatSync } from 'node:fs';
+import { cpus, freemem, loadavg, tmpdir, totalmem, availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeSuite } from './bench-suites.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(ROOT, 'bin/tagliots.js');
+const PRELOAD = join(ROOT, 'scripts/bench-rss-preload.mjs');
+const BASELINE = join(ROOT, 'scripts/bench-baseline.mjs');
+const RSS_ENV = 'TAGLIOTS_BENCH_RSS_FILE';
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+//
+// Scenario shape:
+//   id         short name, for --only and --json
+//   title      what the table shows
+//   cases      cases processed (for cases/s), or null; rate: false hides cases/s
+//   runs       repetitions (default), quickRuns: with --quick; warmup: untimed runs first
+//   quick      false to skip it with --quick
+//   targets    { wallMs?, rssMiB? }: the median must be at or under each
+//   suite      { format: 'json' | 'jsonl', cases } when argv needs a generated suite
+//   argv(ctx)  node arguments after the preload; ctx = { suite, runsDir, outFile }
+//   verify(ctx, child)  throws when the run did not do its work; child = { code, stdout, stderr }
+// `ratios` below compares the medians of two scenarios.
+
+/** A `tagliots run` of a generated calc suite; verifies the log ends with every case passed. */
+function runScenario({ format, cases, extraArgs = [], ...rest }) {
+  return {
+    cases,
+    suite: { format, cases },
+    argv: (ctx) => [CLI, 'run', ctx.suite, '--runs-dir', ctx.runsDir, ...extraArgs],
+    verify: (ctx) => verifyRunLog(ctx.runsDir, cases),
+    ...rest,
+  };
+}
+
+const SCENARIOS = [
+  {
+    id: 'help',
+    title: 'tagliots --help (start-up)',
+    cases: null,
+    runs: 15,
+    quickRuns: 7,
+    warmup: 2,
+    targets: { wallMs: 120 },
+    argv: () => [CLI, '--help'],
+  },
+  {
+    id: 'pipelines',
+    title: 'tagliots pipelines (loads tagliots.config.ts)',
+    cases: null,
+    runs: 10,
+    quickRuns: 5,
+    warmup: 1,
+    targets: {},
+    argv: () => [CLI, 'pipelines'],
+  },
+  runScenario({ id: 'run-1', title: 'run calc/perfect, 1 case (fixed cost of a run)', format: 'json', cases: 1, rate: false, runs: 10, quickRuns: 5, warmup: 1, targets: {} }),
+  {
+    id: 'bare-10k',
+    title: 'bare Node loop, 10k cases (baseline)',
+    cases: 10_000,
+    suite: { format: 'json', cases: 10_000 },
+    runs: 7,
+    quickRuns: 5,
+    warmup: 1,
+    targets: {},
+    argv: (ctx) => [BASELINE, ctx.suite, ctx.outFile],
+    verify: (ctx, child) => {
+      const result = JSON.parse(child.stdout);
+      if (result.passed !== 10_000) throw new Error(`the bare loop passed ${result.passed} of 10000 cases`);
+    },
+  },
+  runScenario({ id: 'run-10k', title: 'run calc/perfect, 10k cases (JSON)', format: 'json', cases: 10_000, runs: 7, quickRuns: 5, warmup: 1, targets: { wallMs: 500 } }),
+  runScenario({ id: 'run-100k', title: 'run calc/perfect, 100k cases (JSON)', format: 'json', cases: 100_000, runs: 5, quickRuns: 2, warmup: 1, targets: { wallMs: 3000, rssMiB: 250 } }),
+  runScenario({ id: 'run-100k-jsonl', title: 'run calc/perfect, 100k cases (JSONL pointer)', format: 'jsonl', cases: 100_000, runs: 3, quickRuns: 2, warmup: 0, targets: {} }),
+  runScenario({ id: 'run-1m-jsonl', title: 'run calc/perfect, 1M cases (JSONL pointer)', format: 'jsonl', cases: 1_000_000, runs: 2, quickRuns: 0, warmup: 0, quick: false, targets: { rssMiB: 300 } }),
+];
+
+const RATIOS = [{ title: 'tagliots / bare loop, 10k cases', of: 'run-10k', to: 'bare-10k' }];
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+function parseArgs(argv) {
+  const options = { quick: false, runs: undefined, only: undefined, json: false, build: false, keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) usage(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--quick') options.quick = true;
+    else if (arg === '--json') options.json = true;
+    else if (arg === '--build') options.build = true;
+    else if (arg === '--keep') options.keep = true;
+    else if (arg === '--runs' || arg.startsWith('--runs=')) {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1) usage('--runs must be a whole number of at least 1');
+      options.runs = n;
+    } else if (arg === '--only' || arg.startsWith('--only=')) options.only = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (arg === '-h' || arg === '--help') usage();
+    else usage(`unknown option '${arg}'`);
+  }
+  return options;
+}
+
+function usage(problem) {
+  const text = `usage: node scripts/bench.mjs [options]
+
+  --quick        skip the 1M-case run and repeat less
+  --runs N       repetitions of every scenario (overrides the defaults)
+  --only IDS     comma-separated scenario ids (or id prefixes) to run
+  --json         print machine-readable JSON on stdout (progress goes to stderr)
+  --build        rebuild dist/ first (it is built anyway when missing)
+  --keep         keep the temp folder with the generated suites
+
+scenarios: ${SCENARIOS.map((s) => s.id).join(', ')}
+`;
+  if (problem) {
+    process.stderr.write(`bench: ${problem}\n\n${text}`);
+    process.exit(2);
+  }
+  process.stdout.write(text);
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+/** Spawns `node --import <preload> ...argv` from the repo root; resolves with wall time and peak RSS. */
+function measure(argv, rssFile) {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, [RSS_ENV]: rssFile, NO_COLOR: '1' };
+    delete env.FORCE_COLOR;
+    const start = process.hrtime.bigint();
+    let end;
+    const child = spawn(process.execPath, ['--import', PRELOAD, ...argv], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout = [];
+    const stderr = [];
+    child.stdout.on('data', (chunk) => stdout.push(chunk));
+    child.stderr.on('data', (chunk) => stderr.push(chunk));
+    child.on('error', reject);
+    child.on('exit', () => {
+      end = process.hrtime.bigint();
+    });
+    child.on('close', (code, signal) => {
+      end ??= process.hrtime.bigint();
+      let rssKiB = null;
+      try {
+        rssKiB = Number(readFileSync(rssFile, 'utf8'));
+        rmSync(rssFile, { force: true });
+      } catch {
+        // Reported as a missing figure.
+      }
+      resolve({
+        code: code ?? (signal ? `signal ${signal}` : null),
+        wallMs: Number(end - start) / 1e6,
+        rssMiB: rssKiB === null ? null : rssKiB / 1024,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+      });
+    });
+  });
+}
+
+/** Reads the last line of the run log in `runsDir` and checks it is a completed run.end with every case passed. */
+function verifyRunLog(runsDir, cases) {
+  const logs = readdirSync(runsDir).filter((name) => name.endsWith('.jsonl'));
+  if (logs.length !== 1) throw new Error(`expected one run log in ${runsDir}, found ${logs.length}`);
+  const fd = openSync(join(runsDir, logs[0]), 'r');
+  let tail;
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, 64 * 1024);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    tail = buffer.toString('utf8').trimEnd();
+  } finally {
+    closeSync(fd);
+  }
+  const end = JSON.parse(tail.slice(tail.lastIndexOf('\n') + 1));
+  if (end.type !== 'run.end' || end.status !== 'completed' || end.counts?.complete !== cases || end.counts?.passed !== cases) {
+    throw new Error(`the run log does not end with a completed run of ${cases} passed cases: ${JSON.stringify(end).slice(0, 300)}`);
+  }
+}
+
+function median(values) {
+  const sorted = values.filter((v) => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+const fmtMs = (ms) => (ms === null ? '—' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 100 ? 1 : 0)} ms`);
+const fmtMiB = (mib) => (mib === null ? '—' : `${mib.toFixed(0)} MiB`);
+const fmtRate = (rate) => (rate === null ? '—' : Math.round(rate).toLocaleString('en-US'));
+
+function targetText(targets) {
+  const parts = [];
+  if (targets.wallMs !== undefined) parts.push(`≤ ${fmtMs(targets.wallMs)}`);
+  if (targets.rssMiB !== undefined) parts.push(`≤ ${targets.rssMiB} MiB`);
+  return parts.length ? parts.join(', ') : '—';
+}
+
+function verdictOf(result) {
+  const { targets } = result;
+  const misses = [];
+  if (targets.wallMs !== undefined && (result.medianWallMs === null || result.medianWallMs > targets.wallMs)) misses.push('time');
+  if (targets.rssMiB !== undefined && (result.medianRssMiB === null || result.medianRssMiB > targets.rssMiB)) misses.push('RSS');
+  if (targets.wallMs === undefined && targets.rssMiB === undefined) return { verdict: null, misses };
+  return { verdict: misses.length ? 'MISS' : 'PASS', misses };
+}
+
+function table(headers, rows, align) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => cells.map((c, i) => (align[i] === 'r' ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+function ensureBuilt(force, log) {
+  const cli = join(ROOT, 'dist/cli.js');
+  if (!force && existsSync(cli)) {
+    const built = statSync(cli).mtimeMs;
+    const newer = [];
+    const walk = (dir) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && statSync(path).mtimeMs > built) newer.push(relative(ROOT, path));
+      }
+    };
+    walk(join(ROOT, 'src'));
+    if (newer.length) log(`warning: dist/ is older than ${newer.length} source file(s) (${newer.slice(0, 3).join(', ')}${newer.length > 3 ? ', …' : ''}); pass --build to rebuild first`);
+    return;
+  }
+  log(force ? 'building dist/ (npm run build)' : 'dist/ is missing: building it (npm run build)');
+  const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], shell: process.platform === 'win32' });
+  if (result.status !== 0) {
+    process.stderr.write('bench: npm run build failed\n');
+    process.exit(1);
+  }
+}
+
+function gitInfo() {
+  const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+  const head = git('rev-parse', '--short=12', 'HEAD');
+  if (head.status !== 0) return null;
+  return { commit: head.stdout.trim(), dirty: git('status', '--porcelain', '--untracked-files=no').stdout.trim() !== '' };
+}
+
+function machineInfo() {
+  const cpu = cpus();
+  return {
+    cpus: availableParallelism(),
+    cpuModel: cpu[0]?.model?.trim() ?? 'unknown',
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    freeMemoryGiB: Math.round((freemem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const log = (text) => process.stderr.write(`${text}\n`);
+  const out = options.json ? () => {} : (text) => process.stdout.write(`${text}\n`);
+
+  ensureBuilt(options.build, log);
+
+  let scenarios = SCENARIOS.filter((s) => !options.quick || s.quick !== false);
+  if (options.only) {
+    // An exact id selects that scenario only; anything else selects the ids it prefixes.
+    const matches = (s, id) => (SCENARIOS.some((x) => x.id === id) ? s.id === id : s.id.startsWith(id));
+    const unknown = options.only.filter((id) => !SCENARIOS.some((s) => matches(s, id)));
+    if (unknown.length) usage(`no scenario matches ${unknown.join(', ')}`);
+    scenarios = scenarios.filter((s) => options.only.some((id) => matches(s, id)));
+  }
+
+  const machine = machineInfo();
+  const startedAt = new Date().toISOString();
+  const git = gitInfo();
+  out(`tagliots benchmark: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`);
+  if (git) out(`source: ${git.commit}${git.dirty ? ' with uncommitted changes' : ''}; dist/ built ${statSync(join(ROOT, 'dist/cli.js')).mtime.toISOString()}`);
+  out(`load average at start: ${machine.loadAverage.join(' ')}${options.quick ? ' (--quick)' : ''}`);
+
+  const temp = mkdtempSync(join(tmpdir(), 'tagliots-bench-'));
+  const suites = new Map();
+  const suitePath = ({ format, cases }) => {
+    const key = `${format}:${cases}`;
+    if (!suites.has(key)) {
+      const t = performance.now();
+      suites.set(key, writeSuite(temp, format, cases));
+      log(`  generated ${format} suite of ${cases.toLocaleString('en-US')} cases (${fmtMs(performance.now() - t)})`);
+    }
+    return suites.get(key);
+  };
+
+  const results = [];
+  let failed = false;
+  const cleanUp = () => {
+    if (!options.keep) rmSync(temp, { recursive: true, force: true });
+  };
+  process.on('SIGINT', () => {
+    cleanUp();
+    process.exit(130);
+  });
+
+  try {
+    for (const [n, scenario] of scenarios.entries()) {
+      const runs = options.runs ?? (options.quick ? scenario.quickRuns ?? scenario.runs : scenario.runs);
+      const warmup = options.quick ? Math.min(scenario.warmup ?? 0, 1) : scenario.warmup ?? 0;
+      log(`[${n + 1}/${scenarios.length}] ${scenario.title}: ${warmup ? `${warmup} warm-up + ` : ''}${runs} run${runs === 1 ? '' : 's'}`);
+      const suite = scenario.suite ? suitePath(scenario.suite) : undefined;
+      const samples = [];
+      let error;
+      for (let i = 0; i < warmup + runs && !error; i++) {
+        const sampleDir = join(temp, `run-${scenario.id}-${i}`);
+        mkdirSync(sampleDir);
+        const ctx = { suite, runsDir: join(sampleDir, 'runs'), outFile: join(sampleDir, 'out.jsonl') };
+        try {
+          const child = await measure(scenario.argv(ctx), join(sampleDir, 'rss'));
+          if (child.code !== 0) throw new Error(`exited with ${child.code}\n${child.stderr.trim().split('\n').slice(-15).join('\n')}`);
+          scenario.verify?.(ctx, child);
+          if (i >= warmup) {
+            samples.push({ wallMs: child.wallMs, rssMiB: child.rssMiB });
+            log(`    ${fmtMs(child.wallMs)}, ${fmtMiB(child.rssMiB)}`);
+          }
+        } catch (e) {
+          error = e instanceof Error ? e.message : String(e);
+          log(`    FAILED: ${error}`);
+        } finally {
+          rmSync(sampleDir, { recursive: true, force: true });
+        }
+      }
+      const walls = samples.map((s) => s.wallMs);
+      const result = {
+        id: scenario.id,
+        title: scenario.title,
+        cases: scenario.cases,
+        runs: samples.length,
+        samples,
+        medianWallMs: median(walls),
+        minWallMs: walls.length ? Math.min(...walls) : null,
+        maxWallMs: walls.length ? Math.max(...walls) : null,
+        medianRssMiB: median(samples.map((s) => s.rssMiB)),
+        targets: scenario.targets ?? {},
+        ...(error && { error }),
+      };
+      result.casesPerSecond = scenario.rate !== false && result.cases && result.medianWallMs ? result.cases / (result.medianWallMs / 1000) : null;
+      const { verdict, misses } = verdictOf(result);
+      result.verdict = error ? 'ERROR' : verdict;
+      result.misses = misses;
+      if (error) failed = true;
+      results.push(result);
+    }
+  } finally {
+    cleanUp();
+  }
+
+  const ratios = RATIOS.map((r) => {
+    const of = results.find((x) => x.id === r.of);
+    const to = results.find((x) => x.id === r.to);
+    const ratio = of?.medianWallMs && to?.medianWallMs ? of.medianWallMs / to.medianWallMs : null;
+    return { ...r, ratio };
+  }).filter((r) => r.ratio !== null);
+
+  if (options.json) {
+    process.stdout.write(JSON.stringify({ startedAt, machine, git, quick: options.quick, results, ratios }, null, 2) + '\n');
+  } else {
+    const rows = results.map((r) => [
+      r.title,
+      String(r.runs),
+      fmtMs(r.medianWallMs),
+      r.minWallMs === null ? '—' : `${fmtMs(r.minWallMs)} – ${fmtMs(r.maxWallMs)}`,
+      fmtRate(r.casesPerSecond),
+      fmtMiB(r.medianRssMiB),
+      targetText(r.targets),
+      r.verdict === 'MISS' ? `MISS (${r.misses.join(', ')})` : (r.verdict ?? ''),
+    ]);
+    out('');
+    out(table(['scenario', 'runs', 'median', 'min – max', 'cases/s', 'peak RSS', 'target', 'result'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'l', 'l']));
+    out('');
+    for (const r of ratios) out(`${r.title}: ${r.ratio.toFixed(2)}× (median wall time)`);
+    const missed = results.filter((r) => r.verdict === 'MISS');
+    if (missed.length) out(`\n*** MISS: ${missed.map((r) => `${r.id} (${r.misses.join(', ')})`).join(', ')} ***`);
+    else if (results.some((r) => r.verdict === 'PASS')) out('\nEvery measured target: PASS');
+    out('peak RSS: median of the runs\' getrusage maxRSS; wall time: spawn to exit. The machine may be shared: compare runs, not single figures.');
+  }
+  if (failed) {
+    process.stderr.write('bench: some measurements failed (see ERROR above)\n');
+    process.exitCode = 1;
+  }
+}
+
+await main();

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import type { RunStartRecord } from '../log/schema.ts';
+import { renderRunConfig } from './run-config.ts';
+import { createTheme } from './theme.ts';
+
+const plain = createTheme(false, 100);
+
+function header(extra: Partial<RunStartRecord> = {}): RunStartRecord {
+  return {
+    type: 'run.start',
+    v: 1,
+    runId: '01900000-0000-7000-8000-000000000001',
+    startedAt: '2025-01-01T00:00:00.000Z',
+    command: ['run', 'suites/calc.json'],
+    cwd: '/work',
+    pipeline: { name: 'calc', description: 'Calc', stages: [], columns: [], hasPassed: true, hasScore: true },
+    config: {},
+    deltas: [
+      { path: 'prepare.template', from: null, to: 'samples/calc/template.txt', prompt: true },
+      { path: 'infer.model.name', from: null, to: 'perfect', prompt: true },
+      { path: 'infer.model.settings.temperature', from: 0.7, to: 0 },
+      { path: 'infer.model.settings.stop', from: null, to: ['END', 'STOP'] },
+    ],
+    suite: { path: 'suites/calc.json', format: 'json', sha256: 'abc', count: 12345 },
+    git: { sha: '0123456789abcdef0123456789abcdef01234567', branch: 'main', dirty: true, changes: [' M src/x.ts'] },
+    versions: { tagliots: '0.1.0', node: 'v20.19.0' },
+    platform: 'linux',
+    concurrency: 4,
+    parentRunId: null,
+    ...extra,
+  };
+}
+
+describe('renderRunConfig', () => {
+  it('shows the id, suite, pipeline, config changes, concurrency, git state and log path', () => {
+    expect(renderRunConfig(header(), plain, 'runs/01900000-0000-7000-8000-000000000001.jsonl')).toMatchInlineSnapshot(`
+      "Run configuration
+        id: 01900000-0000-7000-8000-000000000001
+        suite: suites/calc.json (12,345 cases)
+        pipeline: calc
+          prepare.template: PROMPT => samples/calc/template.txt
+          infer.model.name: PROMPT => perfect
+          infer.model.settings.temperature: 0.7 => 0
+          infer.model.settings.stop: null => ["END","STOP"]
+        concurrency: 4
+        git: 0123456789ab (uncommitted changes)
+        log: runs/01900000-0000-7000-8000-000000000001.jsonl
+
+      "
+    `);
+  });
+
+  it('says when the run uses the defaults, and handles one case, a clean tree and no git', () => {
+    const text = renderRunConfig(
+      header({ deltas: [], suite: { path: 'one.yaml', format: 'yaml', sha256: 'x', count: 1 }, git: { sha: 'abc', branch: null, dirty: false, changes: [] } }),
+      plain,
+      'runs/x.jsonl',
+    );
+    expect(text).toMatchInlineSnapshot(`
+      "Run configuration
+        id: 01900000-0000-7000-8000-000000000001
+        suite: one.yaml (1 case)
+        pipeline: calc
+          (defaults)
+        concurrency: 4
+        git: abc
+        log: runs/x.jsonl
+
+      "
+    `);
+    expect(renderRunConfig(header({ git: null }), plain, 'l')).not.toContain('git:');
+  });
+
+  it('shows a repository without commits', () => {
+    const text = renderRunConfig(header({ git: { sha: null, branch: 'main', dirty: true, changes: ['?? a'] } }), plain, 'l');
+    expect(text).toContain('  git: (no commits) (uncommitted changes)\n');
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * Ctrl-C, SIGTERM and kill -9 during a run of the lab fixture's slow pipeline (each case sleeps in
+ * its `work` stage), and the plain progress lines written when stderr is not a terminal. Tests wait
+ * for case lines to appear in the log (polling the file) rather than for fixed times.
+ */
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CaseRecord } from '../../src/log/schema.ts';
+import { readRunLog, type RunLog } from '../../src/log/reader.ts';
+import { copyFixtureProject, onlyRunLog, readLogLines, tempDirs, waitForCaseLines, waitForStderr } from '../helpers/fixtures.ts';
+import { hasAnsi, stackFrames } from '../helpers/normalize.ts';
+import { startCli, type CliProcess, type CliResult } from '../helpers/run-cli.ts';
+
+const temp = tempDirs();
+afterAll(() => temp.cleanup());
+
+const TOTAL = 40;
+
+interface SlowRun {
+  cli: CliProcess;
+  runsDir: string;
+}
+
+/** Starts `tagliots run suites/slow.json -c 2` in a fresh copy of the lab project. */
+async function startSlow(args: readonly string[] = [], env: Record<string, string> = {}): Promise<SlowRun> {
+  const dir = await temp.make();
+  const project = await copyFixtureProject('lab', dir);
+  const runsDir = join(dir, 'runs');
+  const cli = startCli(['run', 'suites/slow.json', '-c', '2', '--runs-dir', runsDir, ...args], { cwd: project, env, timeoutMs: 60_000 });
+  return { cli, runsDir };
+}
+
+/** The log read back, after checking every complete line parses and no case appears twice. */
+async function checkedLog(runsDir: string): Promise<RunLog> {
+  const path = await onlyRunLog(runsDir);
+  const { records } = await readLogLines(path); // throws on a line that is not JSON
+  const log = await readRunLog(path);
+  expect(records.filter((r) => r['type'] === 'case')).toHaveLength(log.cases.length);
+  const ids = log.cases.map((c) => c.caseId);
+  expect(new Set(ids).size, `duplicate case ids: ${ids.join(', ')}`).toBe(ids.length);
+  const indexes = log.cases.map((c) => c.index);
+  expect(new Set(indexes).size).toBe(indexes.length);
+  return log;
+}
+
+function expectInterrupted(result: CliResult, log: RunLog): void {
+  const context = `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
+  expect(result.exitCode, context).toBe(130);
+  expect(result.signal).toBeNull();
+  expect(stackFrames(result.stderr), context).toEqual([]);
+  expect(result.stdout).toContain(`Summary for ${log.header.runId}`);
+  expect(result.stdout).toMatch(/^Not run: \d+\/40 /m);
+  expect(result.stdout).toContain('Run interrupted');
+  expect(result.stdout).toContain('Results written to ');
+  expect(log.incomplete).toBe(false);
+  expect(log.end?.status).toBe('interrupted');
+  const counts = log.end!.counts;
+  expect(counts.notRun).toBeGreaterThan(0);
+  expect(counts.complete + counts.error + counts.cancelled).toBe(log.cases.length);
+  expect(log.cases.length + counts.notRun).toBe(TOTAL);
+}
+
+const work = (c: CaseRecord) => c.stageRecords['work']!;
+
+describe.concurrent('interrupting a run', () => {
+  it('one SIGINT: running cases finish, no new case starts, exit 130 with the summary', async () => {
+    const { cli, runsDir } = await startSlow();
+    await waitForCaseLines(runsDir, 3, cli);
+    cli.kill('SIGINT');
+    const result = await cli.result;
+    const log = await checkedLog(runsDir);
+    expectInterrupted(result, log);
+    expect(result.stderr).toContain('Ctrl-C again');
+    // The grace period (5 s) is far longer than a case (200 ms): the running cases completed.
+    expect(log.end!.counts.cancelled).toBe(0);
+    expect(log.cases.every((c) => c.status === 'complete' && c.passed === true)).toBe(true);
+    expect(log.cases.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('SIGTERM is handled like SIGINT', async () => {
+    const { cli, runsDir } = await startSlow();
+    await waitForCaseLines(runsDir, 2, cli);
+    cli.kill('SIGTERM');
+    const result = await cli.result;
+    expectInterrupted(result, await checkedLog(runsDir));
+  });
+
+  it('with --grace 0 the running cases are cancelled and recorded as cancelled', async () => {
+    const { cli, runsDir } = await startSlow(['--grace', '0', 'work.sleepMs=400']);
+    await waitForCaseLines(runsDir, 3, cli);
+    cli.kill('SIGINT');
+    const result = await cli.result;
+    const log = await checkedLog(runsDir);
+    expectInterrupted(result, log);
+    const cancelled = log.cases.filter((c) => c.status === 'cancelled');
+    expect(cancelled.length).toBeGreaterThanOrEqual(1);
+    expect(log.end!.counts.cancelled).toBe(cancelled.length);
+    expect(result.stdout).toMatch(/^Cancelled: \d+\/40 /m);
+    expect(result.stdout).toContain('CANCELLED');
+    for (const c of cancelled) {
+      expect(c.error).toBeNull();
+      expect(c.passed).toBeNull();
+      expect(work(c)).toMatchObject({ status: 'cancelled', reason: 'interrupted' });
+      // Stopped mid-sleep, not left to finish.
+      expect(work(c).durationMs).toBeLessThan(400);
+      expect(c.stageRecords['check']).toMatchObject({ status: 'skipped' });
+    }
+  });
+
+  it('a second SIGINT cancels the running cases at once, without waiting for the grace period', async () => {
+    const { cli, runsDir } = await startSlow(['work.sleepMs=1500', '--grace', '30']);
+    await waitForCaseLines(runsDir, 1, cli);
+    const firstSignalAt = Date.now();
+    cli.kill('SIGINT');
+    await waitForStderr(cli, (stderr) => stderr.includes('Ctrl-C again'));
+    cli.kill('SIGINT');
+    const result = await cli.result;
+    const log = await checkedLog(runsDir);
+    expectInterrupted(result, log);
+    expect(Date.now() - firstSignalAt).toBeLessThan(15_000);
+    const cancelled = log.cases.filter((c) => c.status === 'cancelled');
+    expect(cancelled.length).toBeGreaterThanOrEqual(1);
+    for (const c of cancelled) expect(work(c)).toMatchObject({ status: 'cancelled', reason: 'interrupted' });
+  });
+
+  it('a stage that ignores its signal is awaited after the grace period, then the run ends', async () => {
+    const { cli, runsDir } = await startSlow(['work.ignoreSignal=true', 'work.sleepMs=1500', '--grace', '0.2']);
+    await waitForCaseLines(runsDir, 1, cli);
+    cli.kill('SIGINT');
+    const result = await cli.result;
+    const log = await checkedLog(runsDir);
+    expectInterrupted(result, log);
+    // Cancelled while `work` ran: `work` still finished (it was awaited, never abandoned), and
+    // `check` did not start after it.
+    const stubborn = log.cases.filter((c) => c.status === 'cancelled');
+    expect(stubborn.length).toBeGreaterThanOrEqual(1);
+    for (const c of stubborn) {
+      expect(work(c)).toMatchObject({ status: 'ok' });
+      expect(work(c).durationMs).toBeGreaterThanOrEqual(1400);
+      expect(c.stages['work']).toEqual({ index: c.index });
+      expect(c.stageRecords['check']).toMatchObject({ status: 'skipped' });
+    }
+  });
+
+  it('a third SIGINT exits at once, even while a stage ignores its signal', async () => {
+    const { cli, runsDir } = await startSlow(['work.ignoreSignal=true', 'work.sleepMs=20000', '--grace', '60']);
+    await waitForCaseLines(runsDir, 0, cli);
+    const firstSignalAt = Date.now();
+    cli.kill('SIGINT');
+    await waitForStderr(cli, (stderr) => stderr.includes('Ctrl-C again'));
+    cli.kill('SIGINT');
+    await waitForStderr(cli, (stderr) => stderr.split('\n').filter(Boolean).length >= 2);
+    cli.kill('SIGINT');
+    const result = await cli.result;
+    expect(result.exitCode, result.stderr).toBe(130);
+    expect(Date.now() - firstSignalAt).toBeLessThan(15_000);
+    expect(result.stderr).toContain('Interrupted three times');
+    expect(stackFrames(result.stderr)).toEqual([]);
+    const log = await checkedLog(runsDir);
+    expect(log.incomplete).toBe(true);
+    expect(log.end).toBeNull();
+  });
+});
+
+describe.concurrent('kill -9 mid-run', () => {
+  for (const lines of [0, 1, 5, 12]) {
+    it(`after ${lines} case lines: the log is readable, incomplete, with whole lines and no duplicate cases`, async () => {
+      const { cli, runsDir } = await startSlow(['-c', '4', 'work.sleepMs=30']);
+      await waitForCaseLines(runsDir, lines, cli);
+      cli.kill('SIGKILL');
+      const result = await cli.result;
+      expect(result.signal).toBe('SIGKILL');
+      const log = await checkedLog(runsDir);
+      expect(log.incomplete).toBe(true);
+      expect(log.end).toBeNull();
+      expect(log.header.suite.count).toBe(TOTAL);
+      expect(log.cases.length).toBeGreaterThanOrEqual(lines);
+      expect(log.cases.length).toBeLessThanOrEqual(TOTAL);
+      for (const c of log.cases) expect(c).toMatchObject({ type: 'case', status: 'complete', passed: true });
+    });
+  }
+});
+
+describe.concurrent('progress when stderr is not a terminal', () => {
+  it('prints "progress: N/M" lines at TAGLIOTS_PROGRESS_INTERVAL_MS', async () => {
+    const { cli, runsDir } = await startSlow(['work.sleepMs=40'], { TAGLIOTS_PROGRESS_INTERVAL_MS: '50' });
+    const result = await cli.result;
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(hasAnsi(result.stderr)).toBe(false);
+    const lines = result.stderr.split('\n').filter((line) => line.startsWith('progress: '));
+    expect(lines.length, result.stderr).toBeGreaterThanOrEqual(2);
+    const done = lines.map((line) => {
+      const match = /^progress: (\d+)\/40 \(\d+%\), \d+ running, /.exec(line);
+      expect(match, line).not.toBeNull();
+      return Number(match![1]);
+    });
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(Math.max(...done)).toBeLessThanOrEqual(TOTAL);
+    // Nothing but progress lines on stderr.
+    expect(result.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('progress: '))).toEqual([]);
+    const log = await checkedLog(runsDir);
+    expect(log.end).toMatchObject({ status: 'completed', counts: { complete: TOTAL, passed: TOTAL } });
+  });
+
+  it('prints no progress lines for a run shorter than the default interval', async () => {
+    const { cli } = await startSlow(['work.sleepMs=1']);
+    const result = await cli.result;
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+  });
+});

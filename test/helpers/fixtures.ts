@@ -1,0 +1,124 @@
+/**
+ * Temp folders, fixture projects and run logs for the end-to-end tests. Tests never write into the
+ * repository: runs go to a fresh temp folder, and fixture projects are copied before they run
+ * (tagliots caches the bundled config next to it, in node_modules/.cache).
+ */
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CliProcess } from './run-cli.ts';
+
+export const FIXTURE_PROJECTS = fileURLToPath(new URL('../fixtures/projects', import.meta.url));
+
+/** Creates temp folders and removes them all in `cleanup()` (call it from afterAll). */
+export function tempDirs() {
+  const made: string[] = [];
+  return {
+    async make(prefix = 'tagliots-e2e-'): Promise<string> {
+      const dir = await mkdtemp(join(tmpdir(), prefix));
+      made.push(dir);
+      return dir;
+    },
+    async cleanup(): Promise<void> {
+      await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+    },
+  };
+}
+
+/** Copies `test/fixtures/projects/<name>` into `parent` and returns the copy's path. */
+export async function copyFixtureProject(name: string, parent: string): Promise<string> {
+  const target = join(parent, name);
+  await cp(join(FIXTURE_PROJECTS, name), target, {
+    recursive: true,
+    filter: (source) => !source.includes(`${name}/node_modules`) && !source.includes(`${name}/runs`),
+  });
+  return target;
+}
+
+/** Writes `files` (paths relative to `root`) and returns `root`. */
+export async function writeFiles(root: string, files: Readonly<Record<string, string>>): Promise<string> {
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), text);
+  }
+  return root;
+}
+
+/** The run logs (`*.jsonl`) in a runs folder; empty when the folder does not exist. */
+export async function runLogs(runsDir: string): Promise<string[]> {
+  try {
+    return (await readdir(runsDir)).filter((name) => name.endsWith('.jsonl')).map((name) => join(runsDir, name));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** The only run log in `runsDir`; fails the test when there is not exactly one. */
+export async function onlyRunLog(runsDir: string): Promise<string> {
+  const logs = await runLogs(runsDir);
+  if (logs.length !== 1) throw new Error(`expected one run log in ${runsDir}, found ${logs.length}: ${logs.join(', ')}`);
+  return logs[0]!;
+}
+
+export interface LogLines {
+  /** Every newline-terminated line, parsed (a line that is not JSON throws). */
+  records: Record<string, unknown>[];
+  /** Text after the last newline (a line cut short by a kill), '' when none. */
+  partial: string;
+}
+
+/** Reads a run log line by line, parsing every complete line with JSON.parse. */
+export async function readLogLines(path: string): Promise<LogLines> {
+  const text = await readFile(path, 'utf8');
+  const end = text.lastIndexOf('\n') + 1;
+  const lines = text.slice(0, end).split('\n').slice(0, -1);
+  const records = lines.map((line, i) => {
+    try {
+      return JSON.parse(line) as Record<string, unknown>;
+    } catch (error) {
+      throw new Error(`${path}:${i + 1} is not JSON (${(error as Error).message}): ${line.slice(0, 200)}`, { cause: error });
+    }
+  });
+  return { records, partial: text.slice(end) };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls `runsDir` until its run log holds at least `count` complete case lines, and returns the
+ * log's path (for 0, once the run.start line is there). Throws when the process ends first or
+ * after `timeoutMs`.
+ */
+export async function waitForCaseLines(runsDir: string, count: number, cli: CliProcess, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = 0;
+  for (;;) {
+    const [log] = await runLogs(runsDir);
+    if (log !== undefined) {
+      const text = await readFile(log, 'utf8');
+      const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+      seen = complete.split('\n').filter((line) => line.startsWith('{"type":"case"')).length;
+      // Even for count 0, wait for the run.start line.
+      if (seen >= count && complete !== '') return log;
+    }
+    if (cli.child.exitCode !== null || cli.child.signalCode !== null) {
+      throw new Error(`the CLI ended before ${count} case lines were written (saw ${seen})\nstdout:\n${cli.stdout()}\nstderr:\n${cli.stderr()}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${count} case lines (saw ${seen})\nstderr:\n${cli.stderr()}`);
+    }
+    await sleep(25);
+  }
+}
+
+/** Polls until `predicate(stderr)` holds (or throws after `timeoutMs`). */
+export async function waitForStderr(cli: CliProcess, predicate: (stderr: string) => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate(cli.stderr())) {
+    if (cli.child.exitCode !== null || cli.child.signalCode !== null) throw new Error(`the CLI ended first; stderr:\n${cli.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting on stderr:\n${cli.stderr()}`);
+    await sleep(25);
+  }
+}
