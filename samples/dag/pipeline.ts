@@ -1,8 +1,8 @@
 /**
  * The six-node DAG from GoTaglio's guide, in the definePipeline form. A and E start at once; B and
  * C wait for A; D waits for B and C; F waits for D and E. Each stage takes a number from a per-case
- * counter when it starts and when it ends, so `tagliots timeline` and the `order` column show which
- * stages overlapped.
+ * counter when it starts and when it ends, so its output (and the `order` column) shows which
+ * stages overlapped; the stage records in the run log have the real start and end times.
  */
 import { definePipeline, type StageContext, type StageFn } from 'tagliots';
 

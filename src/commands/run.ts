@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { createSummaryBuilder } from '../analysis/summary.ts';
 import { loadPatchFile, parseOverrideArgs, patchToOverrides, type Override } from '../config/overrides.ts';
+import { redactArgs, redactConfig, redactDeltas } from '../config/secrets.ts';
 import { EXIT, PipelineError, UsageError } from '../errors.ts';
 import { LOG_VERSION, type RunEndRecord, type RunStartRecord } from '../log/schema.ts';
 import { runLogPath } from '../log/store.ts';
@@ -21,7 +22,6 @@ import { uuidv7 } from '../util/ids.ts';
 import { colorEnabled, type Io } from '../util/io.ts';
 import { closest, oxfordJoin } from '../util/suggest.ts';
 import { TAGLIOTS_VERSION } from '../version.ts';
-import { redactArgs } from './redact.ts';
 
 export interface RunCommandOptions {
   readonly suite: string;
@@ -54,7 +54,7 @@ export async function runCommand(options: RunCommandOptions, io: Io): Promise<nu
   overrides.push(...cliOverrides);
 
   const runId = uuidv7();
-  const prepared = await prepareRun({ spec, overrides, runId, cwd: io.cwd });
+  const prepared = await prepareRun({ spec, overrides, runId, cwd: io.cwd, projectRoot: project.root });
   const concurrency = options.concurrency ?? project.concurrency ?? DEFAULT_CONCURRENCY;
   const runsDir = options.runsDir ?? project.runsDir;
   const logPath = runLogPath(runsDir, runId);
@@ -75,8 +75,9 @@ export async function runCommand(options: RunCommandOptions, io: Io): Promise<nu
       hasPassed: typeof spec.passed === 'function',
       hasScore: typeof spec.score === 'function',
     },
-    config: prepared.config as Record<string, unknown>,
-    deltas: prepared.deltas,
+    // A secret given as config (an API key on the command line) never reaches the log or the terminal.
+    config: redactConfig(prepared.config as Record<string, unknown>),
+    deltas: redactDeltas(prepared.deltas),
     suite: { path: options.suite, format: suite.format, sha256: suite.sha256, count: suite.count },
     git: await gitInfo,
     versions: { tagliots: TAGLIOTS_VERSION, node: process.versions.node },

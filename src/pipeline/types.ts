@@ -55,15 +55,21 @@ export type Stages<TCase = Case, TStages = AnyStages, TConfig = ConfigShape> =
 
 /** What `stages()` receives: runs once per run, before any case. */
 export interface SetupContext<TConfig = ConfigShape> {
-  /** The resolved config. internal() values are undefined until set with `setInternal`. */
+  /** The resolved config. internal() values are null until set with `setInternal`. */
   readonly config: Resolved<TConfig>;
   readonly models: ModelRegistry;
   readonly runId: string;
-  /** The directory relative paths in the config are resolved against (the working directory). */
+  /** The working directory of the command. */
   readonly cwd: string;
+  /** The folder of the project config (tagliots.config.*). */
+  readonly projectRoot: string;
   /** Fills an internal() config value; it is recorded in the run log with the rest of the config. */
   setInternal(path: string, value: Json): void;
-  /** Resolves a path from the config against `cwd`. */
+  /**
+   * Resolves a relative path from the config: against the working directory when the file exists
+   * there, else against the project root (so suites that name `samples/...` work from any folder
+   * of the project).
+   */
   resolvePath(path: string): string;
 }
 

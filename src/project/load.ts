@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ProjectError, messageOf } from '../errors.ts';
 import { toPipelineSpec } from '../pipeline/define.ts';
+import { firstUserFrame } from '../util/stack.ts';
 import type { PipelineSpec } from '../pipeline/types.ts';
 import { CONFIG_FILE_NAMES, DEFAULT_RUNS_DIR, type ProjectConfig } from './config.ts';
 import { importModule } from './import-module.ts';
@@ -53,7 +54,7 @@ export async function loadProject(cwd: string): Promise<Project> {
     if (error instanceof ProjectError) throw error;
     throw new ProjectError('E_PROJECT_LOAD', `Loading ${shown} failed: ${messageOf(error)}`, {
       cause: error,
-      hint: firstUserFrame(error) ?? 'The error was thrown while evaluating the config or a module it imports.',
+      hint: firstUserFrame(error) ? `Thrown ${firstUserFrame(error)}.` : 'The error was thrown while evaluating the config or a module it imports.',
     });
   }
   const config = (loaded['default'] ?? loaded['config']) as ProjectConfig | undefined;
@@ -103,10 +104,4 @@ function buildProject(config: ProjectConfig, configPath: string, root: string, s
     concurrency: config.concurrency,
     pipelines,
   };
-}
-
-function firstUserFrame(error: unknown): string | undefined {
-  const stack = error instanceof Error ? error.stack : undefined;
-  const frame = stack?.split('\n').find((line) => /^\s+at /.test(line) && !line.includes('node_modules') && !line.includes('node:'));
-  return frame ? `Thrown ${frame.trim()}` : undefined;
 }

@@ -320,7 +320,7 @@ function evaluate(env: CaseEnvironment, record: CaseRecord): void {
 }
 
 function describeType(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (typeof value === 'number') return String(value);
   return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : `a ${typeof value}`;
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve.ts';
 import type { Override } from '../config/overrides.ts';
@@ -9,12 +10,15 @@ import { createModelRegistry } from '../model/registry.ts';
 import type { Model, ModelRegistry } from '../model/types.ts';
 import { getPath, setPath } from '../util/dotted.ts';
 import { deepFreeze, findNonJson, type Json } from '../util/json.ts';
+import { firstUserFrame } from '../util/stack.ts';
 
 export interface PrepareRunOptions {
   readonly spec: PipelineSpec;
   readonly overrides: readonly Override[];
   readonly runId: string;
   readonly cwd: string;
+  /** The folder of the project config; relative paths fall back to it. @default cwd */
+  readonly projectRoot?: string;
   /** Models configured by the project. */
   readonly models?: Readonly<Record<string, Model>>;
   /** A previously resolved config to start from instead of the defaults (reruns). */
@@ -52,6 +56,7 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
     models,
     runId: options.runId,
     cwd: options.cwd,
+    projectRoot: options.projectRoot ?? options.cwd,
     setInternal(path: string, value: Json) {
       if (!internalPaths.has(path)) {
         throw new PipelineError('E_SETUP_INTERNAL', `setInternal('${path}'): '${path}' is not an internal() value of pipeline '${spec.name}'.`, {
@@ -64,7 +69,11 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
       filled.add(path);
     },
     resolvePath(path: string) {
-      return isAbsolute(path) ? path : resolve(options.cwd, path);
+      if (isAbsolute(path)) return path;
+      const fromCwd = resolve(options.cwd, path);
+      if (options.projectRoot === undefined || existsSync(fromCwd)) return fromCwd;
+      const fromRoot = resolve(options.projectRoot, path);
+      return existsSync(fromRoot) ? fromRoot : fromCwd;
     },
   };
 
@@ -78,7 +87,7 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
     }
     throw new PipelineError('E_PIPELINE_SETUP', `Pipeline '${spec.name}' setup failed: ${messageOf(error)}`, {
       cause: error,
-      hint: 'stages() runs once before any case; fix the problem it reports (a file path, a model name, ...) and run again.',
+      hint: `${firstUserFrame(error) ? `Thrown ${firstUserFrame(error)}. ` : ''}stages() runs once before any case; fix the problem it reports and run again.`,
     });
   }
   const graph = buildStageGraph(stages, spec.name);

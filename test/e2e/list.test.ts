@@ -38,7 +38,7 @@ describe.concurrent('tagliots pipelines', () => {
     const project = await copyFixtureProject('lab', await temp.make());
     const result = await runCli(['pipelines', '--json'], { cwd: project });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect((JSON.parse(result.stdout) as { name: string }[]).map((p) => p.name)).toEqual(['slow', 'non-json', 'cycle', 'unknown-input', 'duplicate-stage', 'empty']);
+    expect((JSON.parse(result.stdout) as { name: string }[]).map((p) => p.name)).toEqual(['slow', 'non-json', 'cycle', 'unknown-input', 'duplicate-stage', 'empty', 'secret']);
   });
 
   it('exits 2 outside a project', async () => {

@@ -304,3 +304,21 @@ describe.concurrent('a stage that returns a value that is not JSON', () => {
     }
   });
 });
+
+describe.concurrent('secrets and paths', () => {
+  it('never writes a secret given as a config override to the log or the terminal', async () => {
+    const project = await copyFixtureProject('lab', await temp.make());
+    const secret = 'sk-test-DO-NOT-LOG-4242';
+    const { result, runsDir, log } = await run(['suites/tiny.json', '-p', 'secret', `service.api_key=${secret}`], { cwd: project });
+    expect(log.end).toMatchObject({ status: 'completed', counts: { passed: 2 } });
+    const text = await readFile(await onlyRunLog(runsDir), 'utf8');
+    for (const output of [result.stdout, result.stderr, text]) expect(output).not.toContain('DO-NOT-LOG');
+    expect(log.header.config).toMatchObject({ service: { api_key: '***', max_tokens: 10 } });
+    expect(log.header.command).toContain('service.api_key=***');
+  });
+
+  it("resolves the suite's relative template path from a subfolder of the project", async () => {
+    const { log } = await run(['../suites/calc.json'], { cwd: join(REPO_ROOT, 'samples') });
+    expect(log.end).toMatchObject({ status: 'completed', counts: { passed: 24 } });
+  });
+});
