@@ -57,6 +57,8 @@ export const StageRecordSchema = z
     reason: z.string().optional().describe('Why a stage was skipped or cancelled.'),
     error: ErrorInfoSchema.optional(),
     usage: UsageSchema.optional(),
+    costUsd: z.number().nonnegative().optional().describe('Cost of the model calls this stage made, in US dollars.'),
+    reused: z.boolean().optional().describe('True when the output was copied from the parent run (rerun --from), not recomputed.'),
   })
   .describe('Bookkeeping for one stage of one case.');
 export type StageRecord = z.infer<typeof StageRecordSchema>;
@@ -73,6 +75,7 @@ export const CaseRecordSchema = z
     type: z.literal('case'),
     caseId: z.string().describe('The case id (its `uuid` or `id` field).'),
     index: z.number().int().nonnegative().describe('Position of the case in the suite, from 0.'),
+    repeat: z.number().int().nonnegative().optional().describe('Which repetition of the case this is (run --repeat N), from 0; absent means 0.'),
     status: CaseStatusSchema,
     passed: z.boolean().nullable().describe("The pipeline's passed() verdict; null when not evaluated (no predicate, or the case did not complete)."),
     score: z.number().nullable().describe("The pipeline's score(); null when not defined or not evaluated."),
@@ -85,6 +88,7 @@ export const CaseRecordSchema = z
     durationMs: DurationMs,
     columns: z.record(z.string(), ColumnValueSchema).optional().describe("Values of the pipeline's extra summary columns."),
     usage: UsageSchema.optional().describe('Token usage summed over the stages.'),
+    costUsd: z.number().nonnegative().optional().describe('Cost summed over the stages, in US dollars.'),
   })
   .describe('One finished case.');
 export type CaseRecord = z.infer<typeof CaseRecordSchema>;
@@ -133,13 +137,26 @@ export const RunStartRecordSchema = z
       path: z.string(),
       format: z.enum(['json', 'yaml', 'jsonl']),
       sha256: z.string().describe('sha256 of the suite file(s) as read.'),
-      count: z.number().int().nonnegative().describe('Number of cases in the suite.'),
+      count: z.number().int().nonnegative().describe('Number of cases the run covers: the suite, or the selected part of it (times repeat is not included).'),
     }),
     git: GitInfoSchema.nullable(),
     versions: z.looseObject({ tagliots: z.string(), node: z.string() }),
     platform: z.string(),
     concurrency: z.number().int().positive(),
     parentRunId: z.string().nullable().describe('The run this one re-runs or resumes, if any.'),
+    mode: z.enum(['run', 'rerun', 'resume']).optional().describe('How the run was started; absent means run.'),
+    repeat: z.number().int().positive().optional().describe('Times each case runs (run --repeat N); absent means 1.'),
+    selection: z
+      .looseObject({
+        filter: z.string().optional(),
+        ids: z.array(z.string()).optional(),
+        limit: z.number().int().positive().optional(),
+        sample: z.number().int().positive().optional(),
+        seed: z.number().int().optional(),
+        shard: z.looseObject({ index: z.number().int().positive(), count: z.number().int().positive() }).optional(),
+      })
+      .optional()
+      .describe('Which cases of the suite the run selected (absent: all). suite.count counts the selected cases.'),
   })
   .describe('First line of a run log.');
 export type RunStartRecord = z.infer<typeof RunStartRecordSchema>;
@@ -156,8 +173,8 @@ export const RunCountsSchema = z.looseObject({
 export type RunCounts = z.infer<typeof RunCountsSchema>;
 
 export const RunStatusSchema = z
-  .enum(['completed', 'interrupted', 'error'])
-  .describe('completed: every case ran. interrupted: stopped by the user. error: the run machinery failed.');
+  .enum(['completed', 'interrupted', 'budget', 'error'])
+  .describe('completed: every case ran. interrupted: stopped by the user. budget: stopped when --max-cost was reached. error: the run machinery failed.');
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
 export const RunEndRecordSchema = z
@@ -168,6 +185,7 @@ export const RunEndRecordSchema = z
     durationMs: DurationMs,
     counts: RunCountsSchema,
     usage: UsageSchema.optional(),
+    costUsd: z.number().nonnegative().optional().describe('Cost of the whole run, in US dollars.'),
     error: ErrorInfoSchema.optional().describe('Why the run ended with status error.'),
   })
   .describe('Last line of a run log that ended normally. A log without it is incomplete.');
