@@ -34,7 +34,7 @@ const RSS_ENV = 'TAGLIOTS_BENCH_RSS_FILE';
 //   cases      cases processed (for cases/s), or null; rate: false hides cases/s
 //   runs       repetitions (default), quickRuns: with --quick; warmup: untimed runs first
 //   quick      false to skip it with --quick
-//   targets    { wallMs?, rssMiB? }: the median must be at or under each
+//   targets    { wallMs?, rssMB? }: the median must be at or under each (MB = 10^6 bytes, as in the issue)
 //   suite      { format: 'json' | 'jsonl', cases } when argv needs a generated suite
 //   argv(ctx)  node arguments after the preload; ctx = { suite, runsDir, outFile }
 //   verify(ctx, child)  throws when the run did not do its work; child = { code, stdout, stderr }
@@ -89,9 +89,9 @@ const SCENARIOS = [
     },
   },
   runScenario({ id: 'run-10k', title: 'run calc/perfect, 10k cases (JSON)', format: 'json', cases: 10_000, runs: 7, quickRuns: 5, warmup: 1, targets: { wallMs: 500 } }),
-  runScenario({ id: 'run-100k', title: 'run calc/perfect, 100k cases (JSON)', format: 'json', cases: 100_000, runs: 5, quickRuns: 2, warmup: 1, targets: { wallMs: 3000, rssMiB: 250 } }),
+  runScenario({ id: 'run-100k', title: 'run calc/perfect, 100k cases (JSON)', format: 'json', cases: 100_000, runs: 5, quickRuns: 2, warmup: 1, targets: { wallMs: 3000, rssMB: 250 } }),
   runScenario({ id: 'run-100k-jsonl', title: 'run calc/perfect, 100k cases (JSONL pointer)', format: 'jsonl', cases: 100_000, runs: 3, quickRuns: 2, warmup: 0, targets: {} }),
-  runScenario({ id: 'run-1m-jsonl', title: 'run calc/perfect, 1M cases (JSONL pointer)', format: 'jsonl', cases: 1_000_000, runs: 2, quickRuns: 0, warmup: 0, quick: false, targets: { rssMiB: 300 } }),
+  runScenario({ id: 'run-1m-jsonl', title: 'run calc/perfect, 1M cases (JSONL pointer)', format: 'jsonl', cases: 1_000_000, runs: 2, quickRuns: 0, warmup: 0, quick: false, targets: { rssMB: 300 } }),
 ];
 
 const RATIOS = [{ title: 'tagliots / bare loop, 10k cases', of: 'run-10k', to: 'bare-10k' }];
@@ -174,7 +174,7 @@ function measure(argv, rssFile) {
       resolve({
         code: code ?? (signal ? `signal ${signal}` : null),
         wallMs: Number(end - start) / 1e6,
-        rssMiB: rssKiB === null ? null : rssKiB / 1024,
+        rssMB: rssKiB === null ? null : (rssKiB * 1024) / 1e6,
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderr: Buffer.concat(stderr).toString('utf8'),
       });
@@ -214,13 +214,13 @@ function median(values) {
 // Formatting
 
 const fmtMs = (ms) => (ms === null ? '—' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 100 ? 1 : 0)} ms`);
-const fmtMiB = (mib) => (mib === null ? '—' : `${mib.toFixed(0)} MiB`);
+const fmtMB = (mb) => (mb === null ? '—' : `${mb.toFixed(0)} MB`);
 const fmtRate = (rate) => (rate === null ? '—' : Math.round(rate).toLocaleString('en-US'));
 
 function targetText(targets) {
   const parts = [];
   if (targets.wallMs !== undefined) parts.push(`≤ ${fmtMs(targets.wallMs)}`);
-  if (targets.rssMiB !== undefined) parts.push(`≤ ${targets.rssMiB} MiB`);
+  if (targets.rssMB !== undefined) parts.push(`≤ ${targets.rssMB} MB`);
   return parts.length ? parts.join(', ') : '—';
 }
 
@@ -228,8 +228,8 @@ function verdictOf(result) {
   const { targets } = result;
   const misses = [];
   if (targets.wallMs !== undefined && (result.medianWallMs === null || result.medianWallMs > targets.wallMs)) misses.push('time');
-  if (targets.rssMiB !== undefined && (result.medianRssMiB === null || result.medianRssMiB > targets.rssMiB)) misses.push('RSS');
-  if (targets.wallMs === undefined && targets.rssMiB === undefined) return { verdict: null, misses };
+  if (targets.rssMB !== undefined && (result.medianRssMB === null || result.medianRssMB > targets.rssMB)) misses.push('RSS');
+  if (targets.wallMs === undefined && targets.rssMB === undefined) return { verdict: null, misses };
   return { verdict: misses.length ? 'MISS' : 'PASS', misses };
 }
 
@@ -348,8 +348,8 @@ async function main() {
           if (child.code !== 0) throw new Error(`exited with ${child.code}\n${child.stderr.trim().split('\n').slice(-15).join('\n')}`);
           scenario.verify?.(ctx, child);
           if (i >= warmup) {
-            samples.push({ wallMs: child.wallMs, rssMiB: child.rssMiB });
-            log(`    ${fmtMs(child.wallMs)}, ${fmtMiB(child.rssMiB)}`);
+            samples.push({ wallMs: child.wallMs, rssMB: child.rssMB });
+            log(`    ${fmtMs(child.wallMs)}, ${fmtMB(child.rssMB)}`);
           }
         } catch (e) {
           error = e instanceof Error ? e.message : String(e);
@@ -368,7 +368,7 @@ async function main() {
         medianWallMs: median(walls),
         minWallMs: walls.length ? Math.min(...walls) : null,
         maxWallMs: walls.length ? Math.max(...walls) : null,
-        medianRssMiB: median(samples.map((s) => s.rssMiB)),
+        medianRssMB: median(samples.map((s) => s.rssMB)),
         targets: scenario.targets ?? {},
         ...(error && { error }),
       };
@@ -399,7 +399,7 @@ async function main() {
       fmtMs(r.medianWallMs),
       r.minWallMs === null ? '—' : `${fmtMs(r.minWallMs)} – ${fmtMs(r.maxWallMs)}`,
       fmtRate(r.casesPerSecond),
-      fmtMiB(r.medianRssMiB),
+      fmtMB(r.medianRssMB),
       targetText(r.targets),
       r.verdict === 'MISS' ? `MISS (${r.misses.join(', ')})` : (r.verdict ?? ''),
     ]);
@@ -410,7 +410,7 @@ async function main() {
     const missed = results.filter((r) => r.verdict === 'MISS');
     if (missed.length) out(`\n*** MISS: ${missed.map((r) => `${r.id} (${r.misses.join(', ')})`).join(', ')} ***`);
     else if (results.some((r) => r.verdict === 'PASS')) out('\nEvery measured target: PASS');
-    out('peak RSS: median of the runs\' getrusage maxRSS; wall time: spawn to exit. The machine may be shared: compare runs, not single figures.');
+    out('peak RSS: median of the runs\' getrusage maxRSS, in MB (10^6 bytes); wall time: spawn to exit. The machine may be shared: compare runs, not single figures.');
   }
   if (failed) {
     process.stderr.write('bench: some measurements failed (see ERROR above)\n');
