@@ -1,12 +1,15 @@
 import type { CaseRecord, CaseStatus, RunCounts, RunEndRecord, RunStartRecord, RunStatus, Usage } from '../log/schema.ts';
 import { addUsage } from '../log/usage.ts';
-import { uniquePrefixLength } from '../util/ids.ts';
+import { createIdCollector } from '../util/ids.ts';
+import { createRepeatTracker, type RepeatStats } from './repeats.ts';
 
 export type ColumnValue = string | number | boolean | null;
 
 export interface SummaryRow {
   readonly caseId: string;
   readonly index: number;
+  /** Which repetition (run --repeat), from 0. */
+  readonly repeat: number;
   readonly status: CaseStatus;
   readonly passed: boolean | null;
   readonly score: number | null;
@@ -35,6 +38,12 @@ export interface Summary {
   readonly status: RunStatus | 'incomplete';
   readonly durationMs: number | null;
   readonly anyKeywords: boolean;
+  /** Repetitions per case (run --repeat); 1 for a plain run. */
+  readonly repeat: number;
+  /** Cost summed over the cases that recorded one; null when none did. */
+  readonly costUsd: number | null;
+  /** pass@k, pass^k and flaky cases, for a run with repeat > 1. */
+  readonly repeats: RepeatStats | null;
 }
 
 export interface SummaryBuilder {
@@ -45,10 +54,12 @@ export interface SummaryBuilder {
 export interface SummaryOptions {
   /** Most rows to keep; errored, cancelled and failed cases are kept first. @default Infinity */
   readonly maxRows?: number;
+  /** Cases (times repetitions) the summary covers, when it is of a selection; a function is called by finish(). @default suite.count × repeat */
+  readonly total?: number | (() => number);
 }
 
 const needsAttention = (row: SummaryRow) => row.status !== 'complete' || row.passed === false;
-const byIndex = (a: SummaryRow, b: SummaryRow) => a.index - b.index;
+const byIndex = (a: SummaryRow, b: SummaryRow) => a.index - b.index || a.repeat - b.repeat;
 
 /**
  * Summarises a run from its records alone, as they stream in, in bounded memory: counts, score
@@ -59,8 +70,12 @@ export function createSummaryBuilder(header: RunStartRecord, options: SummaryOpt
   const maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
   const attention: SummaryRow[] = [];
   const others: SummaryRow[] = [];
-  const ids: string[] = [];
-  const counts: RunCounts = { total: header.suite.count, complete: 0, error: 0, cancelled: 0, passed: 0, failed: 0, notRun: 0 };
+  // Every id is needed for unique short ids; kept compactly so a million-case run stays small.
+  const ids = createIdCollector();
+  const repeat = header.repeat ?? 1;
+  const repeats = repeat > 1 ? createRepeatTracker(repeat, { hasPassed: header.pipeline.hasPassed }) : null;
+  let cost: number | null = null;
+  const counts: RunCounts = { total: typeof options.total === 'number' ? options.total : header.suite.count * repeat, complete: 0, error: 0, cancelled: 0, passed: 0, failed: 0, notRun: 0 };
   let scoreSum = 0;
   let scored = 0;
   let usage: Usage | undefined;
@@ -76,7 +91,7 @@ export function createSummaryBuilder(header: RunStartRecord, options: SummaryOpt
 
   return {
     add(record) {
-      ids.push(record.caseId);
+      if (!record.repeat) ids.add(record.caseId); // repetitions share the id
       counts[record.status]++;
       if (record.passed === true) counts.passed++;
       else if (record.status === 'complete' && record.passed === false) counts.failed++;
@@ -85,12 +100,15 @@ export function createSummaryBuilder(header: RunStartRecord, options: SummaryOpt
         scored++;
       }
       if (record.usage) usage = addUsage(usage, record.usage);
+      if (record.costUsd !== undefined) cost = (cost ?? 0) + record.costUsd;
+      repeats?.add(record);
       const rawKeywords = record.case['keywords'];
       const keywords = Array.isArray(rawKeywords) ? rawKeywords.filter((k): k is string => typeof k === 'string').sort() : [];
       if (keywords.length > 0) anyKeywords = true;
       const row: SummaryRow = {
         caseId: record.caseId,
         index: record.index,
+        repeat: record.repeat ?? 0,
         status: record.status,
         passed: record.passed,
         score: record.score,
@@ -101,6 +119,7 @@ export function createSummaryBuilder(header: RunStartRecord, options: SummaryOpt
       keep(needsAttention(row) ? attention : others, row);
     },
     finish(end) {
+      if (typeof options.total === 'function') counts.total = options.total();
       attention.sort(byIndex);
       others.sort(byIndex);
       const shown = attention.slice(0, maxRows);
@@ -117,12 +136,15 @@ export function createSummaryBuilder(header: RunStartRecord, options: SummaryOpt
         counts,
         rows: shown,
         hiddenRows: seen - shown.length,
-        idPrefixLength: uniquePrefixLength(ids),
+        idPrefixLength: ids.uniquePrefixLength(),
         meanScore: scored > 0 ? scoreSum / scored : null,
         usage,
         status: end ? end.status : 'incomplete',
         durationMs: end ? end.durationMs : null,
         anyKeywords,
+        repeat,
+        costUsd: cost,
+        repeats: repeats ? repeats.finish() : null,
       };
     },
   };

@@ -1,7 +1,6 @@
 import { createProcessIo, drainOutput } from './process-io.ts';
 import { main } from './main.ts';
 
-process.setSourceMapsEnabled(true);
 const argv = process.argv.slice(2);
 const code = await main(argv, createProcessIo(argv));
 await drainOutput();

@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname, resolve as resolvePath } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { caretExcerpt, findJsonSyntaxError, positionOf } from '../util/json-syntax.ts';
+import { loadYaml, type YamlModule } from '../util/yaml.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { getPath, isBranch, joinPath } from '../util/dotted.ts';
 import { isPlainObject } from '../util/json.ts';
@@ -105,7 +105,7 @@ export async function loadPatchFile(path: string, defaults: object, cwd: string)
     throw new ConfigError('E_PATCH_READ', `Cannot read config patch file '${path}': ${messageOf(error)}`, { cause: error });
   }
   if (text.startsWith('\uFEFF')) text = text.slice(1);
-  const patch = ext === '.json' ? parseJson(text, path) : parseYaml(text, path);
+  const patch = ext === '.json' ? parseJson(text, path) : parseYaml(text, path, await loadYaml());
   if (!isPlainObject(patch)) {
     throw new ConfigError('E_PATCH_PARSE', `Config patch file '${path}' must contain an object of config paths to values, got ${kindOf(patch)}.`, {
       hint:
@@ -121,7 +121,7 @@ function parseError(file: string, line: number, column: number, message: string)
   return new ConfigError('E_PATCH_PARSE', `Cannot parse config patch file ${file}:${line}:${column}: ${message}`);
 }
 
-function parseYaml(text: string, file: string): unknown {
+function parseYaml(text: string, file: string, { LineCounter, parseDocument }: YamlModule): unknown {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const error = doc.errors[0];

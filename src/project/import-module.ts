@@ -11,6 +11,9 @@ import { ProjectError } from '../errors.ts';
  * first command after an edit pays for esbuild.
  */
 export async function importModule(path: string): Promise<Record<string, unknown>> {
+  // Stack traces from project code then point at the user's .ts lines. Enabled here rather than at
+  // start-up: Node would otherwise also parse the source maps of every tagliots chunk.
+  process.setSourceMapsEnabled(true);
   const target = /\.m?js$/.test(path) ? path : await bundleCached(path);
   return (await import(pathToFileURL(target).href)) as Record<string, unknown>;
 }

@@ -3,9 +3,11 @@ import { createReadStream, type Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { isMap, isNode, isScalar, isSeq, parseDocument, visit, type Node as YamlNode } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
 
 import { SuiteError, messageOf } from '../errors.ts';
+import { stringHash52 } from '../util/ids.ts';
+import { loadYaml, type YamlModule } from '../util/yaml.ts';
 import { findNonJson, isPlainObject } from '../util/json.ts';
 import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE, caretExcerpt, codePoints, findJsonSyntaxError, isJsonSpace, positionOf } from '../util/json-syntax.ts';
 import { levenshtein, oxfordJoin } from '../util/suggest.ts';
@@ -195,7 +197,8 @@ async function readParsed(file: SuiteFile, hash: Hash): Promise<Parsed> {
   let text = bytes.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') throw emptyError(file);
-  return file.format === 'json' ? parseJson(file, text) : parseYaml(file, text);
+  // yaml is loaded only for YAML suites: most runs never pay for it.
+  return file.format === 'json' ? parseJson(file, text) : parseYaml(file, text, await loadYaml());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -204,10 +207,12 @@ async function readParsed(file: SuiteFile, hash: Hash): Promise<Parsed> {
 /** Checks cases one by one, then reports missing and duplicate ids over the whole suite. */
 class CaseChecker {
   count = 0;
-  private readonly ids = new Set<string>();
+  // 52-bit hashes, not the ids themselves: a million-case suite is checked in a few MB. A repeated
+  // hash is only a suspect; finish() confirms it against the real ids.
+  private readonly ids = new Set<number>();
   private readonly missing: Position[] = [];
   private missingCount = 0;
-  private duplicate: { id: string; at: Position } | undefined;
+  private readonly suspects: { id: string; at: Position }[] = [];
 
   constructor(private readonly file: SuiteFile) {}
 
@@ -216,10 +221,10 @@ class CaseChecker {
     this.count++;
     if (id === undefined) {
       if (this.missingCount++ < LISTED) this.missing.push(at);
-    } else if (this.ids.has(id)) {
-      this.duplicate ??= { id, at };
     } else {
-      this.ids.add(id);
+      const key = stringHash52(id);
+      if (!this.ids.has(key)) this.ids.add(key);
+      else if (this.suspects.length < MAX_SUSPECTS) this.suspects.push({ id, at });
     }
     return id;
   }
@@ -237,9 +242,9 @@ class CaseChecker {
         { hint: `run 'tagliots add-ids ${file.display}' to add ids` },
       );
     }
-    if (this.duplicate !== undefined) {
-      const { id, at } = this.duplicate;
+    for (const { id, at } of this.suspects) {
       const first = await findFirst(id);
+      if (first.index < 0 || first.index >= at.index) continue; // a hash collision, not a duplicate
       throw new SuiteError(
         'E_SUITE_ID_DUPLICATE',
         `${prefix(file, at.line)}: ${where(first)} and ${where(at)} both have id '${id}'`,
@@ -248,6 +253,8 @@ class CaseChecker {
     }
   }
 }
+
+const MAX_SUSPECTS = 100;
 
 function caseIdOrThrow(file: SuiteFile, value: unknown, at: Position): string | undefined {
   const result = checkCase(value);
@@ -263,15 +270,32 @@ function caseIdOrThrow(file: SuiteFile, value: unknown, at: Position): string | 
 async function checkArray(file: SuiteFile, values: unknown[], parsed: Parsed): Promise<SuiteCase[]> {
   const checker = new CaseChecker(file);
   const cases = values.map((value, index): SuiteCase => {
-    const line = parsed.caseLine(index);
-    const id = checker.check(value, { index, line }) ?? '';
-    return { index, id, case: value as Record<string, unknown>, line };
+    const at = lazyPosition(parsed, index);
+    const id = checker.check(value, at) ?? '';
+    return {
+      index,
+      id,
+      case: value as Record<string, unknown>,
+      get line() {
+        return at.line;
+      },
+    };
   });
   await checker.finish(async (id) => {
     const first = cases.find((c) => c.id === id);
-    return { index: first?.index ?? -1, line: first?.line };
+    return first ? lazyPosition(parsed, first.index) : { index: -1, line: undefined };
   });
   return cases;
+}
+
+/** A case position whose line is only worked out when an error message needs it. */
+function lazyPosition(parsed: Parsed, index: number): Position {
+  return {
+    index,
+    get line() {
+      return parsed.caseLine(index);
+    },
+  };
 }
 
 async function* yieldAll(cases: readonly SuiteCase[]): AsyncGenerator<SuiteCase> {
@@ -414,11 +438,14 @@ function parseJson(file: SuiteFile, text: string): Parsed {
     const problem = findJsonSyntaxError(text) ?? { offset: 0, reason: messageOf(error) };
     throwParseErrorAt(file, text, problem.offset, problem.reason);
   }
-  const layout = jsonLayout(text);
-  return { value, caseLine: (index) => layout.caseLines[index], keyLine: (key) => layout.keyLines.get(key) };
+  // Where cases start is only needed for error messages: scan for it then, not on every load.
+  let layout: JsonLayout | undefined;
+  const getLayout = () => (layout ??= jsonLayout(text));
+  return { value, caseLine: (index) => getLayout().caseLines[index], keyLine: (key) => getLayout().keyLines.get(key) };
 }
 
-function parseYaml(file: SuiteFile, text: string): Parsed {
+function parseYaml(file: SuiteFile, text: string, yaml: YamlModule): Parsed {
+  const { isMap, isNode, isScalar, isSeq, parseDocument, visit } = yaml;
   const doc = parseDocument(text, { prettyErrors: false });
   const error = doc.errors[0];
   if (error !== undefined) {

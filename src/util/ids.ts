@@ -23,23 +23,86 @@ export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
  * The shortest prefix length (at least `min`) at which all ids are distinct, so the summary can
  * show ids the way a user can type them back (`tagliots format latest 3f2`).
  */
-export function uniquePrefixLength(ids: readonly string[], min = 3): number {
+export function uniquePrefixLength(ids: Iterable<string>, min = 3): number {
+  const collector = createIdCollector();
+  for (const id of ids) collector.add(id);
+  return collector.uniquePrefixLength(min);
+}
+
+/** Collects ids compactly (UTF-8 bytes in one buffer: a million UUIDs take 36 MB, not 140). */
+export interface IdCollector {
+  add(id: string): void;
+  readonly size: number;
+  /** See uniquePrefixLength. Compares prefixes of UTF-8 bytes, by a 52-bit hash per prefix. */
+  uniquePrefixLength(min?: number): number;
+}
+
+export function createIdCollector(): IdCollector {
+  let bytes = Buffer.allocUnsafe(1 << 16);
+  let used = 0;
+  let offsets = new Uint32Array(1024);
+  let count = 0;
   let longest = 0;
-  for (const id of ids) if (id.length > longest) longest = id.length;
-  // Try each length, stopping at the first repeated prefix: a length that is too short is found
-  // out after a handful of ids, so this is about one pass over the ids in practice.
-  for (let length = min; length < longest; length++) {
-    const seen = new Set<string>();
-    let unique = true;
-    for (const id of ids) {
-      const prefix = id.length > length ? id.slice(0, length) : id;
-      if (seen.has(prefix)) {
-        unique = false;
-        break;
+  return {
+    get size() {
+      return count;
+    },
+    add(id) {
+      const needed = Buffer.byteLength(id);
+      if (used + needed > bytes.length) {
+        const grown = Buffer.allocUnsafe(Math.max(bytes.length * 2, used + needed));
+        bytes.copy(grown, 0, 0, used);
+        bytes = grown;
       }
-      seen.add(prefix);
-    }
-    if (unique) return length;
+      if (count + 1 >= offsets.length) {
+        const grown = new Uint32Array(offsets.length * 2);
+        grown.set(offsets);
+        offsets = grown;
+      }
+      used += bytes.write(id, used, 'utf8');
+      offsets[++count] = used;
+      if (needed > longest) longest = needed;
+    },
+    uniquePrefixLength(min = 3) {
+      if (count < 2) return min;
+      // Try each length, stopping at the first repeated prefix: a length that is too short is
+      // found out after a handful of ids, so this is about one pass in practice. A hash collision
+      // can only make the answer one character longer than needed, never wrong.
+      for (let length = min; length < longest; length++) {
+        const seen = new Set<number>();
+        let unique = true;
+        for (let i = 0; i < count; i++) {
+          const start = offsets[i]!;
+          const end = Math.min(offsets[i + 1]!, start + length);
+          let h1 = 0x811c9dc5;
+          let h2 = 0x01000193;
+          for (let j = start; j < end; j++) {
+            const b = bytes[j]!;
+            h1 = Math.imul(h1 ^ b, 0x01000193) >>> 0;
+            h2 = Math.imul(h2 ^ b, 0x5bd1e995) >>> 0;
+          }
+          const key = h1 * 0x200000 + (h2 & 0x1fffff); // below 2^53: exact as a number
+          if (seen.has(key)) {
+            unique = false;
+            break;
+          }
+          seen.add(key);
+        }
+        if (unique) return length;
+      }
+      return Math.max(min, longest);
+    },
+  };
+}
+
+/** A 52-bit FNV-style hash of a string's UTF-16 code units, exact as a JS number (for compact sets). */
+export function stringHash52(text: string): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
   }
-  return Math.max(min, longest);
+  return h1 * 0x100000 + (h2 & 0xfffff);
 }

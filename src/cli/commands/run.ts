@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
-import { collect, positiveInteger, rowLimit, seconds, type CommandEnv } from '../options.ts';
+import { addSelectionOptions, collect, positiveInteger, rowLimit, seconds, selectionFromOptions, type CommandEnv } from '../options.ts';
 
 export function registerRun(program: Command, env: CommandEnv): void {
-  program
+  const command = program
     .command('run')
     .description('run a suite through a pipeline and write a run log')
     .argument('<suite>', 'suite file: .json, .yaml/.yml or .jsonl')
@@ -11,9 +11,11 @@ export function registerRun(program: Command, env: CommandEnv): void {
     .option('-c, --concurrency <n>', 'cases in flight at once (default: the project config, else 8)', positiveInteger('--concurrency'))
     .option('--config <file>', 'a JSON or YAML config patch (repeatable; applied before key=value overrides)', collect, [])
     .option('--runs-dir <dir>', 'folder for run logs (default: the project config, else runs/)')
-    .option('--rows <n>', "most summary rows to print, or 'all'", rowLimit, 100)
+    .option('--rows <n>', "most summary rows to print, or 'all'", rowLimit, 50)
     .addOption(new Option('--grace <seconds>', 'after Ctrl-C, how long running cases may finish before they are cancelled').argParser(seconds).default(5))
     .option('--strict', 'exit with code 1 when any case errored')
+    .option('--repeat <n>', 'run every case N times (repeat indexes 0 to N-1 in the log)', positiveInteger('--repeat'));
+  addSelectionOptions(command)
     .addHelpText(
       'after',
       `
@@ -21,10 +23,12 @@ Examples:
   $ tagliots run suites/calc.json
   $ tagliots run suites/calc.json infer.model.name=flakey -c 4
   $ tagliots run suites/calc.json --config patch.yaml prepare.template=samples/calc/template2.txt
+  $ tagliots run suites/calc.json --filter 'hexadecimal && !flakey-fails' --repeat 5
 
 Exit codes: 0 success, 1 unexpected error (or errored cases with --strict), 2 usage/config/input error, 130 interrupted.`,
     )
     .action(async (suite: string, overrides: string[], opts: Record<string, unknown>) => {
+      const selection = selectionFromOptions(opts);
       const { runCommand } = await import('../../commands/run.ts');
       env.setExit(
         await runCommand(
@@ -38,6 +42,8 @@ Exit codes: 0 success, 1 unexpected error (or errored cases with --strict), 2 us
             strict: opts['strict'] === true,
             maxRows: opts['rows'] as number,
             graceMs: (opts['grace'] as number) * 1000,
+            ...(selection && { selection }),
+            ...(opts['repeat'] !== undefined ? { repeat: opts['repeat'] as number } : {}),
           },
           env.io,
         ),
