@@ -13,11 +13,15 @@
 //
 // To add a scenario, add an object to SCENARIOS (see the Scenario shape below).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, closeSync, readSync, rmSync, statSync, fstatSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, closeSync, readSync, rmSync, statSync, fstatSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, tmpdir, totalmem, availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSuite } from './bench-suites.mjs';
+import { build as esbuild } from 'esbuild';
+import { generateCases, writeSuite } from './bench-suites.mjs';
+import { writeRunLog } from './bench-runlog.mjs';
+import { writeComparePair } from './bench-logs.mjs';
+import { reportScenario } from './bench-report.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'bin/tagliots.js');
@@ -48,6 +52,118 @@ function runScenario({ format, cases, extraArgs = [], ...rest }) {
     argv: (ctx) => [CLI, 'run', ctx.suite, '--runs-dir', ctx.runsDir, ...extraArgs],
     verify: (ctx) => verifyRunLog(ctx.runsDir, cases),
     ...rest,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Log-reading scenarios: summarize, history and export over a synthetic 1M-case run log (1.26 GB,
+// scripts/bench-runlog.mjs), written once into the temp folder and shared by the three scenarios.
+
+const runLogs = new Map();
+function prepareRunLog(temp, cases) {
+  const key = `${temp}:${cases}`;
+  if (!runLogs.has(key)) {
+    const runsDir = join(temp, `runlog-${cases}`);
+    mkdirSync(runsDir);
+    const t = performance.now();
+    writeRunLog(runsDir, cases);
+    process.stderr.write(`  generated a run log of ${cases.toLocaleString('en-US')} cases (${fmtMs(performance.now() - t)})\n`);
+    runLogs.set(key, { runsDir });
+  }
+  return runLogs.get(key);
+}
+
+/** A log-reading command over the 1M-case log; `expect(child)` checks its output shows the whole log. */
+function logScenario({ id, title, command, expect, cases = 1_000_000 }) {
+  return {
+    id,
+    title,
+    cases,
+    runs: 3,
+    quickRuns: 1,
+    warmup: 0,
+    quick: false,
+    targets: { wallMs: 15_000, rssMB: 300 },
+    prepare: (temp) => prepareRunLog(temp, cases),
+    argv: (ctx) => [CLI, ...command(ctx), '--runs-dir', ctx.state.runsDir],
+    verify: (_ctx, child) => {
+      if (!expect(child)) throw new Error(`unexpected output:\n${child.stdout.slice(-500)}${child.stderr.slice(-500)}`);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model scenarios: the calc pipeline calling the configured model `bench-local`, served by the
+// local OpenAI-compatible test server (test/helpers/openai-server.ts, bundled with esbuild,
+// listening on 127.0.0.1 in this process). Each runs in its own temp project whose config imports
+// the repo's calc pipeline; the response cache is off, so every case makes a request.
+//
+// Extra scenario fields used here: prepare(temp) → state (once), beforeRun(state), cleanup(state),
+// cwd(ctx), metrics({ ctx, end, wallMs, stats }) → numbers (median over runs), report(medians) →
+// { lines, misses }, targetNote (the target column).
+
+let testServerModule;
+async function startTestServer(options) {
+  testServerModule ??= esbuild({ entryPoints: [join(ROOT, 'test/helpers/openai-server.ts')], bundle: true, write: false, format: 'esm', platform: 'node', logLevel: 'silent' }).then(
+    (result) => import(`data:text/javascript;base64,${Buffer.from(result.outputFiles[0].text).toString('base64')}`),
+  );
+  return (await testServerModule).startOpenAIServer(options);
+}
+
+const pct = (x) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
+
+function modelScenario({ id, cases, concurrency, server, metrics, ...rest }) {
+  return {
+    id,
+    cases,
+    suite: { format: 'json', cases },
+    async prepare(temp) {
+      const answers = new Map();
+      for (const c of generateCases(cases)) answers.set(c.user, String(c.answer));
+      const instance = await startTestServer({ keepRequests: false, respond: (r) => ({ kind: 'reply', text: answers.get(r.lastUser) ?? '?' }), ...server });
+      const project = join(temp, `project-${id}`);
+      mkdirSync(project);
+      const profile = { type: 'openai-compatible', model: 'bench', baseURL: instance.url };
+      writeFileSync(
+        join(project, 'tagliots.config.ts'),
+        `import { defineConfig } from 'tagliots';\nimport { CalcPipeline } from ${JSON.stringify(join(ROOT, 'samples/calc/pipeline.ts'))};\n` +
+          `export default defineConfig({ pipelines: [CalcPipeline], models: { 'bench-local': ${JSON.stringify(profile)} } });\n`,
+      );
+      return { server: instance, project };
+    },
+    beforeRun: (state) => Object.assign(state.server.stats, { requests: 0, ok: 0, rateLimited: 0, errors: 0, firstOkMs: null, lastOkMs: null }),
+    cleanup: (state) => state.server.close(),
+    cwd: (ctx) => ctx.state.project,
+    argv: (ctx) => [
+      CLI, 'run', ctx.suite, '--runs-dir', ctx.runsDir, '-c', String(concurrency), '--cache', 'off', '--rows', '1',
+      `prepare.template=${join(ROOT, 'samples/calc/template.txt')}`, 'infer.model.name=bench-local',
+    ],
+    verify: (ctx, child) => {
+      const end = verifyRunLog(ctx.runsDir, cases);
+      return metrics({ ctx, end, wallMs: child.wallMs, stats: { ...ctx.state.server.stats } });
+    },
+    ...rest,
+  };
+}
+
+/** Sustained throughput: successes after the server's initial burst allowance, over the time between the first and last success. */
+function rateLimitMetrics(cases, perMinute) {
+  return ({ end, stats }) => {
+    const burst = perMinute / 60;
+    const seconds = (stats.lastOkMs - stats.firstOkMs) / 1000;
+    const sustained = (stats.ok - burst) / seconds;
+    return { share: sustained / (perMinute / 60), perSecond: sustained, ok: stats.ok, rateLimited: stats.rateLimited, lost: cases - end.counts.complete, retries: end.modelCalls?.retries ?? 0 };
+  };
+}
+
+function rateLimitReport(m) {
+  const misses = [];
+  if (m.share < 0.9) misses.push('throughput');
+  if (m.lost > 0) misses.push('lost cases');
+  if (m.rateLimited >= m.ok) misses.push('429s');
+  return {
+    lines: [`sustained ${m.perSecond.toFixed(1)} requests/s = ${pct(m.share)} of the limit; ${m.lost} cases lost; ${Math.round(m.rateLimited)} answered 429 vs ${Math.round(m.ok)} successful (medians)`],
+    misses,
   };
 }
 
@@ -92,9 +208,125 @@ const SCENARIOS = [
   runScenario({ id: 'run-100k', title: 'run calc/perfect, 100k cases (JSON)', format: 'json', cases: 100_000, runs: 5, quickRuns: 2, warmup: 1, targets: { wallMs: 3000, rssMB: 250 } }),
   runScenario({ id: 'run-100k-jsonl', title: 'run calc/perfect, 100k cases (JSONL pointer)', format: 'jsonl', cases: 100_000, runs: 3, quickRuns: 2, warmup: 0, targets: {} }),
   runScenario({ id: 'run-1m-jsonl', title: 'run calc/perfect, 1M cases (JSONL pointer)', format: 'jsonl', cases: 1_000_000, runs: 2, quickRuns: 0, warmup: 0, quick: false, targets: { rssMB: 300 } }),
+  logScenario({ id: 'summarize-1m', title: 'summarize a 1M-case run log', command: () => ['summarize', 'latest'], expect: (child) => child.stdout.includes('Total: 1,000,000\n') }),
+  logScenario({ id: 'history-1m', title: 'history of a runs folder with a 1M-case log', command: () => ['history'], expect: (child) => child.stdout.includes(' 1,000,000 ') }),
+  {
+    // `compare` of two synthetic 1M-case logs (scripts/bench-logs.mjs, 1.2 GB each), which differ
+    // in a few percent of the cases. The verdict line checks that every case was read and aligned.
+    id: 'compare-1m',
+    title: 'compare two 1M-case run logs',
+    cases: 1_000_000,
+    rate: false,
+    runs: 3,
+    quickRuns: 1,
+    warmup: 0,
+    quick: false,
+    targets: { wallMs: 20_000, rssMB: 500 },
+    prepare: (temp) => {
+      const t = performance.now();
+      const [a, b] = writeComparePair(temp, 1_000_000);
+      process.stderr.write(`  generated two run logs of 1,000,000 cases (${fmtMs(performance.now() - t)})\n`);
+      return { a, b };
+    },
+    argv: (ctx) => [CLI, 'compare', ctx.state.a, ctx.state.b],
+    verify: (_ctx, child) => {
+      const ok = child.stdout.includes('Cases: 999,000 in both, 1,000 only in A, 1,000 only in B\n') && child.stdout.includes('\nB is better: 27,024 regressions vs 29,939 fixes, p < 0.001\n');
+      if (!ok) throw new Error(`unexpected output:\n${child.stdout.slice(0, 500)}…${child.stdout.slice(-300)}${child.stderr.slice(-500)}`);
+    },
+  },
+  logScenario({
+    id: 'export-csv-1m',
+    title: 'export --format csv of a 1M-case run log',
+    command: (ctx) => ['export', 'latest', '--format', 'csv', '--out', ctx.outFile],
+    expect: (child) => child.stderr.includes('Exported 1000000 rows'),
+  }),
+  {
+    // The ceiling the machine allows: the bare openai SDK, same server, same concurrency, no tagliots.
+    id: 'sdk-latency',
+    title: 'bare openai SDK loop, 20 ms a reply, 10k requests, 100 at a time (baseline)',
+    cases: 10_000,
+    runs: 3,
+    quickRuns: 1,
+    warmup: 1,
+    targets: {},
+    async prepare(temp) {
+      const server = await startTestServer({ keepRequests: false, latencyMs: 20 });
+      const script = join(temp, 'sdk-loop.mjs');
+      writeFileSync(
+        script,
+        `import { OpenAI } from ${JSON.stringify(join(ROOT, 'node_modules/openai/index.mjs'))};\n` +
+          `const client = new OpenAI({ apiKey: 'none', baseURL: ${JSON.stringify(server.url)}, maxRetries: 0 });\n` +
+          `let next = 0; const t = performance.now();\n` +
+          `await Promise.all(Array.from({ length: 100 }, async () => { while (next < 10000) { next++; await client.chat.completions.create({ model: 'bench', messages: [{ role: 'user', content: '1+1' }] }).withResponse(); } }));\n` +
+          `process.stdout.write(JSON.stringify({ ms: performance.now() - t }));\n`,
+      );
+      return { server, script };
+    },
+    cleanup: (state) => state.server.close(),
+    argv: (ctx) => [ctx.state.script],
+    verify: (_ctx, child) => {
+      const { ms } = JSON.parse(child.stdout);
+      return { loopMs: ms, efficiency: 2000 / ms };
+    },
+    metrics: true,
+    report: (m) => ({ lines: [`the bare SDK loop took ${fmtMs(m.loopMs)} against an ideal of 2.00 s: ${pct(m.efficiency)} (the client ceiling of this machine)`], misses: [] }),
+  },
+  modelScenario({
+    id: 'model-latency',
+    title: 'run calc/local server, 20 ms a reply, 10k cases, -c 100',
+    cases: 10_000,
+    concurrency: 100,
+    server: { latencyMs: 20 },
+    runs: 3,
+    quickRuns: 1,
+    warmup: 1,
+    targetNote: 'efficiency ≥ 90%',
+    metrics: ({ end, wallMs }) => {
+      const idealMs = (10_000 * 20) / 100;
+      return { runMs: end.durationMs, efficiency: idealMs / end.durationMs, wallEfficiency: idealMs / wallMs };
+    },
+    report: (m) => ({
+      lines: [
+        `ideal ${fmtMs((10_000 * 20) / 100)} (cases × latency ÷ concurrency); run took ${fmtMs(m.runMs)} (run.end durationMs): efficiency ${pct(m.efficiency)}; with process start-up (wall) ${pct(m.wallEfficiency)}`,
+      ],
+      misses: m.efficiency >= 0.9 ? [] : ['efficiency'],
+    }),
+  }),
+  modelScenario({
+    id: 'model-ratelimit',
+    title: 'run calc/local server, 6,000 requests/min limit, 1,500 cases, -c 100',
+    cases: 1500,
+    concurrency: 100,
+    server: { latencyMs: 20, rateLimit: { perMinute: 6000 } },
+    runs: 3,
+    quickRuns: 1,
+    warmup: 0,
+    targetNote: '≥ 90% of limit, 0 lost',
+    metrics: rateLimitMetrics(1500, 6000),
+    report: rateLimitReport,
+  }),
+  modelScenario({
+    id: 'model-ratelimit-429',
+    title: 'same, limit not announced (Retry-After only)',
+    cases: 1500,
+    concurrency: 100,
+    server: { latencyMs: 20, rateLimit: { perMinute: 6000, headers: false } },
+    runs: 3,
+    quickRuns: 1,
+    warmup: 0,
+    targetNote: '≥ 90% of limit, 0 lost',
+    metrics: rateLimitMetrics(1500, 6000),
+    report: rateLimitReport,
+  }),
+  // `tagliots report` of a 100k-case log: file size and, with Chromium, time to first render (scripts/bench-report.mjs).
+  reportScenario({ id: 'report-100k', title: 'report of a 100k-case run (HTML file)', cases: 100_000, baseline: false, cli: CLI, fmtMs: (ms) => fmtMs(ms) }),
+  reportScenario({ id: 'report-compare-100k', title: 'report of a 100k-case run with --baseline', cases: 100_000, baseline: true, cli: CLI, fmtMs: (ms) => fmtMs(ms) }),
 ];
 
-const RATIOS = [{ title: 'tagliots / bare loop, 10k cases', of: 'run-10k', to: 'bare-10k' }];
+const RATIOS = [
+  { title: 'tagliots / bare loop, 10k cases', of: 'run-10k', to: 'bare-10k' },
+  { title: 'tagliots run / bare openai SDK loop, 10k requests at 20 ms', of: 'model-latency', to: 'sdk-latency' },
+];
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -147,13 +379,13 @@ scenarios: ${SCENARIOS.map((s) => s.id).join(', ')}
 // Measuring
 
 /** Spawns `node --import <preload> ...argv` from the repo root; resolves with wall time and peak RSS. */
-function measure(argv, rssFile) {
+function measure(argv, rssFile, cwd = ROOT) {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, [RSS_ENV]: rssFile, NO_COLOR: '1' };
     delete env.FORCE_COLOR;
     const start = process.hrtime.bigint();
     let end;
-    const child = spawn(process.execPath, ['--import', PRELOAD, ...argv], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', PRELOAD, ...argv], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout = [];
     const stderr = [];
     child.stdout.on('data', (chunk) => stdout.push(chunk));
@@ -201,6 +433,7 @@ function verifyRunLog(runsDir, cases) {
   if (end.type !== 'run.end' || end.status !== 'completed' || end.counts?.complete !== cases || end.counts?.passed !== cases) {
     throw new Error(`the run log does not end with a completed run of ${cases} passed cases: ${JSON.stringify(end).slice(0, 300)}`);
   }
+  return end;
 }
 
 function median(values) {
@@ -339,16 +572,24 @@ async function main() {
       const suite = scenario.suite ? suitePath(scenario.suite) : undefined;
       const samples = [];
       let error;
+      let state;
+      try {
+        state = await scenario.prepare?.(temp);
+      } catch (e) {
+        error = e instanceof Error ? e.message : String(e);
+        log(`    FAILED to prepare: ${error}`);
+      }
       for (let i = 0; i < warmup + runs && !error; i++) {
         const sampleDir = join(temp, `run-${scenario.id}-${i}`);
         mkdirSync(sampleDir);
-        const ctx = { suite, runsDir: join(sampleDir, 'runs'), outFile: join(sampleDir, 'out.jsonl') };
+        const ctx = { suite, runsDir: join(sampleDir, 'runs'), outFile: join(sampleDir, 'out.jsonl'), state };
         try {
-          const child = await measure(scenario.argv(ctx), join(sampleDir, 'rss'));
+          scenario.beforeRun?.(state);
+          const child = await measure(scenario.argv(ctx), join(sampleDir, 'rss'), scenario.cwd?.(ctx));
           if (child.code !== 0) throw new Error(`exited with ${child.code}\n${child.stderr.trim().split('\n').slice(-15).join('\n')}`);
-          scenario.verify?.(ctx, child);
+          const metrics = await scenario.verify?.(ctx, child);
           if (i >= warmup) {
-            samples.push({ wallMs: child.wallMs, rssMB: child.rssMB });
+            samples.push({ wallMs: child.wallMs, rssMB: child.rssMB, ...(metrics !== undefined && { metrics }) });
             log(`    ${fmtMs(child.wallMs)}, ${fmtMB(child.rssMB)}`);
           }
         } catch (e) {
@@ -358,6 +599,7 @@ async function main() {
           rmSync(sampleDir, { recursive: true, force: true });
         }
       }
+      if (state !== undefined) await scenario.cleanup?.(state);
       const walls = samples.map((s) => s.wallMs);
       const result = {
         id: scenario.id,
@@ -373,7 +615,16 @@ async function main() {
         ...(error && { error }),
       };
       result.casesPerSecond = scenario.rate !== false && result.cases && result.medianWallMs ? result.cases / (result.medianWallMs / 1000) : null;
-      const { verdict, misses } = verdictOf(result);
+      let { verdict, misses } = verdictOf(result);
+      if (scenario.report && samples.length > 0) {
+        const keys = Object.keys(samples[0].metrics ?? {});
+        result.metrics = Object.fromEntries(keys.map((key) => [key, median(samples.map((s) => s.metrics[key]))]));
+        const report = scenario.report(result.metrics);
+        result.notes = report.lines;
+        misses = [...misses, ...report.misses];
+        verdict = misses.length ? 'MISS' : scenario.targetNote ? 'PASS' : verdict;
+      }
+      if (scenario.targetNote) result.targetNote = scenario.targetNote;
       result.verdict = error ? 'ERROR' : verdict;
       result.misses = misses;
       if (error) failed = true;
@@ -400,13 +651,14 @@ async function main() {
       r.minWallMs === null ? '—' : `${fmtMs(r.minWallMs)} – ${fmtMs(r.maxWallMs)}`,
       fmtRate(r.casesPerSecond),
       fmtMB(r.medianRssMB),
-      targetText(r.targets),
+      r.targetNote ?? targetText(r.targets),
       r.verdict === 'MISS' ? `MISS (${r.misses.join(', ')})` : (r.verdict ?? ''),
     ]);
     out('');
     out(table(['scenario', 'runs', 'median', 'min – max', 'cases/s', 'peak RSS', 'target', 'result'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'l', 'l']));
     out('');
     for (const r of ratios) out(`${r.title}: ${r.ratio.toFixed(2)}× (median wall time)`);
+    for (const r of results) for (const line of r.notes ?? []) out(`${r.id}: ${line}`);
     const missed = results.filter((r) => r.verdict === 'MISS');
     if (missed.length) out(`\n*** MISS: ${missed.map((r) => `${r.id} (${r.misses.join(', ')})`).join(', ')} ***`);
     else if (results.some((r) => r.verdict === 'PASS')) out('\nEvery measured target: PASS');

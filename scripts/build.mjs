@@ -2,10 +2,22 @@
 // file to read instead of hundreds: CLI start-up time matters); heavy or native ones stay
 // external and are imported lazily where needed.
 import { build } from 'esbuild';
+import { readFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+// `import text from './file.js?raw'` imports a file's text, as Vite (vitest) does: the report page's
+// JavaScript and CSS (src/report/html/client/) are plain files bundled as strings.
+const rawText = {
+  name: 'raw-text',
+  setup(b) {
+    b.onResolve({ filter: /\?raw$/ }, (args) => ({ path: resolve(args.resolveDir, args.path.slice(0, -'?raw'.length)), namespace: 'raw-text' }));
+    b.onLoad({ filter: /.*/, namespace: 'raw-text' }, async (args) => ({ contents: await readFile(args.path, 'utf8'), loader: 'text', watchFiles: [args.path] }));
+  },
+};
 rmSync(`${root}/dist`, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -23,5 +35,6 @@ await build({
     // Bundled CommonJS dependencies (nunjucks, cli-table3) call require().
     js: "import { createRequire as __tagliotsCreateRequire } from 'node:module'; const require = __tagliotsCreateRequire(import.meta.url);",
   },
+  plugins: [rawText],
   logLevel: 'warning',
 });

@@ -6,6 +6,7 @@ export { prompt, internal, type PromptMarker, type InternalMarker, type Resolved
 export { definePipeline, Pipeline, type PipelineLike } from './pipeline/define.ts';
 export { withContext, withContextSync } from './pipeline/context-chain.ts';
 export { loadTemplate, compileTemplate, type Template } from './pipeline/template.ts';
+export { llm, LlmOutputError, type LlmMessage, type LlmOptions } from './pipeline/llm.ts';
 export { defineConfig, type ProjectConfig } from './project/config.ts';
 export type {
   AnyStages,
@@ -21,6 +22,22 @@ export type {
   StageNode,
   Stages,
 } from './pipeline/types.ts';
-export type { CallOptions, ChatMessage, CompletionRequest, CompletionResult, Model, ModelInfo, ModelRegistry, UsageInput } from './model/types.ts';
+export type {
+  CacheStatus,
+  CallOptions,
+  ChatMessage,
+  CompletionRequest,
+  CompletionResult,
+  LlmCallInfo,
+  Model,
+  ModelAttemptRecord,
+  ModelCallRecord,
+  ModelEvent,
+  ModelInfo,
+  ModelProfileConfig,
+  ModelRegistry,
+  ProviderType,
+  UsageInput,
+} from './model/types.ts';
 export type { CaseRecord, ErrorInfo, RunEndRecord, RunLogRecord, RunStartRecord, StageRecord, Usage } from './log/schema.ts';
 export type { Json, JsonObject } from './util/json.ts';

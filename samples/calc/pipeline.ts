@@ -4,6 +4,7 @@
  */
 import {
   internal,
+  llm,
   loadTemplate,
   Pipeline,
   prompt,
@@ -72,10 +73,14 @@ export class CalcPipeline extends Pipeline<CalcCase, CalcStages, Config> {
         { role: 'system', content: template.render({ case: ctx.case }) },
         { role: 'user', content: ctx.case.user },
       ],
-      infer: async (ctx) => {
-        const reply = await model.complete({ messages: ctx.stages.prepare!, params: ctx.config.infer.model.settings }, ctx);
-        return reply.text;
-      },
+      // The messages prepare rendered, sent to the model with the config's settings. With a
+      // configured model (infer.model.name=<profile>), retries, rate limits, the response cache
+      // and costs are handled and logged by the model layer.
+      infer: await llm({
+        model,
+        messages: (ctx) => ctx.stages.prepare!,
+        params: (ctx) => ctx.config.infer.model.settings,
+      }),
       extract: (ctx) => withContext('Extracting numerical answer from LLM response.', () => parseNumber(ctx.stages.infer!)),
       assess: (ctx) => ctx.stages.extract! - ctx.case.answer,
     };

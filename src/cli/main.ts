@@ -3,12 +3,26 @@ import { EXIT, isTagliotsError } from '../errors.ts';
 import type { Io } from '../util/io.ts';
 import { TAGLIOTS_VERSION } from '../version.ts';
 import { registerModels } from './commands/models.ts';
+import { registerCache } from './commands/cache.ts';
 import { registerPipelines } from './commands/pipelines.ts';
 import { registerRun } from './commands/run.ts';
+import { registerRerun } from './commands/rerun.ts';
+import { registerResume } from './commands/resume.ts';
+import { registerAddIds } from './commands/add-ids.ts';
+import { registerSummarize } from './commands/summarize.ts';
+import { registerFormat } from './commands/format.ts';
+import { registerTimeline } from './commands/timeline.ts';
+import { registerHistory } from './commands/history.ts';
+import { registerExport } from './commands/export.ts';
+import { registerCompare } from './commands/compare.ts';
+import { registerGate } from './commands/gate.ts';
+import { registerMerge } from './commands/merge.ts';
+import { registerReport } from './commands/report.ts';
+import { registerView } from './commands/view.ts';
 import type { CommandEnv } from './options.ts';
 
 /** Every command, in the order `tagliots --help` lists them. Each file registers one command. */
-const COMMANDS = [registerRun, registerPipelines, registerModels];
+const COMMANDS = [registerRun, registerRerun, registerResume, registerAddIds, registerPipelines, registerModels, registerCache, registerSummarize, registerFormat, registerTimeline, registerHistory, registerExport, registerCompare, registerGate, registerMerge, registerReport, registerView];
 
 /** Builds the command tree. Command modules are imported only when their command runs. */
 function buildProgram(io: Io, setExit: (code: number) => void): Command {

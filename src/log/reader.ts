@@ -1,6 +1,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { z } from 'zod';
 import { LogError, RunNotFoundError, TagliotsError, messageOf } from '../errors.ts';
+import { isCaseRecord } from './fast-validate.ts';
+import { isLegacyLog, readLegacyLog } from './legacy.ts';
 import {
   LOG_VERSION,
   RunLogRecordSchema,
@@ -20,13 +22,23 @@ export interface RunLog {
   /** No run.end, or a truncated last line. */
   incomplete: boolean;
   warnings: string[];
+  /** 'gotaglio' for a GoTaglio JSON log, converted on reading (see legacy.ts). */
+  format?: 'tagliots' | 'gotaglio';
+}
+
+export interface ReadRecordsOptions {
+  /** Called with each warning (a truncated last line), which readRunLog collects in `warnings`. */
+  onWarning?: (warning: string) => void;
 }
 
 const CHUNK = 1 << 20;
+/** Read size when streaming every line: smaller chunks keep fewer parsed records alive at once (less RSS on large logs, same speed). */
+const STREAM_CHUNK = 1 << 18;
 const NEWLINE = 0x0a;
 
 /** Reads a whole run log into memory, validating every line. */
 export async function readRunLog(path: string): Promise<RunLog> {
+  if (await isLegacyLog(path)) return { path, ...(await readLegacyLog(path)), format: 'gotaglio' };
   let header: RunStartRecord | undefined;
   const cases: CaseRecord[] = [];
   let end: RunEndRecord | null = null;
@@ -35,7 +47,7 @@ export async function readRunLog(path: string): Promise<RunLog> {
   for await (const item of scan(path)) {
     if ('truncatedLine' in item) {
       truncated = true;
-      warnings.push(`${path}:${item.truncatedLine}: last line is truncated (the run was killed while writing); ignored`);
+      warnings.push(truncatedWarning(path, item.truncatedLine));
     } else if (item.record.type === 'case') {
       cases.push(item.record);
     } else if (item.record.type === 'run.start') {
@@ -52,9 +64,41 @@ export async function readRunLog(path: string): Promise<RunLog> {
  * Streams the records of a run log with their 1-based line numbers, validating as it goes. Memory
  * stays flat however large the log. A truncated last line is skipped silently (readRunLog reports it).
  */
-export async function* readRunLogRecords(path: string): AsyncGenerator<{ record: RunLogRecord; line: number }> {
+export async function* readRunLogRecords(path: string, options: ReadRecordsOptions = {}): AsyncGenerator<{ record: RunLogRecord; line: number }> {
+  if (await isLegacyLog(path)) {
+    // A GoTaglio log is one JSON document: it is read whole, then handed out record by record.
+    const log = await readLegacyLog(path);
+    for (const warning of log.warnings) options.onWarning?.(warning);
+    yield { record: log.header, line: 1 };
+    for (const [i, record] of log.cases.entries()) yield { record, line: i + 2 };
+    if (log.end) yield { record: log.end, line: log.cases.length + 2 };
+    return;
+  }
   for await (const item of scan(path)) {
     if ('record' in item) yield item;
+    else options.onWarning?.(truncatedWarning(path, item.truncatedLine));
+  }
+}
+
+/**
+ * Like readRunLogRecords, a read chunk of records at a time (256 KiB of log): for callers that
+ * go through every record of large logs, where one `await` per record would be the main cost.
+ */
+export async function* readRunLogBatches(path: string, options: ReadRecordsOptions = {}): AsyncGenerator<{ record: RunLogRecord; line: number }[]> {
+  if (await isLegacyLog(path)) {
+    const log = await readLegacyLog(path);
+    for (const warning of log.warnings) options.onWarning?.(warning);
+    const records: RunLogRecord[] = [log.header, ...log.cases, ...(log.end ? [log.end] : [])];
+    yield records.map((record, i) => ({ record, line: i + 1 }));
+    return;
+  }
+  for await (const batch of scanBatches(path)) {
+    const records: { record: RunLogRecord; line: number }[] = [];
+    for (const item of batch) {
+      if ('record' in item) records.push(item);
+      else options.onWarning?.(truncatedWarning(path, item.truncatedLine));
+    }
+    if (records.length > 0) yield records;
   }
 }
 
@@ -65,6 +109,10 @@ export async function* readRunLogRecords(path: string): AsyncGenerator<{ record:
 export async function readRunLogEnds(
   path: string,
 ): Promise<{ header: RunStartRecord; end: RunEndRecord | null; incomplete: boolean }> {
+  if (await isLegacyLog(path)) {
+    const { header, end, incomplete } = await readLegacyLog(path);
+    return { header, end, incomplete };
+  }
   const handle = await openLog(path);
   try {
     const { size } = await handle.stat();
@@ -87,12 +135,24 @@ export async function readRunLogEnds(
   }
 }
 
+function truncatedWarning(path: string, line: number): string {
+  return `${path}:${line}: last line is truncated (the run was killed while writing); ignored`;
+}
+
 type Scanned = { record: RunLogRecord; line: number } | { truncatedLine: number };
 
 /** Splits the file into lines (a chunked splitter, faster than readline) and checks each one. */
 async function* scan(path: string): AsyncGenerator<Scanned> {
+  for await (const batch of scanBatches(path)) yield* batch;
+}
+
+/**
+ * The lines of a read chunk (256 KiB) at a time: one `await` a chunk rather than one a line, which
+ * costs more than the parsing in a large log. On an error, the lines before it are yielded first.
+ */
+async function* scanBatches(path: string): AsyncGenerator<Scanned[]> {
   const handle = await openLog(path);
-  const stream = handle.createReadStream({ encoding: 'utf8', highWaterMark: CHUNK });
+  const stream = handle.createReadStream({ encoding: 'utf8', highWaterMark: STREAM_CHUNK });
   let line = 0;
   let ended = false;
   const check = (text: string): RunLogRecord => {
@@ -105,6 +165,7 @@ async function* scan(path: string): AsyncGenerator<Scanned> {
     return record;
   };
 
+  let batch: Scanned[] = [];
   try {
     let rest = '';
     for await (const chunk of stream as AsyncIterable<string>) {
@@ -113,17 +174,24 @@ async function* scan(path: string): AsyncGenerator<Scanned> {
         const text = rest + chunk.slice(start, nl);
         rest = '';
         start = nl + 1;
-        yield { record: check(text), line };
+        batch.push({ record: check(text), line });
       }
       rest += chunk.slice(start);
+      if (batch.length > 0) {
+        const full = batch;
+        batch = [];
+        yield full;
+      }
     }
     if (rest !== '') {
       // Flushes write whole lines, so only a kill can leave a final line without its newline.
-      if (line > 0 && !ended && parseJson(rest) === undefined) yield { truncatedLine: line + 1 };
-      else yield { record: check(rest), line };
+      if (line > 0 && !ended && parseJson(rest) === undefined) batch.push({ truncatedLine: line + 1 });
+      else batch.push({ record: check(rest), line });
     }
     if (line === 0) throw emptyError(path);
+    if (batch.length > 0) yield batch;
   } catch (error) {
+    if (batch.length > 0) yield batch;
     throw asLogError(error, path);
   } finally {
     stream.destroy();
@@ -152,6 +220,8 @@ function checkRecord(value: unknown, text: string, where: string): RunLogRecord 
   if (isObject(value) && value['type'] === 'run.start') {
     throw formatError(`${where}: unexpected run.start record (only the first line may be one)`);
   }
+  // Most lines are case records: a fast check accepts the valid ones; zod describes the others.
+  if (isCaseRecord(value)) return value;
   return validate(RunLogRecordSchema, value, where);
 }
 

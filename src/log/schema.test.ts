@@ -18,6 +18,8 @@ const FIXTURES: Record<string, number[] | 'skip'> = {
   'bad-middle-line.jsonl': [3],
   'future-version.jsonl': 'skip',
   'not-a-log.jsonl': 'skip',
+  'dag.jsonl': [],
+  'repeat.jsonl': [],
 };
 
 describe('schema/run-log.schema.json', () => {

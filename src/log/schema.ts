@@ -48,6 +48,64 @@ export const StageStatusSchema = z
   .describe('ok: produced an output. error: threw. skipped: never started (reason says why). cancelled: started, then aborted.');
 export type StageStatus = z.infer<typeof StageStatusSchema>;
 
+const TokenCountsSchema = z.object({
+  inputTokens: z.number().nonnegative(),
+  outputTokens: z.number().nonnegative(),
+  cachedInputTokens: z.number().nonnegative().optional(),
+  reasoningTokens: z.number().nonnegative().optional(),
+});
+
+export const ModelAttemptSchema = z
+  .object({
+    attempt: z.number().int().positive().describe('1 for the first attempt.'),
+    rateLimitWaitMs: DurationMs.describe("Time spent waiting for the profile's rate limiter before this attempt."),
+    backoffMs: DurationMs.describe('Retry back-off waited before this attempt (0 for the first).'),
+    durationMs: DurationMs,
+    status: z.number().int().nullable().describe('HTTP status; null when there was none (network error, timeout).'),
+    outcome: z.enum(['ok', 'retry', 'error']).describe('ok: answered. retry: failed and was tried again. error: failed and was given up.'),
+    error: z.string().optional().describe('What went wrong (never a key).'),
+    retryAfterMs: DurationMs.optional().describe('How long the server asked to wait (Retry-After, retry-after-ms, x-ratelimit-reset-*).'),
+  })
+  .describe('One HTTP attempt of a model call.');
+
+export const ModelCallSchema = z
+  .object({
+    profile: z.string().describe('The configured model (profile) the stage called.'),
+    model: z.string().describe("The provider's model id, or the Azure deployment."),
+    provider: z.string().describe('openai, azure-openai or openai-compatible.'),
+    status: z.enum(['ok', 'error', 'cancelled']),
+    cache: z.enum(['hit', 'miss', 'off']).describe('hit: answered from the response cache, no request sent. miss: not in the cache, requested. off: the cache was not read.'),
+    attempts: z.array(ModelAttemptSchema).describe('Every HTTP attempt, in order; empty for a cache hit.'),
+    waitedMs: DurationMs.describe('Retry back-off waited, in all.'),
+    rateLimitWaitMs: DurationMs.describe('Time waiting for the rate limiter, in all.'),
+    durationMs: DurationMs,
+    usage: TokenCountsSchema.optional(),
+    usageEstimated: z.boolean().optional().describe('True when the server reported no usage and the counts are tiktoken estimates.'),
+    costUsd: z.number().nonnegative().optional().describe("From the profile's pricing; 0 for a cache hit."),
+    finishReason: z.string().optional(),
+    error: z.string().optional().describe('Why the call failed (never a key).'),
+  })
+  .describe('One call of a configured model.');
+export type ModelCall = z.infer<typeof ModelCallSchema>;
+
+export const LlmInfoSchema = z
+  .object({
+    model: z.string().describe('The model name llm() called.'),
+    templates: z
+      .array(z.object({ role: z.string(), source: z.string().describe("The template file, or '(inline)'."), sha256: z.string() }))
+      .describe('The message templates, with the sha256 of each source.'),
+    messages: z.array(z.looseObject({ role: z.string(), content: z.string() })).describe('The rendered messages, as first sent.'),
+    output: z
+      .object({ schemaSha256: z.string(), mode: z.enum(['json_schema', 'json_prompt']) })
+      .optional()
+      .describe('The output schema: its sha256, and whether it was sent as a response format or asked for in the prompt.'),
+    parseAttempts: z
+      .array(z.object({ attempt: z.number().int().positive(), ok: z.boolean(), issues: z.array(z.string()).optional(), text: z.string().optional() }))
+      .optional()
+      .describe('Each reply parsed against the output schema; failed ones keep their text and issues.'),
+  })
+  .describe('What an llm() stage sent and parsed.');
+
 export const StageRecordSchema = z
   .object({
     status: StageStatusSchema,
@@ -59,6 +117,8 @@ export const StageRecordSchema = z
     usage: UsageSchema.optional(),
     costUsd: z.number().nonnegative().optional().describe('Cost of the model calls this stage made, in US dollars.'),
     reused: z.boolean().optional().describe('True when the output was copied from the parent run (rerun --from), not recomputed.'),
+    calls: z.array(ModelCallSchema).optional().describe('Calls of configured models this stage made: attempts, waits, cache, cost.'),
+    llm: z.array(LlmInfoSchema).optional().describe('What each llm() call of this stage rendered, sent and parsed.'),
   })
   .describe('Bookkeeping for one stage of one case.');
 export type StageRecord = z.infer<typeof StageRecordSchema>;
@@ -144,6 +204,10 @@ export const RunStartRecordSchema = z
     platform: z.string(),
     concurrency: z.number().int().positive(),
     parentRunId: z.string().nullable().describe('The run this one re-runs or resumes, if any.'),
+    models: z
+      .record(z.string(), z.record(z.string(), JsonValue))
+      .optional()
+      .describe('The configured models (profiles) the pipeline looked up, by name, as configured: no keys.'),
     mode: z.enum(['run', 'rerun', 'resume']).optional().describe('How the run was started; absent means run.'),
     repeat: z.number().int().positive().optional().describe('Times each case runs (run --repeat N); absent means 1.'),
     selection: z
@@ -157,6 +221,10 @@ export const RunStartRecordSchema = z
       })
       .optional()
       .describe('Which cases of the suite the run selected (absent: all). suite.count counts the selected cases.'),
+    mergedFrom: z
+      .array(z.string())
+      .optional()
+      .describe('The run ids this log was merged from (tagliots merge of shard runs), in shard order; absent for a run that ran its cases itself.'),
   })
   .describe('First line of a run log.');
 export type RunStartRecord = z.infer<typeof RunStartRecordSchema>;
@@ -186,6 +254,19 @@ export const RunEndRecordSchema = z
     counts: RunCountsSchema,
     usage: UsageSchema.optional(),
     costUsd: z.number().nonnegative().optional().describe('Cost of the whole run, in US dollars.'),
+    modelCalls: z
+      .object({
+        calls: z.number().int().nonnegative().describe('Calls of configured models.'),
+        cacheHits: z.number().int().nonnegative(),
+        retries: z.number().int().nonnegative().describe('Attempts beyond the first, in all.'),
+        rateLimited: z.number().int().nonnegative().describe('Attempts answered with HTTP 429.'),
+        failed: z.number().int().nonnegative().describe('Calls that ended in an error.'),
+        rateLimitWaitMs: DurationMs,
+        backoffMs: DurationMs,
+      })
+      .optional()
+      .describe('Totals over the calls of configured models (absent when there were none).'),
+    maxCostUsd: z.number().nonnegative().optional().describe('The --max-cost budget of the run.'),
     error: ErrorInfoSchema.optional().describe('Why the run ended with status error.'),
   })
   .describe('Last line of a run log that ended normally. A log without it is incomplete.');

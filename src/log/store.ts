@@ -4,6 +4,7 @@ import { LogError, RunNotFoundError, messageOf } from '../errors.ts';
 import { UUID_PATTERN } from '../util/ids.ts';
 
 const EXT = '.jsonl';
+const LEGACY_EXT = '.json';
 
 export interface RunEntry {
   runId: string;
@@ -31,6 +32,20 @@ export async function listRuns(runsDir: string): Promise<RunEntry[]> {
     .map((runId) => ({ runId, path: runLogPath(runsDir, runId) }));
 }
 
+/** GoTaglio logs (`<uuid>.json`) in `runsDir`, sorted by id: they can be named by a prefix too. */
+export async function listLegacyRuns(runsDir: string): Promise<RunEntry[]> {
+  let names: string[];
+  try {
+    names = await readdir(runsDir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => name.endsWith(LEGACY_EXT) && UUID_PATTERN.test(name.slice(0, -LEGACY_EXT.length)))
+    .sort()
+    .map((name) => ({ runId: name.slice(0, -LEGACY_EXT.length), path: join(runsDir, name) }));
+}
+
 /**
  * Turns what the user typed into a log path: `latest`, a path to a log file (relative to `cwd`),
  * or a case-insensitive prefix of a run id in `runsDir`. Relative paths, `runsDir` included, are
@@ -51,12 +66,13 @@ export async function resolveRun(runsDir: string, ref: string, cwd: string): Pro
   if (ref !== '' && (await isFile(asPath))) return asPath;
 
   const runs = await listRuns(dir);
+  const legacy = ref === '' ? [] : await listLegacyRuns(dir);
   const prefix = ref.toLowerCase();
-  const matches = ref === '' ? [] : runs.filter((run) => run.runId.toLowerCase().startsWith(prefix));
+  const matches = ref === '' ? [] : [...runs, ...legacy].filter((run) => run.runId.toLowerCase().startsWith(prefix));
   const [only, ...others] = matches;
   if (only && others.length === 0) return only.path;
   if (only) {
-    const lines = matches.map((run) => `  ${run.runId}  ${formatStart(run.runId)}`);
+    const lines = matches.map((run) => `  ${run.runId}  ${run.path.endsWith(LEGACY_EXT) ? '(GoTaglio log)' : formatStart(run.runId)}`.trimEnd());
     throw new RunNotFoundError(
       'E_RUN_AMBIGUOUS',
       `'${ref}' matches ${matches.length} runs in ${shownDir}:\n${lines.join('\n')}`,

@@ -195,3 +195,23 @@ describe('mock latency (params.latency_ms)', () => {
     expect((await parrot.complete({ ...ask('hi'), params: { latency_ms: 0 } }, { signal: controller.signal })).text).toBe('hi');
   });
 });
+
+describe('the flakey mock with repeats', () => {
+  it('starts each repetition of a case one step further on the cycle', async () => {
+    const flakey = createMockModel('flakey', answerOf);
+    const theCase = { answer: 'right' };
+    const results = [];
+    for (let repeat = 0; repeat < 4; repeat++) results.push(await outcome(flakey.complete(ask('q'), { case: theCase, caseIndex: 0, repeat })));
+    expect(results).toEqual(['right', 'hello world', 'throws: Flakey model failed', 'right']);
+  });
+
+  it('counts calls per repetition, so repetitions running side by side do not shift each other', async () => {
+    const flakey = createMockModel('flakey', answerOf);
+    const theCase = { answer: 'right' };
+    // Repetition 1 calls first, and twice; repetition 0 still gets its first answer.
+    const r1 = [await outcome(flakey.complete(ask('q'), { case: theCase, caseIndex: 0, repeat: 1 })), await outcome(flakey.complete(ask('q'), { case: theCase, caseIndex: 0, repeat: 1 }))];
+    const r0 = await outcome(flakey.complete(ask('q'), { case: theCase, caseIndex: 0, repeat: 0 }));
+    expect(r1).toEqual(['hello world', 'throws: Flakey model failed']);
+    expect(r0).toBe('right');
+  });
+});

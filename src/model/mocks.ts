@@ -76,17 +76,22 @@ export function createMockModel(name: MockName, expected: ExpectedFn | undefined
         },
       };
     case 'flakey': {
-      // Calls per case, so a case that calls the model twice moves along the cycle as well.
-      const callsByCase = new WeakMap<object, number>();
+      // Calls per case and repetition, so a case that calls the model twice moves along the cycle
+      // as well, and the repetitions of a case (run --repeat) each start one step further on:
+      // deterministic whatever order they run in, as they run side by side.
+      const callsByCase = new WeakMap<object, Map<number, number>>();
       return {
         ...base,
         async complete(request, options): Promise<CompletionResult> {
           const wait = simulateLatency(request, options);
           if (wait) await wait;
           const key = typeof options?.case === 'object' && options.case !== null ? options.case : undefined;
-          const calls = key ? (callsByCase.get(key) ?? 0) : 0;
-          if (key) callsByCase.set(key, calls + 1);
-          const step = ((options?.caseIndex ?? 0) + calls) % 3;
+          const repeat = options?.repeat ?? 0;
+          let byRepeat = key ? callsByCase.get(key) : undefined;
+          if (key && !byRepeat) callsByCase.set(key, (byRepeat = new Map()));
+          const calls = byRepeat?.get(repeat) ?? 0;
+          byRepeat?.set(repeat, calls + 1);
+          const step = ((options?.caseIndex ?? 0) + repeat + calls) % 3;
           if (step === 2) throw new Error('Flakey model failed');
           const text = step === 0 ? expectedAnswer(expected, options, name) : 'hello world';
           return { text, usage: syntheticUsage(request.messages, text) };

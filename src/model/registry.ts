@@ -57,6 +57,7 @@ function recordingUsage(model: Model): Model {
     name: model.name,
     description: model.description,
     kind: model.kind,
+    ...(model.structuredOutput !== undefined && { structuredOutput: model.structuredOutput }),
     async complete(request: CompletionRequest, options?: CallOptions) {
       const result = await model.complete(request, options);
       if (result.usage && options?.recordUsage) options.recordUsage(result.usage);

@@ -20,6 +20,8 @@ export interface StageContext<TCase = Case, TStages = AnyStages, TConfig = Confi
   readonly caseId: string;
   /** Position of the case in the suite, from 0. */
   readonly caseIndex: number;
+  /** Which repetition of the case this is (`run --repeat N`), from 0; always 0 without --repeat. */
+  readonly repeat: number;
   readonly runId: string;
   /** The name of the running stage. */
   readonly stage: string;

@@ -1,4 +1,5 @@
 import type { PipelineLike } from '../pipeline/define.ts';
+import type { ModelProfileConfig } from '../model/types.ts';
 
 /** The project config, the default export of `tagliots.config.{ts,mts,js,mjs}`. */
 export interface ProjectConfig {
@@ -8,6 +9,15 @@ export interface ProjectConfig {
   readonly runsDir?: string;
   /** Cases in flight at once when `-c` is not given. @default 8 */
   readonly concurrency?: number;
+  /** Configured models (profiles) by name: OpenAI, Azure OpenAI, OpenAI-compatible servers. See docs/models.md. */
+  readonly models?: Readonly<Record<string, ModelProfileConfig>>;
+  /** The response cache of configured models. */
+  readonly cache?: {
+    /** Folder, relative to the config file. @default '.tagliots-cache' */
+    readonly dir?: string;
+    /** Default for `run --cache`. @default 'rw' */
+    readonly mode?: 'off' | 'read' | 'write' | 'rw';
+  };
 }
 
 /**
@@ -26,3 +36,4 @@ export const CONFIG_FILE_NAMES = ['tagliots.config.ts', 'tagliots.config.mts', '
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_RUNS_DIR = 'runs';
+export const DEFAULT_CACHE_DIR = '.tagliots-cache';

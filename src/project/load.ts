@@ -4,7 +4,7 @@ import { ProjectError, messageOf } from '../errors.ts';
 import { toPipelineSpec } from '../pipeline/define.ts';
 import { firstUserFrame } from '../util/stack.ts';
 import type { PipelineSpec } from '../pipeline/types.ts';
-import { CONFIG_FILE_NAMES, DEFAULT_RUNS_DIR, type ProjectConfig } from './config.ts';
+import { CONFIG_FILE_NAMES, DEFAULT_CACHE_DIR, DEFAULT_RUNS_DIR, type ProjectConfig } from './config.ts';
 import { importModule } from './import-module.ts';
 
 /** The project as the commands see it. */
@@ -16,6 +16,12 @@ export interface Project {
   /** Absolute path of the runs folder. */
   readonly runsDir: string;
   readonly concurrency: number | undefined;
+  /** `models` of the config, unchecked: src/model/profiles.ts checks it when a command needs models. */
+  readonly models: unknown;
+  /** Absolute path of the response cache folder. */
+  readonly cacheDir: string;
+  /** The config's default cache mode, when it sets one. */
+  readonly cacheMode: 'off' | 'read' | 'write' | 'rw' | undefined;
   /** Pipelines by name, in the order the config lists them. */
   readonly pipelines: ReadonlyMap<string, PipelineSpec>;
 }
@@ -68,11 +74,20 @@ export async function loadProject(cwd: string): Promise<Project> {
 
 /** A project for commands that only read run logs and found no config file. */
 export function defaultProject(cwd: string): Project {
-  return { configPath: null, root: cwd, runsDir: resolve(cwd, DEFAULT_RUNS_DIR), concurrency: undefined, pipelines: new Map() };
+  return {
+    configPath: null,
+    root: cwd,
+    runsDir: resolve(cwd, DEFAULT_RUNS_DIR),
+    concurrency: undefined,
+    pipelines: new Map(),
+    models: undefined,
+    cacheDir: resolve(cwd, DEFAULT_CACHE_DIR),
+    cacheMode: undefined,
+  };
 }
 
 function buildProject(config: ProjectConfig, configPath: string, root: string, shown: string): Project {
-  const known = new Set(['pipelines', 'runsDir', 'concurrency']);
+  const known = new Set(['pipelines', 'runsDir', 'concurrency', 'models', 'cache']);
   const unknown = Object.keys(config).filter((key) => !known.has(key));
   if (unknown.length > 0) {
     throw new ProjectError('E_PROJECT_SHAPE', `${shown}: unknown config key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}.`, {
@@ -85,6 +100,7 @@ function buildProject(config: ProjectConfig, configPath: string, root: string, s
   if (config.concurrency !== undefined && !(Number.isInteger(config.concurrency) && config.concurrency > 0)) {
     throw new ProjectError('E_PROJECT_SHAPE', `${shown}: concurrency must be a positive integer (got ${String(config.concurrency)}).`);
   }
+  const cache = checkCache(config.cache, shown);
   const pipelines = new Map<string, PipelineSpec>();
   const list = config.pipelines ?? [];
   if (!Array.isArray(list)) {
@@ -103,5 +119,24 @@ function buildProject(config: ProjectConfig, configPath: string, root: string, s
     runsDir: resolve(root, config.runsDir ?? DEFAULT_RUNS_DIR),
     concurrency: config.concurrency,
     pipelines,
+    models: config.models,
+    cacheDir: resolve(root, cache.dir ?? DEFAULT_CACHE_DIR),
+    cacheMode: cache.mode,
   };
+}
+
+const CACHE_MODES = ['off', 'read', 'write', 'rw'] as const;
+
+function checkCache(cache: ProjectConfig['cache'], shown: string): NonNullable<ProjectConfig['cache']> {
+  if (cache === undefined) return {};
+  if (typeof cache !== 'object' || cache === null || Array.isArray(cache)) {
+    throw new ProjectError('E_PROJECT_SHAPE', `${shown}: cache must be an object such as { dir: '.tagliots-cache', mode: 'rw' }.`);
+  }
+  const unknown = Object.keys(cache).filter((key) => key !== 'dir' && key !== 'mode');
+  if (unknown.length > 0) throw new ProjectError('E_PROJECT_SHAPE', `${shown}: unknown cache key '${unknown[0]}'.`, { hint: 'Known keys: dir, mode.' });
+  if (cache.dir !== undefined && (typeof cache.dir !== 'string' || cache.dir === '')) throw new ProjectError('E_PROJECT_SHAPE', `${shown}: cache.dir must be a folder path.`);
+  if (cache.mode !== undefined && !(CACHE_MODES as readonly unknown[]).includes(cache.mode)) {
+    throw new ProjectError('E_PROJECT_SHAPE', `${shown}: cache.mode must be one of ${CACHE_MODES.join(', ')} (got ${JSON.stringify(cache.mode)}).`);
+  }
+  return cache;
 }

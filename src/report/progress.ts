@@ -1,5 +1,7 @@
 import type { CaseRecord, RunEndRecord } from '../log/schema.ts';
 import type { RunListener } from '../runner/run.ts';
+import type { ModelEvent } from '../model/types.ts';
+import { formatUsd } from '../model/pricing.ts';
 import type { OutputStream } from '../util/io.ts';
 import { formatCount, formatDuration } from './format-value.ts';
 import type { Theme } from './theme.ts';
@@ -32,6 +34,13 @@ export function createProgress(options: ProgressOptions): Progress {
   let failed = 0;
   let running = 0;
   let noteText = '';
+  // Configured models: calls waiting for their rate limiter now, retries, cost and cache hits so far.
+  let waitingOnLimit = 0;
+  let retries = 0;
+  let rateLimited = 0;
+  let calls = 0;
+  let cacheHits = 0;
+  let costUsd = 0;
   let drawn = false;
 
   const line = (): string => {
@@ -41,6 +50,10 @@ export function createProgress(options: ProgressOptions): Progress {
     const parts = [`${formatCount(done)}/${formatCount(total)} (${(fraction * 100).toFixed(0)}%)`, `${running} running`];
     if (errors > 0) parts.push(chalk.red(`${formatCount(errors)} error${errors === 1 ? '' : 's'}`));
     if (failed > 0) parts.push(chalk.yellow(`${formatCount(failed)} failed`));
+    if (waitingOnLimit > 0) parts.push(chalk.yellow(`${formatCount(waitingOnLimit)} waiting on rate limit`));
+    if (retries > 0) parts.push(chalk.yellow(`${formatCount(retries)} retr${retries === 1 ? 'y' : 'ies'}${rateLimited > 0 ? ` (${formatCount(rateLimited)}× 429)` : ''}`));
+    if (cacheHits > 0) parts.push(`cache hits ${formatCount(cacheHits)}/${formatCount(calls)}`);
+    if (costUsd > 0) parts.push(formatUsd(costUsd));
     parts.push(`${formatDuration(elapsed)} elapsed${eta}`);
     if (noteText) parts.push(chalk.yellow(noteText));
     if (!tty) return `progress: ${parts.join(', ')}`;
@@ -76,6 +89,17 @@ export function createProgress(options: ProgressOptions): Progress {
       done++;
       if (record.status === 'error') errors++;
       if (record.passed === false) failed++;
+    },
+    onModelEvent(event: ModelEvent) {
+      if (event.type === 'wait') waitingOnLimit += event.waiting ? 1 : -1;
+      else if (event.type === 'retry') {
+        retries++;
+        if (event.status === 429) rateLimited++;
+      } else {
+        calls++;
+        if (event.cache === 'hit') cacheHits++;
+        costUsd += event.costUsd;
+      }
     },
     onRunEnd(_end: RunEndRecord) {
       clearInterval(timer);

@@ -9,6 +9,7 @@ function row(index: number, extra: Partial<SummaryRow> = {}): SummaryRow {
   return {
     caseId: ['6919a246-945f-4d93-b39d-d798244dd08e', '6f3c1e2a-0000-4000-8000-000000000001', '950b2f1c-0000-4000-8000-000000000002', '95aa0000-0000-4000-8000-000000000003', 'c07d0000-0000-4000-8000-000000000004'][index]!,
     index,
+    repeat: 0,
     status: 'complete',
     passed: true,
     score: 1,
@@ -41,6 +42,9 @@ function summary(extra: Partial<Summary> = {}): Summary {
     status: 'completed',
     durationMs: null,
     anyKeywords: true,
+    repeat: 1,
+    costUsd: null,
+    repeats: null,
     ...extra,
   };
 }
@@ -163,5 +167,64 @@ describe('renderTotals', () => {
 
   it('says "call" for a single model call', () => {
     expect(renderTotals(summary({ usage: { calls: 1, inputTokens: 1, outputTokens: 2 } }), plain)).toContain('Tokens: 1 in, 2 out (1 model call)');
+  });
+});
+
+describe('renderSummary of a repeated run', () => {
+  it('adds a repeat column, the cost, pass@k, pass^k, the rate per repetition and the flakiest cases', () => {
+    const text = renderSummary(
+      summary({
+        idPrefixLength: 3,
+        repeat: 2,
+        columns: [],
+        anyKeywords: false,
+        hasScore: false,
+        rows: [row(0, { repeat: 0 }), row(0, { repeat: 1, passed: false }), row(1, { repeat: 0 }), row(1, { repeat: 1 })],
+        counts: { total: 4, complete: 4, error: 0, cancelled: 0, passed: 3, failed: 1, notRun: 0 },
+        usage: undefined,
+        costUsd: 0.01234,
+        repeats: {
+          k: 2,
+          cases: 2,
+          passAtK: 2,
+          passAllK: 1,
+          passed: 3,
+          perRepeat: [
+            { repeat: 0, runs: 2, passed: 2 },
+            { repeat: 1, runs: 2, passed: 1 },
+          ],
+          flakyCases: 1,
+          flakiest: [{ caseId: '6919a246-945f-4d93-b39d-d798244dd08e', index: 0, outcomes: 'PF', flips: 1, passed: 1 }],
+        },
+      }),
+      plain,
+    );
+    expect(text).toMatchInlineSnapshot(`
+      "Summary for 01900000-0000-7000-8000-000000000001
+      ┌─────┬────────┬──────────┬────────┐
+      │ id  │ repeat │ status   │ passed │
+      ├─────┼────────┼──────────┼────────┤
+      │ 691 │ 0      │ COMPLETE │ yes    │
+      │ 691 │ 1      │ COMPLETE │ no     │
+      │ 6f3 │ 0      │ COMPLETE │ yes    │
+      │ 6f3 │ 1      │ COMPLETE │ yes    │
+      └─────┴────────┴──────────┴────────┘
+
+      Total: 4
+      Complete: 4/4 (100.00%)
+      Error: 0/4 (0.00%)
+      Passed: 3/4 (75.00%)
+      Failed: 1/4 (25.00%)
+      Cost: $0.0123
+
+      Repeats: 2 per case (2 cases, 4 runs)
+      pass@2: 2/2 (100.00%): at least one repetition passed
+      pass^2: 1/2 (50.00%): every repetition passed
+      Pass rate per repetition: #0 100.00%, #1 50.00% (mean 75.00%)
+      Flaky cases (outcome changed between repetitions): 1/2 (50.00%)
+        691  PF  1 flip
+        (P passed, F failed, E error, C cancelled, o complete (no verdict), - not run)
+      "
+    `);
   });
 });

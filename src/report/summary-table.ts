@@ -1,11 +1,15 @@
 import Table from 'cli-table3';
+import { OUTCOME_LEGEND, type RepeatStats } from '../analysis/repeats.ts';
 import type { Summary, SummaryRow } from '../analysis/summary.ts';
+import type { RunEndRecord } from '../log/schema.ts';
 import { formatCount, formatDuration, oneLine, percent } from './format-value.ts';
 import type { Theme } from './theme.ts';
 
 export interface RenderSummaryOptions {
   /** The command that shows every row, mentioned when rows were left out. */
   readonly allRowsHint?: string;
+  /** The run's run.end record: model-call totals (cache hits, retries) and the cost budget come from it. */
+  readonly end?: RunEndRecord | null;
 }
 
 /** The summary table and totals, as `run` and `summarize` print them. */
@@ -21,14 +25,15 @@ export function renderSummary(summary: Summary, theme: Theme, options: RenderSum
     );
   }
   out.push('');
-  out.push(...renderTotals(summary, theme));
+  out.push(...renderTotals(summary, theme, options.end));
+  if (summary.repeats) out.push('', ...renderRepeats(summary.repeats, summary.idPrefixLength, theme));
   return `${out.join('\n')}\n`;
 }
 
 function renderTable(summary: Summary, theme: Theme): string {
   const { chalk } = theme;
   const anyError = summary.rows.some((row) => row.error !== null);
-  const head = ['id', 'status'];
+  const head = summary.repeat > 1 ? ['id', 'repeat', 'status'] : ['id', 'status'];
   if (summary.hasPassed) head.push('passed');
   if (summary.hasScore) head.push('score');
   if (summary.anyKeywords) head.push('keywords');
@@ -46,7 +51,9 @@ function renderTable(summary: Summary, theme: Theme): string {
 
 function renderRow(row: SummaryRow, summary: Summary, theme: Theme, cellWidth: number, anyError: boolean): string[] {
   const { chalk } = theme;
-  const cells = [chalk.cyan(row.caseId.slice(0, summary.idPrefixLength)), statusCell(row, theme)];
+  const cells = [chalk.cyan(row.caseId.slice(0, summary.idPrefixLength))];
+  if (summary.repeat > 1) cells.push(String(row.repeat));
+  cells.push(statusCell(row, theme));
   if (summary.hasPassed) cells.push(row.passed === null ? '' : row.passed ? chalk.green('yes') : chalk.red('no'));
   if (summary.hasScore) cells.push(row.score === null ? '' : formatScore(row.score));
   if (summary.anyKeywords) cells.push(oneLine(row.keywords.join(', '), cellWidth));
@@ -75,7 +82,7 @@ function formatScore(value: number): string {
 }
 
 /** GoTaglio's totals (Total / Complete / Error / Passed / Failed with percentages), plus what we add. */
-export function renderTotals(summary: Summary, theme: Theme): string[] {
+export function renderTotals(summary: Summary, theme: Theme, end?: RunEndRecord | null): string[] {
   const { chalk } = theme;
   const { counts } = summary;
   const total = counts.total;
@@ -95,12 +102,62 @@ export function renderTotals(summary: Summary, theme: Theme): string[] {
     const u = summary.usage;
     lines.push(`Tokens: ${formatCount(u.inputTokens)} in, ${formatCount(u.outputTokens)} out (${formatCount(u.calls)} model call${u.calls === 1 ? '' : 's'})`);
   }
+  if (summary.costUsd !== null) lines.push(`Cost: ${formatCost(summary.costUsd)}`);
+  if (end?.modelCalls) lines.push(...renderModelCalls(end.modelCalls));
   if (summary.durationMs !== null) {
     const done = counts.complete + counts.error + counts.cancelled;
     const rate = summary.durationMs > 0 ? ` (${formatCount(Math.round((done * 1000) / summary.durationMs))} cases/s)` : '';
     lines.push(`Duration: ${formatDuration(summary.durationMs)}${rate}`);
   }
   if (summary.status === 'interrupted') lines.push(chalk.yellow('Run interrupted: the log holds every case that finished.'));
+  if (summary.status === 'budget') {
+    const budget = end?.maxCostUsd !== undefined ? ` (--max-cost ${formatCost(end.maxCostUsd)})` : '';
+    lines.push(chalk.yellow(`Run stopped at the cost budget${budget}: no case started after it was reached; the log holds every case that finished.`));
+  }
   if (summary.status === 'incomplete') lines.push(chalk.yellow('Run incomplete: the log has no run.end record (crashed, killed or still running).'));
+  return lines;
+}
+
+/**
+ * `Cache hits: 20 of 24 calls` (always, so a cached answer is never taken for a fresh one), then
+ * retries, rate-limit waits and failed calls when there were any.
+ */
+export function renderModelCalls(calls: NonNullable<RunEndRecord['modelCalls']>): string[] {
+  const lines = [`Cache hits: ${formatCount(calls.cacheHits)} of ${formatCount(calls.calls)} call${calls.calls === 1 ? '' : 's'}`];
+  if (calls.retries > 0) {
+    const limited = calls.rateLimited > 0 ? `, ${formatCount(calls.rateLimited)} after HTTP 429` : '';
+    lines.push(`Retries: ${formatCount(calls.retries)}${limited}; ${formatDuration(calls.backoffMs)} of back-off`);
+  }
+  if (calls.rateLimitWaitMs >= 1) lines.push(`Waited on rate limits: ${formatDuration(calls.rateLimitWaitMs)} (summed over calls)`);
+  if (calls.failed > 0) lines.push(`Failed model calls: ${formatCount(calls.failed)}`);
+  return lines;
+}
+
+/** US dollars: 4 decimals under $1, 2 from there. */
+export function formatCost(usd: number): string {
+  return `$${usd.toFixed(usd >= 1 ? 2 : 4)}`;
+}
+
+/** pass@k, pass^k, the pass rate of each repetition and the flakiest cases, under the totals of a repeated run. */
+export function renderRepeats(stats: RepeatStats, idPrefixLength: number, theme: Theme): string[] {
+  const { chalk } = theme;
+  const { k, cases } = stats;
+  const runs = stats.perRepeat.reduce((sum, r) => sum + r.runs, 0);
+  const lines = [chalk.bold(`Repeats: ${k} per case (${formatCount(cases)} case${cases === 1 ? '' : 's'}, ${formatCount(runs)} run${runs === 1 ? '' : 's'})`)];
+  if (stats.passAtK !== null && stats.passAllK !== null && stats.passed !== null) {
+    lines.push(`pass@${k}: ${formatCount(stats.passAtK)}/${formatCount(cases)} (${percent(stats.passAtK, cases)}): at least one repetition passed`);
+    lines.push(`pass^${k}: ${formatCount(stats.passAllK)}/${formatCount(cases)} (${percent(stats.passAllK, cases)}): every repetition passed`);
+    const each = stats.perRepeat.map((r) => `#${r.repeat} ${percent(r.passed, cases)}`).join(', ');
+    lines.push(`Pass rate per repetition: ${each} (mean ${percent(stats.passed, cases * k)})`);
+  }
+  lines.push(`Flaky cases (outcome changed between repetitions): ${formatCount(stats.flakyCases)}/${formatCount(cases)} (${percent(stats.flakyCases, cases)})`);
+  if (stats.flakiest.length > 0) {
+    const idWidth = Math.max(...stats.flakiest.map((c) => Math.min(c.caseId.length, idPrefixLength)));
+    for (const c of stats.flakiest) {
+      lines.push(`  ${chalk.cyan(c.caseId.slice(0, idPrefixLength).padEnd(idWidth))}  ${c.outcomes}  ${c.flips} flip${c.flips === 1 ? '' : 's'}`);
+    }
+    if (stats.flakyCases > stats.flakiest.length) lines.push(chalk.dim(`  … ${formatCount(stats.flakyCases - stats.flakiest.length)} more`));
+    lines.push(chalk.dim(`  (${OUTCOME_LEGEND})`));
+  }
   return lines;
 }

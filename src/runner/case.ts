@@ -1,7 +1,7 @@
 import type { CaseRecord, ErrorInfo, StageRecord, Usage } from '../log/schema.ts';
 import type { StageGraph } from '../pipeline/dag.ts';
 import type { CaseResult, ColumnValue, PipelineSpec, StageContext } from '../pipeline/types.ts';
-import type { ModelRegistry, UsageInput } from '../model/types.ts';
+import type { LlmCallInfo, ModelCallRecord, ModelEvent, ModelRegistry, UsageInput } from '../model/types.ts';
 import { findNonJson, type JsonObject } from '../util/json.ts';
 import { addUsage } from '../log/usage.ts';
 import { nowMs, roundMs } from './clock.ts';
@@ -14,12 +14,28 @@ export interface CaseEnvironment {
   readonly graph: StageGraph;
   readonly config: Readonly<Record<string, unknown>>;
   readonly models: ModelRegistry;
+  /** Live notices from configured models (progress display, cost budget). */
+  readonly onModelEvent?: ((event: ModelEvent) => void) | undefined;
 }
 
 export interface CaseInput {
   readonly index: number;
   readonly id: string;
   readonly case: JsonObject;
+  /** Which repetition of the case this is (run --repeat), from 0. Recorded when given. */
+  readonly repeat?: number;
+  /** Stages not to run: their outputs and records come from an earlier run (rerun --from). */
+  readonly reused?: ReusedStages;
+}
+
+/**
+ * Stage outputs copied from an earlier run's record instead of being computed again. The names
+ * must form a set closed under inputs (every input of a reused stage is reused too).
+ */
+export interface ReusedStages {
+  readonly outputs: Readonly<Record<string, unknown>>;
+  /** The original stage records (timings, usage); they are logged with `reused: true`. */
+  readonly records: Readonly<Record<string, StageRecord>>;
 }
 
 /** Why a case's stages were aborted from outside. */
@@ -38,12 +54,16 @@ class StageCtx implements StageContext<any, any, any> {
   readonly case: Readonly<JsonObject>;
   readonly caseId: string;
   readonly caseIndex: number;
+  readonly repeat: number;
   readonly runId: string;
   readonly stages: Readonly<Record<string, unknown>>;
   readonly config: any;
   readonly models: ModelRegistry;
   readonly startMs = nowMs();
   usage: { calls: number; inputTokens: number; outputTokens: number; cachedInputTokens: number; reasoningTokens: number } | undefined;
+  calls: ModelCallRecord[] | undefined;
+  llm: LlmCallInfo[] | undefined;
+  costUsd: number | undefined;
 
   constructor(
     private readonly execution: CaseExecution,
@@ -54,6 +74,7 @@ class StageCtx implements StageContext<any, any, any> {
     this.case = input.case;
     this.caseId = input.id;
     this.caseIndex = input.index;
+    this.repeat = input.repeat ?? 0;
     this.runId = env.runId;
     this.stages = execution.stages;
     this.config = env.config;
@@ -72,7 +93,23 @@ class StageCtx implements StageContext<any, any, any> {
     total.cachedInputTokens += usage.cachedInputTokens ?? 0;
     total.reasoningTokens += usage.reasoningTokens ?? 0;
   }
+
+  recordCall(call: ModelCallRecord): void {
+    (this.calls ??= []).push(call);
+    if (call.costUsd !== undefined) this.costUsd = (this.costUsd ?? 0) + call.costUsd;
+  }
+
+  recordLlm(info: LlmCallInfo): void {
+    (this.llm ??= []).push(info);
+  }
+
+  onModelEvent(event: ModelEvent): void {
+    this.execution.env.onModelEvent?.(event);
+  }
 }
+
+/** Dollars to the nano-dollar: sums of prices stay free of floating-point noise. */
+const roundUsd = (usd: number) => Math.round(usd * 1e9) / 1e9;
 
 function compactUsage(usage: NonNullable<StageCtx['usage']>): Usage {
   const result: Usage = { calls: usage.calls, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens };
@@ -135,12 +172,34 @@ class CaseExecution implements CaseRun {
     // Counted as running while the roots are launched: a synchronous stage settles inside launch(),
     // and the case must not finish before the other roots have started.
     this.running++;
-    for (const root of this.env.graph.roots) {
+    const ready = this.input.reused ? this.reuse(this.input.reused) : this.env.graph.roots;
+    for (const root of ready) {
       if (this.stopping) break;
       this.launch(root);
     }
     this.running--;
     if (this.running === 0) this.finish();
+  }
+
+  /**
+   * Fills in the reused stages as if they had just completed, and returns the stages that can
+   * start now: those whose inputs are all reused (roots included), in declaration order.
+   */
+  private reuse(reused: ReusedStages): number[] {
+    const nodes = this.env.graph.nodes;
+    const done = new Array<boolean>(nodes.length).fill(false);
+    for (let i = 0; i < nodes.length; i++) {
+      const name = nodes[i]!.name;
+      const record = reused.records[name];
+      if (record === undefined || !Object.hasOwn(reused.outputs, name)) continue;
+      this.stages[name] = reused.outputs[name];
+      this.records[i] = { ...record, reused: true };
+      done[i] = true;
+    }
+    for (let i = 0; i < nodes.length; i++) if (done[i]) for (const next of nodes[i]!.dependents) this.waiting[next]!--;
+    const ready: number[] = [];
+    for (let i = 0; i < nodes.length; i++) if (!done[i] && this.waiting[i] === 0) ready.push(i);
+    return ready;
   }
 
   cancel(reason: CancelReason): void {
@@ -175,6 +234,9 @@ class CaseExecution implements CaseRun {
     const endMs = nowMs();
     const record: StageRecord = { status: 'ok', startMs: ctx.startMs, endMs, durationMs: roundMs(endMs - ctx.startMs) };
     if (ctx.usage) record.usage = compactUsage(ctx.usage);
+    if (ctx.costUsd !== undefined) record.costUsd = roundUsd(ctx.costUsd);
+    if (ctx.calls) record.calls = ctx.calls as StageRecord['calls'];
+    if (ctx.llm) record.llm = ctx.llm as StageRecord['llm'];
     if (ok) {
       const output = value === undefined ? null : value;
       const problem = findNonJson(output);
@@ -220,17 +282,21 @@ class CaseExecution implements CaseRun {
     const endMs = nowMs();
     const stageRecords: Record<string, StageRecord> = {};
     let usage: Usage | undefined;
+    let costUsd: number | undefined;
     let allOk = true;
     for (let i = 0; i < nodes.length; i++) {
       const record = this.records[i] ?? { status: 'skipped', reason: this.skipReason(i) };
       if (record.status !== 'ok') allOk = false;
-      if (record.usage) usage = addUsage(usage, record.usage);
+      // A reused stage's usage was spent by the earlier run, not this one.
+      if (record.usage && !record.reused) usage = addUsage(usage, record.usage);
+      if (record.costUsd !== undefined && !record.reused) costUsd = (costUsd ?? 0) + record.costUsd;
       stageRecords[nodes[i]!.name] = record;
     }
     const caseRecord: CaseRecord = {
       type: 'case',
       caseId: this.input.id,
       index: this.input.index,
+      ...(this.input.repeat !== undefined && { repeat: this.input.repeat }),
       status: this.failure ? 'error' : allOk ? 'complete' : 'cancelled',
       passed: null,
       score: null,
@@ -243,6 +309,7 @@ class CaseExecution implements CaseRun {
       durationMs: roundMs(endMs - this.startMs),
     };
     if (usage) caseRecord.usage = usage;
+    if (costUsd !== undefined) caseRecord.costUsd = roundUsd(costUsd);
     evaluate(this.env, caseRecord);
     this.resolveDone(caseRecord);
   }

@@ -2,9 +2,11 @@ import type { CaseRecord, ErrorInfo, RunCounts, RunEndRecord, RunStartRecord, Us
 import type { SuiteCase } from '../suite/load.ts';
 import { addUsage } from '../log/usage.ts';
 import { nowMs, roundMs } from './clock.ts';
-import { startCase, type CaseEnvironment, type CaseRun } from './case.ts';
+import { startCase, type CaseEnvironment, type CaseInput, type CaseRun, type ReusedStages } from './case.ts';
 import { toErrorInfo } from './error-info.ts';
 import type { PreparedRun } from './setup.ts';
+import { addCalls, emptyCallTotals, finishCallTotals } from '../model/accounting.ts';
+import type { ModelCallRecord, ModelEvent } from '../model/types.ts';
 
 /** Receives the run's records as they happen: the log writer, the progress view, the summary. */
 export interface RunListener {
@@ -12,6 +14,16 @@ export interface RunListener {
   onCaseStart?(info: { caseId: string; index: number }): void;
   onCaseEnd?(record: CaseRecord): void;
   onRunEnd?(end: RunEndRecord): void;
+  /** Live notices from configured models: rate-limit waits, retries, finished calls. */
+  onModelEvent?(event: ModelEvent): void;
+}
+
+/** One case to run: a suite case and, for repeats and reruns, its repetition and reused stages. */
+export interface RunItem extends SuiteCase {
+  /** Which repetition (run --repeat), from 0; recorded on the case record when given. */
+  readonly repeat?: number;
+  /** Stage outputs taken from an earlier run instead of being computed (rerun --from). */
+  readonly reused?: ReusedStages;
 }
 
 /** How a run is stopped from outside (Ctrl-C). */
@@ -26,12 +38,14 @@ export interface RunControl {
 export interface ExecuteRunOptions {
   readonly prepared: PreparedRun;
   readonly header: RunStartRecord;
-  readonly cases: AsyncIterable<SuiteCase> | Iterable<SuiteCase>;
+  readonly cases: AsyncIterable<RunItem> | Iterable<RunItem>;
   readonly total: number;
   readonly concurrency: number;
   readonly listeners: readonly RunListener[];
   /** Called with the control object as soon as the run starts, so signal handlers can use it. */
   onControl?(control: RunControl): void;
+  /** Stop starting cases once model calls have cost this many US dollars (run --max-cost). */
+  readonly maxCostUsd?: number;
 }
 
 /** How long the scheduler may keep the event loop busy before it yields, so signals and timers run. */
@@ -45,13 +59,32 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  */
 export async function executeRun(options: ExecuteRunOptions): Promise<RunEndRecord> {
   const { prepared, header, listeners } = options;
-  const env: CaseEnvironment = {
+  const env: { -readonly [K in keyof CaseEnvironment]: CaseEnvironment[K] } = {
     runId: header.runId,
     spec: prepared.spec,
     graph: prepared.graph,
     config: prepared.config,
     models: prepared.models,
   };
+  // Model calls: live cost for --max-cost, notices for the progress display, totals for run.end.
+  const budget = options.maxCostUsd;
+  const eventListeners = listeners.filter((listener) => listener.onModelEvent);
+  let liveCostUsd = 0;
+  let budgetReached = false;
+  if (budget !== undefined || eventListeners.length > 0) {
+    env.onModelEvent = (event) => {
+      if (event.type === 'call' && event.costUsd > 0) {
+        liveCostUsd += event.costUsd;
+        if (budget !== undefined && liveCostUsd >= budget && !budgetReached) {
+          budgetReached = true;
+          stopped = true;
+        }
+      }
+      for (const listener of eventListeners) listener.onModelEvent!(event);
+    };
+  }
+  let costUsd: number | undefined;
+  const callTotals = emptyCallTotals();
   const counts: RunCounts = { total: options.total, complete: 0, error: 0, cancelled: 0, passed: 0, failed: 0, notRun: 0 };
   let usage: Usage | undefined;
   const inFlight = new Set<CaseRun>();
@@ -82,12 +115,17 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
     if (caseRecord.passed === true) counts.passed++;
     else if (caseRecord.status === 'complete' && caseRecord.passed === false) counts.failed++;
     if (caseRecord.usage) usage = addUsage(usage, caseRecord.usage);
+    if (caseRecord.costUsd !== undefined) costUsd = (costUsd ?? 0) + caseRecord.costUsd;
+    for (const name in caseRecord.stageRecords) {
+      const stageRecord = caseRecord.stageRecords[name]!;
+      if (stageRecord.calls && !stageRecord.reused) addCalls(callTotals, stageRecord.calls as ModelCallRecord[]);
+    }
     for (const listener of listeners) listener.onCaseEnd?.(caseRecord);
   };
 
   const source = options.cases;
-  const iterator: AsyncIterator<SuiteCase> | Iterator<SuiteCase> =
-    Symbol.asyncIterator in source ? (source as AsyncIterable<SuiteCase>)[Symbol.asyncIterator]() : (source as Iterable<SuiteCase>)[Symbol.iterator]();
+  const iterator: AsyncIterator<RunItem> | Iterator<RunItem> =
+    Symbol.asyncIterator in source ? (source as AsyncIterable<RunItem>)[Symbol.asyncIterator]() : (source as Iterable<RunItem>)[Symbol.iterator]();
   let lastYield = performance.now();
 
   const worker = async (): Promise<void> => {
@@ -97,7 +135,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
         lastYield = performance.now();
         if (stopped) return;
       }
-      let next: IteratorResult<SuiteCase>;
+      let next: IteratorResult<RunItem>;
       try {
         next = await iterator.next();
       } catch (error) {
@@ -111,7 +149,8 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
       const suiteCase = next.value;
       started++;
       for (const listener of listeners) listener.onCaseStart?.({ caseId: suiteCase.id, index: suiteCase.index });
-      const run = startCase(env, { index: suiteCase.index, id: suiteCase.id, case: suiteCase.case as never });
+      const input: CaseInput = { index: suiteCase.index, id: suiteCase.id, case: suiteCase.case as never };
+      const run = startCase(env, suiteCase.repeat === undefined && suiteCase.reused === undefined ? input : { ...input, repeat: suiteCase.repeat, reused: suiteCase.reused });
       inFlight.add(run);
       if (cancelled) run.cancel('interrupted');
       const caseRecord = await run.done;
@@ -123,19 +162,28 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
   try {
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
   } finally {
-    await (iterator as AsyncIterator<SuiteCase>).return?.();
+    await (iterator as AsyncIterator<RunItem>).return?.();
   }
 
   counts.notRun = Math.max(0, options.total - started);
   const endMs = nowMs();
   const end: RunEndRecord = {
     type: 'run.end',
-    status: runError ? 'error' : stopped && (counts.notRun > 0 || counts.cancelled > 0) ? 'interrupted' : 'completed',
+    status: runError
+      ? 'error'
+      : budgetReached && counts.notRun > 0
+        ? 'budget'
+        : stopped && (counts.notRun > 0 || counts.cancelled > 0)
+          ? 'interrupted'
+          : 'completed',
     endedAt: new Date(endMs).toISOString(),
     durationMs: roundMs(endMs - startMs),
     counts,
   };
   if (usage) end.usage = usage;
+  if (costUsd !== undefined) end.costUsd = Math.round(costUsd * 1e9) / 1e9;
+  if (callTotals.calls > 0) end.modelCalls = finishCallTotals(callTotals);
+  if (budget !== undefined) end.maxCostUsd = budget;
   if (runError) end.error = runError;
   for (const listener of listeners) listener.onRunEnd?.(end);
   return end;

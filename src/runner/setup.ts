@@ -32,6 +32,8 @@ export interface PreparedRun {
   readonly deltas: ConfigDelta[];
   readonly graph: StageGraph;
   readonly models: ModelRegistry;
+  /** Names of the models `stages()` looked up, in order (the run log lists the configured ones). */
+  readonly modelsUsed: readonly string[];
 }
 
 /**
@@ -46,11 +48,18 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
   const internalPaths = new Set(resolved.internalPaths);
   const filled = new Set<string>();
   const expected = spec.expected;
-  const models = createModelRegistry({
+  const modelsUsed = new Set<string>();
+  const registry = createModelRegistry({
     ...(expected ? { expected: (callOptions) => expected(callOptions as never) } : {}),
     ...(options.models ? { models: options.models } : {}),
   });
 
+  // Notes the names looked up during setup; the run's cases get the registry itself.
+  const models: ModelRegistry = {
+    has: (name) => registry.has(name),
+    list: () => registry.list(),
+    get: (name) => (modelsUsed.add(name), registry.get(name)),
+  };
   const setup: SetupContext<any> = {
     config,
     models,
@@ -98,5 +107,5 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
       hint: 'Fill them in stages() with setup.setInternal(path, value).',
     });
   }
-  return { spec, config: deepFreeze(config), deltas: resolved.deltas, graph, models };
+  return { spec, config: deepFreeze(config), deltas: resolved.deltas, graph, models: registry, modelsUsed: [...modelsUsed] };
 }

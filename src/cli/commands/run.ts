@@ -1,4 +1,6 @@
 import { Option, type Command } from 'commander';
+import { addModelRunOptions, modelRunOptionsFrom } from './cache.ts';
+import { addGateOptions, gateOptionsFrom } from './gate.ts';
 import { addSelectionOptions, collect, positiveInteger, rowLimit, seconds, selectionFromOptions, type CommandEnv } from '../options.ts';
 
 export function registerRun(program: Command, env: CommandEnv): void {
@@ -15,7 +17,9 @@ export function registerRun(program: Command, env: CommandEnv): void {
     .addOption(new Option('--grace <seconds>', 'after Ctrl-C, how long running cases may finish before they are cancelled').argParser(seconds).default(5))
     .option('--strict', 'exit with code 1 when any case errored')
     .option('--repeat <n>', 'run every case N times (repeat indexes 0 to N-1 in the log)', positiveInteger('--repeat'));
-  addSelectionOptions(command)
+  addModelRunOptions(command);
+  addGateOptions(command, { forRun: true });
+  addSelectionOptions(command, { shard: true })
     .addHelpText(
       'after',
       `
@@ -24,11 +28,13 @@ Examples:
   $ tagliots run suites/calc.json infer.model.name=flakey -c 4
   $ tagliots run suites/calc.json --config patch.yaml prepare.template=samples/calc/template2.txt
   $ tagliots run suites/calc.json --filter 'hexadecimal && !flakey-fails' --repeat 5
+  $ tagliots run suites/calc.json --shard 2/4 --min-pass-rate 0.9 --baseline main.jsonl --max-regressions 0
 
-Exit codes: 0 success, 1 unexpected error (or errored cases with --strict), 2 usage/config/input error, 130 interrupted.`,
+Exit codes: 0 success, 1 unexpected error (or errored cases with --strict), 2 usage/config/input error, 3 stopped at --max-cost, 130 interrupted.`,
     )
     .action(async (suite: string, overrides: string[], opts: Record<string, unknown>) => {
       const selection = selectionFromOptions(opts);
+      const gate = gateOptionsFrom(opts);
       const { runCommand } = await import('../../commands/run.ts');
       env.setExit(
         await runCommand(
@@ -44,6 +50,8 @@ Exit codes: 0 success, 1 unexpected error (or errored cases with --strict), 2 us
             graceMs: (opts['grace'] as number) * 1000,
             ...(selection && { selection }),
             ...(opts['repeat'] !== undefined ? { repeat: opts['repeat'] as number } : {}),
+            ...modelRunOptionsFrom(opts),
+            ...(Object.keys(gate).length > 0 && { gate }),
           },
           env.io,
         ),

@@ -1,0 +1,115 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { exportLayout, exportRow } from '../analysis/export.ts';
+import { EXIT, TagliotsError, UsageError } from '../errors.ts';
+import { csvLine } from '../report/csv.ts';
+import { markdownTableHead, markdownTableRow } from '../report/export-md.ts';
+import { readRunLogEnds } from '../log/reader.ts';
+import { junitFooter, junitHeader, junitTestcase } from '../report/junit.ts';
+import type { Selection } from '../suite/select.ts';
+import type { Io } from '../util/io.ts';
+import { createOutput, findRunLog, openLog, shownPath, warnAboutLog } from './log-input.ts';
+
+export const EXPORT_FORMATS = ['json', 'csv', 'jsonl', 'md', 'junit'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportOptions {
+  /** Required unless `schema`. */
+  readonly run?: string;
+  readonly format?: string;
+  readonly out?: string;
+  readonly runsDir?: string;
+  /** Print the run-log JSON Schema instead. */
+  readonly schema?: boolean;
+  readonly selection?: Selection;
+}
+
+/**
+ * `tagliots export <run> --format …`: one row per case record, streamed in the log's order (the
+ * order cases finished; `index` gives the suite order), so a million-case log needs little memory.
+ */
+export async function exportCommand(options: ExportOptions, io: Io): Promise<number> {
+  if (options.schema) {
+    if (options.run !== undefined) throw new UsageError('E_USAGE', '--schema takes no run.', { hint: 'tagliots export --schema > run-log.schema.json' });
+    const out = createOutput(io, options.out);
+    out.write(readFileSync(schemaPath(), 'utf8'));
+    out.close();
+    return EXIT.ok;
+  }
+  if (options.run === undefined) throw new UsageError('E_USAGE', 'Which run should be exported?', { hint: 'tagliots export <run> --format csv (or tagliots export --schema)' });
+  const format = options.format;
+  if (format === undefined || !(EXPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError('E_USAGE', format === undefined ? 'export needs --format.' : `Unknown --format '${format}'.`, { hint: `--format takes: ${EXPORT_FORMATS.join(', ')}.` });
+  }
+
+  const path = await findRunLog(options.run, options.runsDir, io);
+  const shown = shownPath(path, io.cwd);
+  const log = await openLog(path, options.selection);
+  const { header } = log;
+  const layout = exportLayout(header);
+
+  // JUnit puts the totals first: count them in a pass of their own unless run.end has them.
+  let junitCounts: { tests: number; failed: number; error: number; cancelled: number; seconds: number } | undefined;
+  if (format === 'junit') {
+    const end = options.selection ? null : (await readRunLogEnds(path)).end;
+    if (end) {
+      const c = end.counts;
+      junitCounts = { tests: c.complete + c.error + c.cancelled, failed: c.failed, error: c.error, cancelled: c.cancelled, seconds: end.durationMs / 1000 };
+    } else {
+      junitCounts = { tests: 0, failed: 0, error: 0, cancelled: 0, seconds: 0 };
+      const counts = junitCounts;
+      await log.forEachCase((record) => {
+        counts.tests++;
+        if (record.status === 'error') counts.error++;
+        else if (record.status === 'cancelled') counts.cancelled++;
+        else if (record.passed === false) counts.failed++;
+        counts.seconds += record.durationMs / 1000;
+      });
+    }
+  }
+
+  const out = createOutput(io, options.out);
+  let rows = 0;
+  try {
+    if (format === 'csv') out.write(csvLine(layout.columns));
+    else if (format === 'md') out.write(markdownTableHead(layout.columns));
+    else if (format === 'json') out.write('[');
+    else if (format === 'junit') out.write(junitHeader(header, junitCounts!, junitCounts!.seconds));
+    await log.forEachCase((record) => {
+      if (format === 'junit') {
+        out.write(junitTestcase(record, header));
+      } else {
+        const row = exportRow(record, layout);
+        if (format === 'csv') out.write(csvLine(layout.columns.map((c) => row[c] ?? null)));
+        else if (format === 'md') out.write(markdownTableRow(layout.columns.map((c) => row[c] ?? null)));
+        else if (format === 'jsonl') out.write(`${JSON.stringify(row)}\n`);
+        else out.write(`${rows === 0 ? '\n' : ',\n'}${JSON.stringify(row)}`);
+      }
+      rows++;
+    });
+    if (format === 'json') out.write(rows === 0 ? ']\n' : '\n]\n');
+    else if (format === 'junit') out.write(junitFooter());
+  } finally {
+    out.close();
+  }
+  warnAboutLog(log, io, shown);
+  if (options.out !== undefined) io.stderr.write(`Exported ${rows} row${rows === 1 ? '' : 's'} to ${options.out}\n`);
+  return EXIT.ok;
+}
+
+/** `schema/run-log.schema.json` of this package, found from this module whether it runs from src/ or dist/. */
+export function schemaPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'schema', 'run-log.schema.json');
+    if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new TagliotsError('E_SCHEMA_MISSING', 'Cannot find schema/run-log.schema.json in the tagliots package.', {
+    exitCode: EXIT.failure,
+    hint: 'The installation is incomplete: reinstall tagliots.',
+  });
+}

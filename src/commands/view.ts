@@ -1,0 +1,395 @@
+/**
+ * `tagliots view`: a small HTTP server on 127.0.0.1 for the report pages: the run history, any
+ * run's report (updated live while the run is in progress) and the comparison of any two runs.
+ *
+ * It serves only logs from the runs folder, named by a full run id (checked against the UUID
+ * pattern; the file's real path must be in the runs folder, so neither `..` nor a symlink leads
+ * out of it), and its own page. Requests must name the server by its loopback address (a Host
+ * check against DNS rebinding).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { open, realpath, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { gzip } from 'node:zlib';
+import { historyEntry, unreadableEntry, type HistoryEntry } from '../analysis/history.ts';
+import { createReportRowsBuilder, reportRun, sliceRows, type ReportRowsBuilder, type ReportRun } from '../analysis/report-data.ts';
+import { EXIT, UsageError, isTagliotsError, messageOf } from '../errors.ts';
+import { readRunLogEnds } from '../log/reader.ts';
+import { RunLogRecordSchema, type RunEndRecord, type RunStartRecord } from '../log/schema.ts';
+import { listRuns } from '../log/store.ts';
+import { contentSecurityPolicy, createNonce, renderPage, type PageBoot } from '../report/html/page.ts';
+import { UUID_PATTERN } from '../util/ids.ts';
+import type { Io } from '../util/io.ts';
+import { resolveRunsDir, shownPath } from './log-input.ts';
+import { comparePages, loadRun } from './report.ts';
+
+export interface ViewOptions {
+  /** 0 picks a free port. @default 7433 */
+  readonly port?: number;
+  readonly runsDir?: string;
+}
+
+export const DEFAULT_VIEW_PORT = 7433;
+const HOST = '127.0.0.1';
+
+/** `tagliots view`: serves until Ctrl-C, then closes every connection and returns 0. */
+export async function viewCommand(options: ViewOptions, io: Io): Promise<number> {
+  const port = options.port ?? DEFAULT_VIEW_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('E_USAGE', `--port must be between 0 and 65535 (got ${port}).`);
+  const runsDir = await resolveRunsDir(options.runsDir, io);
+  const server = createViewServer({ runsDir, cwd: io.cwd, onError: (text) => io.stderr.write(`${text}\n`) });
+  const address = await server.listen(port);
+  io.stdout.write(`tagliots view: ${address.url}\n  runs: ${shownPath(runsDir, io.cwd)}\n  Press Ctrl-C to stop.\n`);
+  await new Promise<void>((resolveStop) => {
+    const remove = io.onInterrupt(() => {
+      remove();
+      resolveStop();
+    });
+  });
+  await server.close();
+  io.stdout.write('Stopped.\n');
+  return EXIT.ok;
+}
+
+export interface ViewServerOptions {
+  readonly runsDir: string;
+  /** For log paths shown in the pages. */
+  readonly cwd: string;
+  /** How often a page of a run in progress asks for new cases. @default 1000 */
+  readonly pollMs?: number;
+  /** Called with a line about each request that failed on the server's side. */
+  readonly onError?: (text: string) => void;
+}
+
+export interface ViewServer {
+  listen(port: number): Promise<{ port: number; url: string }>;
+  close(): Promise<void>;
+  readonly server: Server;
+}
+
+/** A run's log as read so far: rows, and where each case line is in the file. */
+interface LiveRun {
+  readonly path: string;
+  readonly header: RunStartRecord;
+  end: RunEndRecord | null;
+  rows: ReportRowsBuilder;
+  /** Byte offset of the start and end of each case line (by line number among case records). */
+  starts: number[];
+  ends: number[];
+  /** Bytes read: up to and including the last complete line. */
+  consumed: number;
+  ino: number;
+  warnings: string[];
+  lineNumber: number;
+  busy: Promise<void>;
+  lastUsed: number;
+  /** The last full response (`from` 0), while the log has not grown: a large run is sent again at once. */
+  full: { size: number; ended: boolean; body: string; gzipped: Buffer | null } | null;
+}
+
+const CHUNK = 4 << 20;
+const MAX_CACHED_RUNS = 8;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function createViewServer(options: ViewServerOptions): ViewServer {
+  const { runsDir, cwd } = options;
+  const live = new Map<string, LiveRun>();
+  const comparisons = new Map<string, { body: string; gzipped: Buffer | null }>();
+  let port = 0;
+  let realRunsDir: string | null = null;
+
+  /** The log of run `id`, or null when there is none in the runs folder. */
+  async function logPath(id: string): Promise<string | null> {
+    if (!UUID_PATTERN.test(id)) return null;
+    try {
+      realRunsDir ??= await realpath(runsDir);
+      const real = await realpath(join(runsDir, `${id}.jsonl`));
+      if (dirname(real) !== realRunsDir) return null;
+      return (await stat(real)).isFile() ? real : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async function needLog(id: string): Promise<string> {
+    if (!UUID_PATTERN.test(id)) throw new HttpError(404, 'Not found');
+    const path = await logPath(id);
+    if (!path) throw new HttpError(404, `No run ${id} in ${shownPath(runsDir, cwd)}`);
+    return path;
+  }
+
+  async function openLive(id: string): Promise<LiveRun> {
+    const path = await needLog(id);
+    let run = live.get(id);
+    if (!run || run.path !== path) {
+      const { header } = await readRunLogEnds(path);
+      run = { path, header, end: null, rows: createReportRowsBuilder(header), starts: [], ends: [], consumed: -1, ino: -1, warnings: [], lineNumber: 0, busy: Promise.resolve(), lastUsed: 0, full: null };
+      live.set(id, run);
+      if (live.size > MAX_CACHED_RUNS) {
+        const oldest = [...live.entries()].sort(([, x], [, y]) => x.lastUsed - y.lastUsed)[0];
+        if (oldest && oldest[0] !== id) live.delete(oldest[0]);
+      }
+    }
+    run.lastUsed = Date.now();
+    const current = run;
+    // One read at a time per run; a failed read does not stop the next one.
+    current.busy = current.busy.catch(() => undefined).then(() => refresh(current));
+    await current.busy;
+    return current;
+  }
+
+  /** Reads what was appended to the log since the last time (all of it the first time). */
+  async function refresh(run: LiveRun): Promise<void> {
+    const info = await stat(run.path);
+    if (info.ino !== run.ino || info.size < run.consumed) {
+      // A new or rewritten file: start over.
+      run.rows = createReportRowsBuilder(run.header);
+      run.starts = [];
+      run.ends = [];
+      run.consumed = 0;
+      run.end = null;
+      run.warnings = [];
+      run.lineNumber = 0;
+      run.ino = info.ino;
+    }
+    if (run.end || info.size <= run.consumed) return;
+    const handle = await open(run.path, 'r');
+    try {
+      let carry = Buffer.alloc(0);
+      let carryAt = run.consumed;
+      for (let position = run.consumed; position < info.size; ) {
+        const length = Math.min(CHUNK, info.size - position);
+        const chunk = Buffer.alloc(length);
+        const { bytesRead } = await handle.read(chunk, 0, length, position);
+        if (bytesRead === 0) break;
+        position += bytesRead;
+        const data = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+        let start = 0;
+        for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
+          take(run, data.toString('utf8', start, nl), carryAt + start, carryAt + nl);
+          start = nl + 1;
+        }
+        run.consumed = carryAt + start;
+        carry = data.subarray(start);
+        carryAt += start;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  function take(run: LiveRun, text: string, from: number, to: number): void {
+    run.lineNumber++;
+    if (run.lineNumber === 1) return; // the run.start record, read by readRunLogEnds
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      run.warnings.push(`${shownPath(run.path, cwd)}:${run.lineNumber}: not valid JSON; skipped`);
+      return;
+    }
+    const parsed = RunLogRecordSchema.safeParse(value);
+    if (!parsed.success) {
+      run.warnings.push(`${shownPath(run.path, cwd)}:${run.lineNumber}: not a valid run-log record; skipped`);
+      return;
+    }
+    const record = parsed.data;
+    if (record.type === 'case') {
+      run.rows.add(record);
+      run.starts.push(from);
+      run.ends.push(to);
+    } else if (record.type === 'run.end') {
+      run.end = record;
+    }
+  }
+
+  function runFacts(run: LiveRun): ReportRun {
+    return reportRun(run.header, run.end, { incomplete: run.end === null, warnings: run.warnings, log: shownPath(run.path, cwd) });
+  }
+
+  async function listing(): Promise<{ runsDir: string; runs: Omit<HistoryEntry, 'path'>[] }> {
+    const runs = await listRuns(runsDir);
+    const entries = await Promise.all(
+      runs.map(async (entry): Promise<HistoryEntry | null> => {
+        const path = await logPath(entry.runId);
+        if (!path) return null;
+        try {
+          const { header, end } = await readRunLogEnds(path);
+          // The file name is what the pages link to (a copied log may have another id inside).
+          return { ...historyEntry(path, header, end), runId: entry.runId };
+        } catch (error) {
+          return unreadableEntry(entry.runId, path, isTagliotsError(error) ? error.message : messageOf(error));
+        }
+      }),
+    );
+    // Newest first; drop local paths.
+    const listed = entries.filter((e): e is HistoryEntry => e !== null).reverse();
+    return { runsDir: shownPath(runsDir, cwd), runs: listed.map(({ path: _path, ...rest }) => rest) };
+  }
+
+  async function comparison(a: string, b: string): Promise<{ body: string; gzipped: Buffer | null }> {
+    const [pathA, pathB] = await Promise.all([needLog(a), needLog(b)]);
+    const [infoA, infoB] = await Promise.all([stat(pathA), stat(pathB)]);
+    const key = `${a}:${infoA.size}:${infoA.mtimeMs}|${b}:${infoB.size}:${infoB.mtimeMs}`;
+    const cached = comparisons.get(key);
+    if (cached) return cached;
+    const [runA, runB] = await Promise.all([loadRun(pathA, cwd, { digest: true }), loadRun(pathB, cwd, { digest: true })]);
+    const body = JSON.stringify({
+      runs: [
+        { run: runB.run, rows: runB.rows },
+        { run: runA.run, rows: runA.rows },
+      ],
+      comparison: comparePages(runA, runB, runA.rows, runB.rows),
+    });
+    const entry = { body, gzipped: null };
+    comparisons.clear();
+    comparisons.set(key, entry);
+    return entry;
+  }
+
+  function page(response: ServerResponse, request: IncomingMessage, title: string, boot: PageBoot): void {
+    const nonce = createNonce();
+    const html = renderPage({ title, boot, nonce });
+    send(response, request, 200, 'text/html; charset=utf-8', html, { 'content-security-policy': contentSecurityPolicy(nonce, 'self') });
+  }
+
+  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const [path = '/', query = ''] = (request.url ?? '/').split('?', 2);
+    let m: RegExpExecArray | null;
+    if (path === '/') return page(response, request, 'Runs · tagliots', { mode: 'server', page: 'history', runsDir: shownPath(runsDir, cwd) });
+    if ((m = /^\/runs\/([^/]+)$/.exec(path))) {
+      const id = m[1]!;
+      await needLog(id);
+      return page(response, request, `Run ${id.slice(0, 13)} · tagliots`, { mode: 'server', page: 'run', runId: id, pollMs: options.pollMs ?? 1000 });
+    }
+    if ((m = /^\/compare\/([^/]+)\/([^/]+)$/.exec(path))) {
+      await Promise.all([needLog(m[1]!), needLog(m[2]!)]);
+      return page(response, request, `Compare ${m[1]!.slice(0, 13)} and ${m[2]!.slice(0, 13)} · tagliots`, { mode: 'server', page: 'compare', a: m[1]!, b: m[2]! });
+    }
+    if (path === '/api/runs') return json(response, request, JSON.stringify(await listing()));
+    if ((m = /^\/api\/runs\/([^/]+)$/.exec(path))) {
+      const run = await openLive(m[1]!);
+      const from = Math.max(0, Number(new URLSearchParams(query).get('from') ?? 0) || 0);
+      const rows = run.rows.rows;
+      if (from > 0) return json(response, request, JSON.stringify({ run: runFacts(run), rows: sliceRows(rows, Math.min(from, run.rows.size)), from, total: run.rows.size }));
+      const full = run.full;
+      if (!full || full.size !== run.rows.size || full.ended !== (run.end !== null)) {
+        run.full = { size: run.rows.size, ended: run.end !== null, body: JSON.stringify({ run: runFacts(run), rows, from, total: run.rows.size }), gzipped: null };
+      }
+      return send(response, request, 200, 'application/json; charset=utf-8', run.full!.body, {}, run.full!);
+    }
+    if ((m = /^\/api\/runs\/([^/]+)\/cases\/(\d{1,9})$/.exec(path))) {
+      const run = await openLive(m[1]!);
+      const line = Number(m[2]);
+      if (line >= run.starts.length) throw new HttpError(404, `Run ${m[1]} has no case record ${line}`);
+      const handle = await open(run.path, 'r');
+      try {
+        const length = run.ends[line]! - run.starts[line]!;
+        const buffer = Buffer.alloc(length);
+        await handle.read(buffer, 0, length, run.starts[line]!);
+        return json(response, request, buffer.toString('utf8'));
+      } finally {
+        await handle.close();
+      }
+    }
+    if ((m = /^\/api\/compare\/([^/]+)\/([^/]+)$/.exec(path))) {
+      const entry = await comparison(m[1]!, m[2]!);
+      return send(response, request, 200, 'application/json; charset=utf-8', entry.body, {}, entry);
+    }
+    throw new HttpError(404, 'Not found');
+  }
+
+  const allowedHosts = () => new Set([`${HOST}:${port}`, `localhost:${port}`]);
+
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { allow: 'GET, HEAD', ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end('Method not allowed\n');
+      return;
+    }
+    if (!allowedHosts().has(String(request.headers.host ?? '').toLowerCase())) {
+      response.writeHead(403, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end('Forbidden: use http://127.0.0.1 with this port\n');
+      return;
+    }
+    route(request, response).catch((error: unknown) => {
+      const status = error instanceof HttpError ? error.status : isTagliotsError(error) ? 422 : 500;
+      if (status >= 500) options.onError?.(`view: ${request.method} ${request.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      if ((request.url ?? '').startsWith('/api/')) json(response, request, JSON.stringify({ error: message }), status);
+      else send(response, request, status, 'text/plain; charset=utf-8', `${message}\n`);
+    });
+  });
+
+  return {
+    server,
+    listen(wanted) {
+      return new Promise((resolveListen, reject) => {
+        const onError = (error: NodeJS.ErrnoException) => {
+          if (error.code === 'EADDRINUSE') {
+            reject(new UsageError('E_PORT_IN_USE', `Port ${wanted} on ${HOST} is already in use.`, { hint: 'Pass another --port, or --port 0 for any free port.' }));
+          } else reject(error);
+        };
+        server.once('error', onError);
+        server.listen(wanted, HOST, () => {
+          server.off('error', onError);
+          const address = server.address();
+          port = typeof address === 'object' && address ? address.port : wanted;
+          resolveListen({ port, url: `http://${HOST}:${port}/` });
+        });
+      });
+    },
+    close() {
+      return new Promise((resolveClose) => {
+        server.close(() => resolveClose());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-resource-policy': 'same-origin',
+  'cache-control': 'no-store',
+};
+
+function json(response: ServerResponse, request: IncomingMessage, body: string, status = 200): void {
+  send(response, request, status, 'application/json; charset=utf-8', body);
+}
+
+/** Sends `body`, gzipped for clients that accept it when it is large; `cache` keeps the gzipped bytes. */
+function send(response: ServerResponse, request: IncomingMessage, status: number, type: string, body: string, extra: Record<string, string> = {}, cache?: { gzipped: Buffer | null }): void {
+  const headers: Record<string, string> = { ...SECURITY_HEADERS, 'content-type': type, ...extra };
+  const accepts = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
+  if (!accepts || body.length < 16 * 1024) {
+    response.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
+    response.end(request.method === 'HEAD' ? undefined : body);
+    return;
+  }
+  const done = (compressed: Buffer) => {
+    response.writeHead(status, { ...headers, 'content-encoding': 'gzip', vary: 'accept-encoding', 'content-length': String(compressed.length) });
+    response.end(request.method === 'HEAD' ? undefined : compressed);
+  };
+  if (cache?.gzipped) return done(cache.gzipped);
+  gzip(body, { level: 4 }, (error, compressed) => {
+    if (error) {
+      response.writeHead(500, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end('Could not compress the response\n');
+      return;
+    }
+    if (cache) cache.gzipped = compressed;
+    done(compressed);
+  });
+}

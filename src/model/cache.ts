@@ -1,0 +1,175 @@
+/**
+ * The response cache: successful replies of configured models, on disk, content-addressed. The
+ * key is the sha256 of a canonical JSON of everything that shapes the reply: provider, model,
+ * base URL (Azure: endpoint, deployment and API version), messages, parameters, response format
+ * and the repetition index, so `--repeat 5` keeps five distinct replies. One file per reply:
+ * `<dir>/<2 hex>/<64 hex>.json`, written to a temp file and renamed, so a crash never leaves a
+ * half-written entry and concurrent runs may share the folder.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { UsageInput } from './types.ts';
+
+export const CACHE_MODES = ['off', 'read', 'write', 'rw'] as const;
+export type CacheMode = (typeof CACHE_MODES)[number];
+export const DEFAULT_CACHE_MODE: CacheMode = 'rw';
+export const DEFAULT_CACHE_DIR = '.tagliots-cache';
+
+/** Bump when the entry format or the key material changes: old entries are then never read. */
+const CACHE_FORMAT = 1;
+
+export interface CachedReply {
+  readonly text: string;
+  readonly usage?: UsageInput;
+  readonly usageEstimated?: boolean;
+  readonly finishReason?: string;
+}
+
+interface CacheEntry extends CachedReply {
+  readonly v: number;
+  readonly key: string;
+  readonly createdAt: string;
+  readonly profile: string;
+  readonly model: string;
+}
+
+export const readsCache = (mode: CacheMode) => mode === 'read' || mode === 'rw';
+export const writesCache = (mode: CacheMode) => mode === 'write' || mode === 'rw';
+
+/** JSON with object keys sorted at every level, so equal values always hash the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item === undefined ? null : item)).join(',')}]`;
+  const entries = Object.keys(value)
+    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+  return `{${entries.join(',')}}`;
+}
+
+export function cacheKey(material: Record<string, unknown>): string {
+  return createHash('sha256').update(canonicalJson({ format: CACHE_FORMAT, ...material })).digest('hex');
+}
+
+export interface CacheStats {
+  readonly dir: string;
+  readonly entries: number;
+  readonly bytes: number;
+  readonly oldest: Date | null;
+  readonly newest: Date | null;
+}
+
+export class ResponseCache {
+  private readonly madeDirs = new Set<string>();
+
+  constructor(readonly dir: string) {}
+
+  private pathOf(key: string): { folder: string; file: string } {
+    const folder = join(this.dir, key.slice(0, 2));
+    return { folder, file: join(folder, `${key}.json`) };
+  }
+
+  /** The stored reply, or undefined (a missing, unreadable or foreign file is a miss). */
+  async get(key: string): Promise<CachedReply | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.pathOf(key).file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      const entry = JSON.parse(text) as CacheEntry;
+      if (entry.v !== CACHE_FORMAT || entry.key !== key || typeof entry.text !== 'string') return undefined;
+      return {
+        text: entry.text,
+        ...(entry.usage && { usage: entry.usage }),
+        ...(entry.usageEstimated && { usageEstimated: true }),
+        ...(entry.finishReason && { finishReason: entry.finishReason }),
+      };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores a reply. Failing to write (a full disk) never fails the call: the cache is an optimisation. */
+  async put(key: string, reply: CachedReply, about: { profile: string; model: string }): Promise<boolean> {
+    const { folder, file } = this.pathOf(key);
+    const entry: CacheEntry = { v: CACHE_FORMAT, key, createdAt: new Date().toISOString(), ...about, ...reply };
+    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      if (!this.madeDirs.has(folder)) {
+        await mkdir(folder, { recursive: true });
+        this.madeDirs.add(folder);
+      }
+      await writeFile(temp, `${JSON.stringify(entry)}\n`);
+      await rename(temp, file);
+      return true;
+    } catch {
+      await rm(temp, { force: true }).catch(() => undefined);
+      return false;
+    }
+  }
+
+  async stats(): Promise<CacheStats> {
+    let entries = 0;
+    let bytes = 0;
+    let oldest: number | null = null;
+    let newest: number | null = null;
+    for (const file of await this.files()) {
+      try {
+        const info = await stat(file);
+        entries++;
+        bytes += info.size;
+        oldest = oldest === null ? info.mtimeMs : Math.min(oldest, info.mtimeMs);
+        newest = newest === null ? info.mtimeMs : Math.max(newest, info.mtimeMs);
+      } catch {
+        // Removed while we looked: not counted.
+      }
+    }
+    return { dir: this.dir, entries, bytes, oldest: oldest === null ? null : new Date(oldest), newest: newest === null ? null : new Date(newest) };
+  }
+
+  /**
+   * Removes every entry and returns how many there were. Only files the cache wrote are removed
+   * (then the emptied folders), so a misconfigured cache folder never loses anything else.
+   */
+  async clear(): Promise<number> {
+    const files = await this.files();
+    let removed = 0;
+    for (const file of files) {
+      try {
+        await rm(file);
+        removed++;
+      } catch {
+        // Already gone.
+      }
+    }
+    const folders = new Set(files.map((file) => dirname(file)));
+    for (const folder of folders) await rmdir(folder).catch(() => undefined);
+    await rmdir(this.dir).catch(() => undefined);
+    this.madeDirs.clear();
+    return removed;
+  }
+
+  private async files(): Promise<string[]> {
+    let folders: string[];
+    try {
+      folders = await readdir(this.dir);
+    } catch {
+      return [];
+    }
+    const files: string[] = [];
+    for (const folder of folders) {
+      if (!/^[0-9a-f]{2}$/.test(folder)) continue;
+      let names: string[];
+      try {
+        names = await readdir(join(this.dir, folder));
+      } catch {
+        continue;
+      }
+      for (const name of names) if (/^[0-9a-f]{64}\.json(\.\d+\.[0-9a-f]{8}\.tmp)?$/.test(name)) files.push(join(this.dir, folder, name));
+    }
+    return files;
+  }
+}

@@ -1,0 +1,445 @@
+/**
+ * Configured models: OpenAI, Azure OpenAI and OpenAI-compatible servers, through the official
+ * `openai` SDK (imported on first call, so commands that never call a model never load it).
+ *
+ * One call = cache lookup → context-window check → attempts. Each attempt waits for the profile's
+ * rate limiter, runs with its own timeout (and the stage's abort signal), and on failure is either
+ * retried (429, 408, 409, 5xx, network errors, timeouts, malformed replies: exponential back-off
+ * with full jitter, never sooner than the server asked) or given up (other 4xx: at once). The SDK's
+ * own retries are off, so every attempt and every wait is recorded in the stage's `calls`.
+ */
+import { ModelError, TagliotsError } from '../errors.ts';
+import type { Json } from '../util/json.ts';
+import { cacheKey, readsCache, writesCache, type CacheMode, type ResponseCache } from './cache.ts';
+import { costOf } from './pricing.ts';
+import type { ModelProfile } from './profiles.ts';
+import type { HeaderReader, ProfileLimiter } from './rate-limit.ts';
+import { displayUrl, redactSecrets } from './redact.ts';
+import { isRetryableStatus, retryAfterFromHeaders, retryDelayMs, sleep, type AttemptFailure } from './retry.ts';
+import { countMessageTokens, encoderFor, estimateUsage } from './tokens.ts';
+import type {
+  CacheStatus,
+  CallOptions,
+  CompletionRequest,
+  CompletionResult,
+  Model,
+  ModelAttemptRecord,
+  ModelCallRecord,
+  UsageInput,
+} from './types.ts';
+
+type OpenAIModule = typeof import('openai');
+type OpenAIClient = InstanceType<OpenAIModule['OpenAI']>;
+
+let openaiModule: Promise<OpenAIModule> | undefined;
+const loadOpenAI = () => (openaiModule ??= import('openai'));
+
+export interface OpenAIModelDeps {
+  /** The API key; never stored anywhere else. */
+  readonly apiKey: string | undefined;
+  /** Where the key should have come from, when it is required and missing (`env OPENAI_API_KEY`). */
+  readonly missingKey?: string | undefined;
+  readonly limiter: ProfileLimiter;
+  readonly cache?: ResponseCache | undefined;
+  readonly cacheMode: CacheMode;
+  /** For tests: a fixed random source makes back-off waits predictable. */
+  readonly random?: () => number;
+}
+
+/** Why an attempt's own signal fired: its timeout, rather than the stage's signal. */
+class AttemptTimeout extends Error {
+  constructor(readonly ms: number) {
+    super(`no complete reply within ${ms} ms`);
+  }
+}
+
+interface Reply {
+  readonly text: string;
+  readonly usage: UsageInput | undefined;
+  readonly finishReason: string | undefined;
+  readonly headers: HeaderReader | undefined;
+  readonly status: number;
+}
+
+const now = () => performance.now();
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** The model a call is recorded under: the deployment for Azure, else the model id. */
+const recordedModel = (profile: ModelProfile) => profile.deployment ?? profile.model;
+
+export function createOpenAIModel(profile: ModelProfile, deps: OpenAIModelDeps): Model {
+  const { limiter, cache, cacheMode } = deps;
+  const random = deps.random ?? Math.random;
+  const secrets = [deps.apiKey];
+  const where = profile.type === 'azure-openai' ? displayUrl(profile.endpoint ?? profile.baseURL) : displayUrl(profile.baseURL ?? 'https://api.openai.com/v1');
+  let client: Promise<OpenAIClient> | undefined;
+
+  const getClient = () =>
+    (client ??= loadOpenAI().then((sdk) => {
+      const common = {
+        // Our own retries record every attempt; the SDK's would be invisible.
+        maxRetries: 0,
+        // A backstop: each attempt is aborted by its own timer first.
+        timeout: profile.timeoutMs + 5000,
+        // The SDK's debug log would print requests: never.
+        logLevel: 'off' as const,
+      };
+      if (profile.type === 'azure-openai') {
+        return new sdk.AzureOpenAI({
+          ...common,
+          apiKey: deps.apiKey,
+          ...(profile.endpoint ? { endpoint: profile.endpoint } : { baseURL: profile.baseURL }),
+          deployment: profile.deployment,
+          apiVersion: profile.apiVersion,
+        }) as OpenAIClient;
+      }
+      return new sdk.OpenAI({
+        ...common,
+        // OpenAI-compatible servers without keys still get a header; the SDK insists on one.
+        apiKey: deps.apiKey ?? 'no-key',
+        baseURL: profile.baseURL ?? 'https://api.openai.com/v1',
+      });
+    }));
+
+  /** The request body, parameters merged (the stage's win) and adapted to the profile. */
+  const bodyOf = (request: CompletionRequest, stream: boolean): Record<string, unknown> => {
+    const params: Record<string, Json> = { ...profile.params, ...request.params };
+    // Mock-only knob; a real server would reject it.
+    delete params['latency_ms'];
+    for (const name of profile.omitParams) delete params[name];
+    if (profile.maxCompletionTokens && params['max_tokens'] !== undefined) {
+      params['max_completion_tokens'] ??= params['max_tokens'];
+      delete params['max_tokens'];
+    }
+    const body: Record<string, unknown> = { ...params, model: profile.model, messages: request.messages.map(({ role, content }) => ({ role, content })) };
+    const format = request.responseFormat;
+    if (format === 'json') body['response_format'] = { type: 'json_object' };
+    else if (format) {
+      body['response_format'] = profile.structuredOutput
+        ? { type: 'json_schema', json_schema: { name: format.name, schema: format.schema, strict: false } }
+        : { type: 'json_object' };
+    }
+    if (stream) {
+      body['stream'] = true;
+      body['stream_options'] = { include_usage: true };
+    }
+    return body;
+  };
+
+  const keyOf = (body: Record<string, unknown>, repeat: number) => {
+    const { stream: _stream, stream_options: _options, ...material } = body;
+    return cacheKey({
+      provider: profile.type,
+      baseURL: profile.type === 'azure-openai' ? null : (profile.baseURL ?? 'https://api.openai.com/v1'),
+      endpoint: profile.endpoint ?? null,
+      deployment: profile.deployment ?? null,
+      apiVersion: profile.apiVersion ?? null,
+      request: material,
+      repeat,
+    });
+  };
+
+  const fail = (code: string, message: string, hint?: string): ModelError =>
+    new ModelError(code, redactSecrets(`Model '${profile.name}' (${profile.type} ${recordedModel(profile)} at ${where}): ${message}`, secrets), {
+      ...(hint && { hint }),
+      exitCode: 1,
+    });
+
+  /** Sends one attempt and reads the whole reply (streamed or not). */
+  const send = async (body: Record<string, unknown>, signal: AbortSignal): Promise<Reply> => {
+    const openai = await getClient();
+    const create = openai.chat.completions.create.bind(openai.chat.completions) as (
+      body: unknown,
+      options: { signal: AbortSignal },
+    ) => { withResponse(): Promise<{ data: unknown; response: Response }> };
+    const { data, response } = await create(body, { signal }).withResponse();
+    if (body['stream'] === true) {
+      let text = '';
+      let usage: UsageInput | undefined;
+      let finishReason: string | undefined;
+      for await (const chunk of data as AsyncIterable<ChunkShape>) {
+        const choice = chunk.choices?.[0];
+        if (choice?.delta?.content) text += choice.delta.content;
+        if (choice?.finish_reason) finishReason = choice.finish_reason;
+        if (chunk.usage) usage = usageOf(chunk.usage);
+      }
+      // The SDK ends a stream quietly when its signal aborts: that is a timeout or a cancel, not a reply.
+      if (signal.aborted) throw signal.reason;
+      if (finishReason === undefined) throw new MalformedReply('the stream ended before the reply was complete');
+      return { text, usage, finishReason, headers: response.headers, status: response.status };
+    }
+    const completion = data as CompletionShape | string | null | undefined;
+    if (typeof completion !== 'object' || completion === null || !Array.isArray(completion.choices)) {
+      throw new MalformedReply(`the reply is not a chat completion (${typeof completion === 'string' ? 'text' : typeof completion})`);
+    }
+    const choice = completion.choices[0];
+    const content = choice?.message?.content;
+    if (choice === undefined || (content !== null && content !== undefined && typeof content !== 'string')) {
+      throw new MalformedReply('the reply has no message');
+    }
+    if (typeof content !== 'string' && choice.message?.refusal) {
+      return { text: '', usage: completion.usage ? usageOf(completion.usage) : undefined, finishReason: 'refusal', headers: response.headers, status: response.status };
+    }
+    return {
+      text: content ?? '',
+      usage: completion.usage ? usageOf(completion.usage) : undefined,
+      finishReason: choice.finish_reason ?? undefined,
+      headers: response.headers,
+      status: response.status,
+    };
+  };
+
+  /** What an attempt's failure means for retrying. */
+  const classify = (error: unknown, attemptSignal: AbortSignal, outer: AbortSignal | undefined): AttemptFailure => {
+    if (outer?.aborted) return { kind: 'aborted', retryable: false, status: null, message: 'cancelled' };
+    if (attemptSignal.aborted && attemptSignal.reason instanceof AttemptTimeout) {
+      return { kind: 'timeout', retryable: true, status: null, message: `timed out: ${attemptSignal.reason.message}` };
+    }
+    if (error instanceof MalformedReply) return { kind: 'malformed', retryable: true, status: null, message: `malformed reply: ${error.message}` };
+    if (error instanceof SyntaxError) return { kind: 'malformed', retryable: true, status: null, message: 'malformed reply: the body is not valid JSON' };
+    const e = error as { status?: unknown; headers?: unknown; error?: unknown; message?: unknown; name?: unknown; constructor?: { name?: string } };
+    const name = e?.constructor?.name ?? '';
+    if (name === 'APIConnectionTimeoutError') return { kind: 'timeout', retryable: true, status: null, message: 'timed out (no response)' };
+    if (name === 'APIConnectionError') {
+      // fetch's TypeError('fetch failed') wraps the socket error that has the code (ECONNREFUSED).
+      let cause = (error as { cause?: unknown }).cause as { message?: string; code?: string; cause?: unknown } | undefined;
+      let detail = cause?.message;
+      for (let depth = 0; cause && depth < 4; depth++, cause = cause.cause as typeof cause) {
+        if (typeof cause.code === 'string') {
+          detail = cause.code;
+          break;
+        }
+      }
+      return { kind: 'network', retryable: true, status: null, message: `network error: ${detail ?? 'connection failed'}` };
+    }
+    if (typeof e?.status === 'number') {
+      const status = e.status;
+      const headers = e.headers as HeaderReader | undefined;
+      const retryAfterMs = retryAfterFromHeaders(headers);
+      const providerMessage = providerMessageOf(e.error) ?? (typeof e.message === 'string' ? e.message.replace(/^\d{3}\s*/, '') : '');
+      const message = `HTTP ${status}${providerMessage ? `: ${providerMessage}` : ''}`;
+      const kind = status === 429 ? 'rate-limit' : status >= 500 ? 'server' : 'client';
+      return { kind, retryable: isRetryableStatus(status), status, message, ...(retryAfterMs !== undefined && { retryAfterMs }) };
+    }
+    if (error instanceof TagliotsError) return { kind: 'internal', retryable: false, status: null, message: error.message };
+    const message = error instanceof Error ? error.message : String(error);
+    return { kind: 'internal', retryable: false, status: null, message };
+  };
+
+  return {
+    name: profile.name,
+    description: profile.description,
+    kind: profile.type,
+    structuredOutput: profile.structuredOutput,
+
+    async complete(request: CompletionRequest, options?: CallOptions): Promise<CompletionResult> {
+      const started = now();
+      const outer = options?.signal;
+      const stream = request.stream ?? profile.stream;
+      const body = bodyOf(request, stream);
+      const attempts: ModelAttemptRecord[] = [];
+      let waitedMs = 0;
+      let rateLimitWaitMs = 0;
+      let cacheStatus: CacheStatus = 'off';
+      let recorded = false;
+      const record = (fields: Pick<ModelCallRecord, 'status'> & Partial<ModelCallRecord>) => {
+        if (recorded) return;
+        recorded = true;
+        const call: ModelCallRecord = {
+          profile: profile.name,
+          model: recordedModel(profile),
+          provider: profile.type,
+          cache: cacheStatus,
+          attempts,
+          waitedMs: round(waitedMs),
+          rateLimitWaitMs: round(rateLimitWaitMs),
+          durationMs: round(now() - started),
+          ...fields,
+        };
+        options?.recordCall?.(call);
+        options?.onModelEvent?.({ type: 'call', profile: profile.name, cache: cacheStatus, ok: fields.status === 'ok', costUsd: fields.costUsd ?? 0 });
+      };
+
+      try {
+        if (deps.missingKey) {
+          throw fail('E_MODEL_NO_KEY', `no API key: ${deps.missingKey} is not set.`, 'Set it, or put the key in .credentials.json under the model\'s name.');
+        }
+        // 1. The cache.
+        const key = cache && cacheMode !== 'off' ? keyOf(body, options?.repeat ?? 0) : undefined;
+        if (key && cache && readsCache(cacheMode)) {
+          const hit = await cache.get(key);
+          if (hit) {
+            cacheStatus = 'hit';
+            record({
+              status: 'ok',
+              ...(hit.usage && { usage: hit.usage }),
+              ...(hit.usageEstimated && { usageEstimated: true }),
+              costUsd: 0,
+              ...(hit.finishReason && { finishReason: hit.finishReason }),
+            });
+            return { text: hit.text, ...(hit.usage && { usage: hit.usage }), cache: 'hit', costUsd: 0, ...(hit.finishReason && { finishReason: hit.finishReason }) };
+          }
+          cacheStatus = 'miss';
+        }
+
+        // 2. Token estimate: for the context window and the tokens-per-minute limit only.
+        let estimate = 0;
+        if (profile.contextWindow !== undefined || limiter.countsTokens) {
+          const encoder = await encoderFor(profile.model, profile.encoding);
+          const promptTokens = countMessageTokens(encoder, request.messages);
+          const maxOut = Number(body['max_completion_tokens'] ?? body['max_tokens'] ?? 0) || 0;
+          estimate = promptTokens + maxOut;
+          if (profile.contextWindow !== undefined && estimate > profile.contextWindow) {
+            throw fail(
+              'E_MODEL_CONTEXT',
+              `the prompt needs about ${promptTokens} tokens${maxOut ? ` plus ${maxOut} for the reply (max tokens)` : ''}, more than the context window of ${profile.contextWindow}; not sent.`,
+              'Shorten the prompt or lower max_tokens; tagliots never truncates a prompt, since that would change the experiment.',
+            );
+          }
+        }
+
+        // 3. Attempts.
+        let backoff = 0;
+        for (let attempt = 1; ; attempt++) {
+          const onWait = (waiting: boolean) => options?.onModelEvent?.({ type: 'wait', profile: profile.name, waiting });
+          const grant = await limiter.acquire(estimate, outer, onWait);
+          rateLimitWaitMs += grant.waitedMs;
+          const attemptStart = now();
+          const controller = new AbortController();
+          const timer = setTimeout(() => controller.abort(new AttemptTimeout(profile.timeoutMs)), profile.timeoutMs);
+          const onAbort = () => controller.abort(outer!.reason);
+          if (outer) {
+            if (outer.aborted) controller.abort(outer.reason);
+            else outer.addEventListener('abort', onAbort, { once: true });
+          }
+          let reply: Reply | undefined;
+          let failure: AttemptFailure | undefined;
+          try {
+            reply = await send(body, controller.signal);
+          } catch (error) {
+            failure = classify(error, controller.signal, outer);
+          } finally {
+            clearTimeout(timer);
+            outer?.removeEventListener('abort', onAbort);
+          }
+          const base = { attempt, rateLimitWaitMs: round(grant.waitedMs), backoffMs: round(backoff), durationMs: round(now() - attemptStart) };
+
+          if (reply) {
+            grant.release({ ok: true, ...(reply.usage && { tokens: reply.usage.inputTokens + reply.usage.outputTokens }), ...(reply.headers && { headers: reply.headers }) });
+            attempts.push({ ...base, status: reply.status, outcome: 'ok' });
+            let usage = reply.usage;
+            let usageEstimated = false;
+            if (!usage) {
+              usage = await estimateUsage(profile.model, request.messages, reply.text, profile.encoding);
+              usageEstimated = true;
+            }
+            const costUsd = profile.pricing ? costOf(usage, profile.pricing) : undefined;
+            if (key && cache && writesCache(cacheMode) && (request.cacheable?.(reply.text) ?? true)) {
+              await cache.put(
+                key,
+                { text: reply.text, usage, ...(usageEstimated && { usageEstimated }), ...(reply.finishReason && { finishReason: reply.finishReason }) },
+                { profile: profile.name, model: recordedModel(profile) },
+              );
+            }
+            record({
+              status: 'ok',
+              usage,
+              ...(usageEstimated && { usageEstimated }),
+              ...(costUsd !== undefined && { costUsd }),
+              ...(reply.finishReason && { finishReason: reply.finishReason }),
+            });
+            return {
+              text: reply.text,
+              usage,
+              cache: cacheStatus,
+              ...(costUsd !== undefined && { costUsd }),
+              ...(reply.finishReason && { finishReason: reply.finishReason }),
+            };
+          }
+
+          const f = failure!;
+          const message = redactSecrets(f.message, secrets);
+          grant.release({
+            ok: false,
+            rateLimited: f.kind === 'rate-limit',
+            ...(f.retryAfterMs !== undefined && { retryAfterMs: f.retryAfterMs }),
+          });
+          if (f.kind === 'aborted') {
+            attempts.push({ ...base, status: null, outcome: 'error', error: 'cancelled' });
+            record({ status: 'cancelled', error: 'cancelled' });
+            throw outer!.reason;
+          }
+          const last = !f.retryable || attempt >= profile.retry.maxAttempts;
+          attempts.push({ ...base, status: f.status, outcome: last ? 'error' : 'retry', error: message, ...(f.retryAfterMs !== undefined && { retryAfterMs: round(f.retryAfterMs) }) });
+          if (last) {
+            const error = !f.retryable
+              ? fail(
+                  f.status === 401 || f.status === 403 ? 'E_MODEL_AUTH' : 'E_MODEL_REQUEST',
+                  `${message} (not retried).`,
+                  f.status === 401 || f.status === 403 ? 'Check the API key the profile uses (`tagliots models` shows where it comes from).' : undefined,
+                )
+              : fail('E_MODEL_RETRIES', `gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}; the last failed with ${message}.`);
+            record({ status: 'error', error: error.message });
+            throw error;
+          }
+          backoff = retryDelayMs(attempt, profile.retry, f.retryAfterMs, random);
+          options?.onModelEvent?.({ type: 'retry', profile: profile.name, status: f.status, delayMs: backoff });
+          waitedMs += backoff;
+          try {
+            await sleep(backoff, outer);
+          } catch (reason) {
+            record({ status: 'cancelled', error: 'cancelled' });
+            throw reason;
+          }
+        }
+      } catch (error) {
+        // Errors before any attempt (a context-window check, a cache read): recorded too.
+        if (!recorded) {
+          const cancelled = outer?.aborted === true;
+          record({ status: cancelled ? 'cancelled' : 'error', error: cancelled ? 'cancelled' : redactSecrets(error instanceof Error ? error.message : String(error), secrets) });
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+class MalformedReply extends Error {}
+
+interface ChunkShape {
+  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+  usage?: UsageShape | null;
+}
+
+interface UsageShape {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+  completion_tokens_details?: { reasoning_tokens?: number } | null;
+}
+
+interface CompletionShape {
+  choices: { message?: { content?: unknown; refusal?: string | null }; finish_reason?: string | null }[];
+  usage?: UsageShape | null;
+}
+
+function usageOf(usage: UsageShape): UsageInput | undefined {
+  if (typeof usage.prompt_tokens !== 'number' || typeof usage.completion_tokens !== 'number') return undefined;
+  const cached = usage.prompt_tokens_details?.cached_tokens;
+  const reasoning = usage.completion_tokens_details?.reasoning_tokens;
+  return {
+    inputTokens: usage.prompt_tokens,
+    outputTokens: usage.completion_tokens,
+    ...(cached ? { cachedInputTokens: cached } : {}),
+    ...(reasoning ? { reasoningTokens: reasoning } : {}),
+  };
+}
+
+/** The provider's own error message from an error body (`{ error: { message } }` or `{ message }`). */
+function providerMessageOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return typeof body === 'string' && body !== '' ? body : undefined;
+  const inner = (body as { error?: unknown }).error;
+  const source = typeof inner === 'object' && inner !== null ? inner : body;
+  const message = (source as { message?: unknown }).message;
+  return typeof message === 'string' && message !== '' ? message : undefined;
+}

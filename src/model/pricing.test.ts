@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { costOf, formatUsd } from './pricing.ts';
+
+describe('costOf', () => {
+  it('charges cached input at the cached price and output at the output price', () => {
+    expect(costOf({ inputTokens: 1000, outputTokens: 500, cachedInputTokens: 400 }, { inputPer1M: 2.5, outputPer1M: 10, cachedInputPer1M: 1.25 })).toBe(0.007);
+  });
+  it('charges cached input at the input price when no cached price is given', () => {
+    expect(costOf({ inputTokens: 1_000_000, outputTokens: 0, cachedInputTokens: 500_000 }, { inputPer1M: 1, outputPer1M: 1 })).toBe(1);
+  });
+  it('rounds to the nano-dollar', () => {
+    expect(costOf({ inputTokens: 3, outputTokens: 0 }, { inputPer1M: 0.1, outputPer1M: 0 })).toBe(3e-7);
+  });
+});
+
+describe('formatUsd', () => {
+  it.each<[number, string]>([
+    [0, '$0'],
+    [0.000123, '$0.00012'],
+    [0.0123, '$0.0123'],
+    [0.5, '$0.5'],
+    [1.234, '$1.23'],
+    [1234.5, '$1,234.50'],
+  ])('%s → %s', (usd, text) => expect(formatUsd(usd)).toBe(text));
+});

@@ -1,0 +1,220 @@
+/**
+ * `llm()`: a model-calling stage from message templates, with optional structured output.
+ *
+ *   infer: await llm({
+ *     model: setup.models.get(setup.config.infer.model),
+ *     baseDir: import.meta.url,
+ *     messages: [
+ *       { role: 'system', file: 'prompts/system.njk' },
+ *       { role: 'user', template: '{{ case.question }}' },
+ *     ],
+ *     output: z.object({ answer: z.number() }),
+ *   }),
+ *
+ * Templates are compiled when `llm()` is awaited (in `stages()`), so a missing file or a syntax
+ * error stops the run before any case. They render with `case`, `stages` and `config` (and `vars`);
+ * an undefined variable is an error. With `output`, the reply must be JSON matching the zod schema:
+ * it is sent as a JSON-schema response format where the model supports it, else asked for in the
+ * prompt; a reply that does not match is sent back with the validation errors, up to
+ * `parseRetries` times, and every attempt is logged in the stage record's `llm`.
+ */
+import { createHash } from 'node:crypto';
+import { isAbsolute, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
+import { PipelineError, TagliotsError } from '../errors.ts';
+import type { CallOptions, ChatMessage, LlmCallInfo, Model } from '../model/types.ts';
+import type { Json } from '../util/json.ts';
+import { compileTemplate, loadTemplate, type Template } from './template.ts';
+import type { StageContext } from './types.ts';
+
+type AnyContext = StageContext<any, any, any>;
+
+/** One message of the prompt: an inline nunjucks template, or a template file. */
+export type LlmMessage =
+  | { readonly role: ChatMessage['role']; readonly template: string; readonly file?: never }
+  | { readonly role: ChatMessage['role']; readonly file: string; readonly template?: never };
+
+export interface LlmOptions<TOutput> {
+  /**
+   * The model: a `Model` from `setup.models.get(name)` (an unknown name then stops the run at
+   * setup), a model name, or a function of the stage context returning a name.
+   */
+  readonly model: Model | string | ((ctx: AnyContext) => string);
+  /** Message templates, or a function returning ready messages (nothing is rendered then). */
+  readonly messages: readonly LlmMessage[] | ((ctx: AnyContext) => readonly ChatMessage[]);
+  /** What template `file`s are relative to: the pipeline's `import.meta.url`, or a folder. */
+  readonly baseDir?: string | URL;
+  /** Template variables besides `case`, `stages` and `config`. */
+  readonly vars?: (ctx: AnyContext) => Record<string, unknown>;
+  /** Generation parameters for this stage; they override the profile's. */
+  readonly params?: Readonly<Record<string, Json>> | ((ctx: AnyContext) => Readonly<Record<string, Json>> | undefined);
+  /** A zod schema: the reply must be JSON matching it, and the stage returns the parsed value. */
+  readonly output?: z.ZodType<TOutput>;
+  /** How many times a reply that does not match `output` is sent back for another try. @default 2 */
+  readonly parseRetries?: number;
+  /** Stream the reply (configured models; the text is the same). */
+  readonly stream?: boolean;
+}
+
+/** The reply did not match the output schema, after every retry. */
+export class LlmOutputError extends TagliotsError {
+  constructor(
+    message: string,
+    /** The last reply, as the model sent it. */
+    readonly text: string,
+    /** What did not match, one line per issue. */
+    readonly issues: readonly string[],
+  ) {
+    super('E_LLM_OUTPUT', message, { exitCode: 1 });
+  }
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function baseFolder(baseDir: string | URL | undefined): string | undefined {
+  if (baseDir === undefined) return undefined;
+  if (baseDir instanceof URL || baseDir.startsWith('file:')) return dirname(fileURLToPath(baseDir));
+  return resolve(baseDir);
+}
+
+/** Text of a reply without a Markdown code fence around it. */
+export function stripFence(text: string): string {
+  const match = /^\s*```[\w-]*\s*\n([\s\S]*?)\n?```\s*$/.exec(text);
+  return (match ? match[1]! : text).trim();
+}
+
+/** Parses `text` as JSON matching `schema`: the value, or the problems (one line each). */
+export function parseOutput<T>(schema: z.ZodType<T>, text: string): { ok: true; value: T } | { ok: false; issues: string[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(stripFence(text));
+  } catch {
+    return { ok: false, issues: ['the reply is not valid JSON'] };
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return { ok: true, value: result.data };
+  return { ok: false, issues: result.error.issues.map((issue) => `${issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : ''}${issue.message}`) };
+}
+
+/**
+ * Builds a stage that calls a model. Await it in `stages()`.
+ * @returns a stage function: its output is the reply text, or the parsed value with `output`.
+ */
+export async function llm<TOutput = string>(options: LlmOptions<TOutput>): Promise<(ctx: AnyContext) => Promise<TOutput>> {
+  const parseRetries = options.parseRetries ?? 2;
+  if (!Number.isInteger(parseRetries) || parseRetries < 0) {
+    throw new PipelineError('E_LLM_OPTIONS', `llm(): parseRetries must be a whole number of at least 0 (got ${String(options.parseRetries)}).`);
+  }
+
+  // Templates, compiled now so that mistakes stop the run at setup.
+  let templates: { role: string; template: Template }[] | undefined;
+  if (typeof options.messages !== 'function') {
+    if (options.messages.length === 0) throw new PipelineError('E_LLM_OPTIONS', 'llm(): messages is empty.');
+    const base = baseFolder(options.baseDir);
+    templates = [];
+    for (const [i, message] of options.messages.entries()) {
+      if (typeof message.template === 'string') {
+        templates.push({ role: message.role, template: await compileTemplate(message.template, `${message.role} message (inline)`) });
+      } else if (typeof message.file === 'string') {
+        if (!isAbsolute(message.file) && base === undefined) {
+          throw new PipelineError('E_LLM_OPTIONS', `llm(): template file '${message.file}' is relative, but no baseDir was given.`, {
+            hint: 'Pass baseDir: import.meta.url to read it from the pipeline\'s folder.',
+          });
+        }
+        templates.push({ role: message.role, template: await loadTemplate(base === undefined ? message.file : resolve(base, message.file)) });
+      } else {
+        throw new PipelineError('E_LLM_OPTIONS', `llm(): messages[${i}] needs a template (inline text) or a file.`);
+      }
+    }
+  }
+
+  // The output schema as JSON Schema: for the response format, the prompt and the log.
+  let output: { schema: z.ZodType<TOutput>; jsonSchema: Record<string, Json>; sha256: string } | undefined;
+  if (options.output) {
+    const { z: zod } = await import('zod');
+    let jsonSchema: Record<string, Json>;
+    try {
+      jsonSchema = zod.toJSONSchema(options.output, { unrepresentable: 'any' }) as Record<string, Json>;
+    } catch (error) {
+      throw new PipelineError('E_LLM_OPTIONS', `llm(): the output schema cannot be turned into JSON Schema: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    output = { schema: options.output, jsonSchema, sha256: sha256(JSON.stringify(jsonSchema)) };
+  }
+
+  const fixedModel = typeof options.model === 'object' ? options.model : undefined;
+
+  return async (ctx: AnyContext): Promise<TOutput> => {
+    const model = fixedModel ?? ctx.models.get(typeof options.model === 'function' ? options.model(ctx) : (options.model as string));
+    let messages: ChatMessage[];
+    if (templates) {
+      const variables = { ...options.vars?.(ctx), case: ctx.case, stages: ctx.stages, config: ctx.config };
+      messages = templates.map(({ role, template }) => ({ role, content: template.render(variables) }));
+    } else {
+      messages = [...(options.messages as (ctx: AnyContext) => readonly ChatMessage[])(ctx)];
+    }
+    const params = typeof options.params === 'function' ? options.params(ctx) : options.params;
+    const callOptions = ctx as unknown as CallOptions;
+
+    const structured = output !== undefined && model.structuredOutput === true;
+    if (output && !structured) messages = withJsonInstruction(messages, output.jsonSchema);
+    const parseAttempts: { attempt: number; ok: boolean; issues?: string[]; text?: string }[] = [];
+    const record = () => {
+      if (!templates && !output) return;
+      const info: LlmCallInfo = {
+        model: model.name,
+        templates: templates?.map(({ role, template }) => ({ role, source: template.path, sha256: template.sha256 })) ?? [],
+        messages,
+        ...(output && { output: { schemaSha256: output.sha256, mode: structured ? 'json_schema' : 'json_prompt' }, parseAttempts }),
+      };
+      callOptions.recordLlm?.(info);
+    };
+
+    try {
+      const request = {
+        ...(params && { params }),
+        ...(options.stream !== undefined && { stream: options.stream }),
+        ...(structured && { responseFormat: { name: 'output', schema: output!.jsonSchema } }),
+      };
+      if (!output) return (await model.complete({ ...request, messages }, ctx)).text as TOutput;
+
+      const schema = output.schema;
+      let conversation = messages;
+      for (let attempt = 1; ; attempt++) {
+        const reply = await model.complete({ ...request, messages: conversation, cacheable: (text) => parseOutput(schema, text).ok }, ctx);
+        const parsed = parseOutput(schema, reply.text);
+        if (parsed.ok) {
+          parseAttempts.push({ attempt, ok: true });
+          return parsed.value;
+        }
+        parseAttempts.push({ attempt, ok: false, issues: parsed.issues, text: reply.text });
+        if (attempt > parseRetries) {
+          const shown = reply.text.length > 2000 ? `${reply.text.slice(0, 2000)}…` : reply.text;
+          throw new LlmOutputError(
+            `The reply of '${model.name}' did not match the output schema after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${parsed.issues.join('; ')}. Last reply: ${JSON.stringify(shown)}`,
+            reply.text,
+            parsed.issues,
+          );
+        }
+        conversation = [
+          ...conversation,
+          { role: 'assistant', content: reply.text },
+          {
+            role: 'user',
+            content: `Your reply did not match the required JSON format:\n${parsed.issues.map((issue) => `- ${issue}`).join('\n')}\nReply again with only the corrected JSON.`,
+          },
+        ];
+      }
+    } finally {
+      record();
+    }
+  };
+}
+
+/** The messages with an instruction to answer in JSON matching the schema, added to the system message. */
+function withJsonInstruction(messages: readonly ChatMessage[], schema: Record<string, Json>): ChatMessage[] {
+  const instruction = `Reply with JSON only, no other text, matching this JSON Schema:\n${JSON.stringify(schema)}`;
+  const index = messages.findIndex((message) => message.role === 'system');
+  if (index === -1) return [{ role: 'system', content: instruction }, ...messages];
+  return messages.map((message, i) => (i === index ? { ...message, content: `${message.content}\n\n${instruction}` } : message));
+}

@@ -1,0 +1,127 @@
+/**
+ * `compare --md`: GitHub-flavoured Markdown, ready to paste into a pull-request comment (and what
+ * `gate` appends to GITHUB_STEP_SUMMARY). Long lists are cut to stay well under GitHub's 65,536
+ * character limit for a comment; `compare` and `--json` always list everything.
+ */
+import type { CaseChange, CaseRef, Comparison, RunInfo } from '../analysis/compare.ts';
+import { formatPValue } from '../analysis/stats.ts';
+import { caseName, deltaCell, describeRun, interval, intervalMethod, ms, num, pct, pp, usd } from './compare-format.ts';
+import { formatCount, formatValue } from './format-value.ts';
+import { groupWarnings, runLabels, shortP, verdictWord } from './compare-table.ts';
+
+/** Most cases a Markdown list shows before "… and N more". */
+const LIST_LIMIT = 100;
+
+/** Text in a table cell: no line breaks, pipes escaped. */
+export function cell(text: string): string {
+  return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+}
+
+/** Inline code that survives backticks in the text. */
+export function code(text: string): string {
+  const fence = text.includes('`') ? '``' : '`';
+  return `${fence}${fence.length > 1 ? ' ' : ''}${text}${fence.length > 1 ? ' ' : ''}${fence}`;
+}
+
+const icon = (c: Comparison) => (c.verdict.kind === 'worse' ? '🔴' : c.verdict.kind === 'better' ? '🟢' : '⚪');
+
+export function comparisonMarkdown(c: Comparison): string {
+  const out: string[] = [];
+  out.push(`### ${icon(c)} ${cell(c.verdict.text)}`, '');
+  out.push('| | run | |', '|---|---|---|');
+  out.push(`| **A** | ${code(c.a.runId)} | ${cell(describeRun(c.a))} |`);
+  out.push(`| **B** | ${code(c.b.runId)} | ${cell(describeRun(c.b))} |`, '');
+  for (const warning of c.warnings) out.push(`> ⚠️ ${cell(warning)}`);
+  if (c.warnings.length > 0) out.push('');
+
+  out.push(`**Cases:** ${formatCount(c.common)} in both, ${formatCount(c.onlyA.length)} only in A, ${formatCount(c.onlyB.length)} only in B.`, '');
+  if (c.common > 0) {
+    out.push('| | A | B | B − A |', '|---|---:|---:|---|');
+    const pr = c.passRate;
+    out.push(`| Pass rate | ${pct(pr.a)} | ${pct(pr.b)} | ${pr.delta === null ? '—' : `**${pp(pr.delta)}**${pr.ci ? ` (${interval(pr.ci, 'rate')})` : ''}`} |`);
+    if (c.score.pairs > 0) {
+      const s = c.score;
+      out.push(`| Mean score | ${num(s.a)} | ${num(s.b)} | ${s.delta === null ? '—' : `${s.delta > 0 ? '+' : ''}${num(s.delta)}${s.ci ? ` (${interval(s.ci, 'plain')})` : ''}`} |`);
+    }
+    if (c.costUsd.delta !== null) out.push(`| Cost | ${usd(c.costUsd.a)} | ${usd(c.costUsd.b)} | ${deltaCell(c.costUsd, (x) => usd(x))} |`);
+    if (c.inputTokens.delta !== null) out.push(`| Tokens in | ${num(c.inputTokens.a)} | ${num(c.inputTokens.b)} | ${deltaCell(c.inputTokens, num)} |`);
+    if (c.outputTokens.delta !== null) out.push(`| Tokens out | ${num(c.outputTokens.a)} | ${num(c.outputTokens.b)} | ${deltaCell(c.outputTokens, num)} |`);
+    out.push(`| Latency p50 | ${ms(c.latency.p50.a)} | ${ms(c.latency.p50.b)} | ${deltaCell(c.latency.p50, ms)} |`);
+    out.push(`| Latency p95 | ${ms(c.latency.p95.a)} | ${ms(c.latency.p95.b)} | ${deltaCell(c.latency.p95, ms)} |`, '');
+
+    out.push('| A → B | cases |', '|---|---:|');
+    for (const t of c.transitions) if (t.count > 0) out.push(`| ${t.from} → ${t.to} | ${formatCount(t.count)} |`);
+    out.push('');
+
+    out.push(...changeSection(`${formatCount(c.regressions.length)} regression${c.regressions.length === 1 ? '' : 's'} (passed in A, not in B)`, c.regressions, c.regressions.length > 0));
+    out.push(...changeSection(`${formatCount(c.fixes.length)} fix${c.fixes.length === 1 ? '' : 'es'} (passed in B, not in A)`, c.fixes, false));
+  }
+  for (const [name, list] of [['A', c.onlyA], ['B', c.onlyB]] as const) {
+    if (list.length > 0) out.push(...refSection(`${formatCount(list.length)} case${list.length === 1 ? '' : 's'} only in ${name}`, list));
+  }
+
+  out.push('**Config differences (A → B)**', '');
+  if (c.configDiff.length === 0) out.push('None.', '');
+  else {
+    out.push('| path | A | B |', '|---|---|---|');
+    for (const d of c.configDiff) out.push(`| ${code(d.path)} | ${'a' in d ? code(formatValue(d.a)) : '*(absent)*'} | ${'b' in d ? code(formatValue(d.b)) : '*(absent)*'} |`);
+    out.push('');
+  }
+
+  if (c.keywords.length > 0) {
+    out.push('<details><summary>Keywords</summary>', '');
+    out.push('| keyword | cases | passed A | passed B | regressions | fixes |', '|---|---:|---:|---:|---:|---:|');
+    for (const k of c.keywords) out.push(`| ${cell(k.keyword)} | ${formatCount(k.cases)} | ${pct(k.passRateA)} | ${pct(k.passRateB)} | ${formatCount(k.regressions)} | ${formatCount(k.fixes)} |`);
+    out.push('', '</details>', '');
+  }
+
+  if (c.mcnemar) {
+    const m = c.mcnemar;
+    const parts = [`McNemar exact test on pass/fail flips: ${formatCount(m.regressions)} vs ${formatCount(m.fixes)}, ${formatPValue(m.pTwoSided)} (two-sided)`];
+    if (c.passRate.ci) parts.push(`pass-rate difference ${interval(c.passRate.ci, 'rate')}`);
+    if (c.score.ci) parts.push(`mean score difference ${interval(c.score.ci, 'plain')} over ${formatCount(c.score.pairs)} cases scored in both`);
+    const method = intervalMethod(c.passRate.ci ?? c.score.ci);
+    out.push(`**Statistics** over ${formatCount(c.common)} paired cases: ${parts.join('; ')}${method ? ` (${method})` : ''}.`, '');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function changeSection(title: string, changes: readonly CaseChange[], open: boolean): string[] {
+  if (changes.length === 0) return [];
+  const out = [`<details${open ? ' open' : ''}><summary>${title}</summary>`, '', '| case | A → B | keywords |', '|---|---|---|'];
+  for (const ch of changes.slice(0, LIST_LIMIT)) out.push(`| ${code(caseName(ch))} | ${ch.a} → ${ch.b} | ${cell(ch.keywords.join(', '))} |`);
+  if (changes.length > LIST_LIMIT) out.push('', `… and ${formatCount(changes.length - LIST_LIMIT)} more (\`tagliots compare\` lists them all).`);
+  out.push('', '</details>', '');
+  return out;
+}
+
+function refSection(title: string, refs: readonly CaseRef[]): string[] {
+  const out = [`<details><summary>${title}</summary>`, ''];
+  for (const ref of refs.slice(0, LIST_LIMIT)) out.push(`- ${code(caseName(ref))}`);
+  if (refs.length > LIST_LIMIT) out.push(`- … and ${formatCount(refs.length - LIST_LIMIT)} more`);
+  out.push('', '</details>', '');
+  return out;
+}
+
+/** `compare <baseline> <B> <C> … --md`: one table row per run. */
+export function multiComparisonMarkdown(baseline: RunInfo, comparisons: readonly Comparison[]): string {
+  const label = runLabels([baseline.runId, ...comparisons.map((c) => c.b.runId)]);
+  const out: string[] = [];
+  out.push(`### Comparing ${comparisons.length} runs with baseline ${code(label(baseline.runId))}`, '');
+  out.push(`Baseline ${code(baseline.runId)}: ${cell(describeRun(baseline))}`, '');
+  out.push('| run | common cases | pass rate | vs baseline | 95% CI | regressions | fixes | p | cost | verdict |', '|---|---:|---:|---:|---|---:|---:|---:|---:|---|');
+  const base = baseline.counts;
+  out.push(`| ${code(label(baseline.runId))} (baseline) | ${formatCount(base.total)} | ${pct(base.total === 0 ? null : base.passed / base.total)} | | | | | | ${usd(baseline.costUsd)} | |`);
+  for (const c of comparisons) {
+    const ci = c.passRate.ci;
+    const counts = c.b.counts;
+    out.push(
+      `| ${code(label(c.b.runId))} | ${formatCount(c.common)} | ${pct(counts.total === 0 ? null : counts.passed / counts.total)} | ${c.passRate.delta === null ? '—' : pp(c.passRate.delta)} | ${ci ? `${(100 * ci.low).toFixed(1)} to ${(100 * ci.high).toFixed(1)} pp` : '—'} | ${formatCount(c.regressions.length)} | ${formatCount(c.fixes.length)} | ${c.mcnemar ? cell(shortP(c.mcnemar.pTwoSided)) : '—'} | ${usd(c.b.costUsd)} | ${icon(c)} ${verdictWord(c)} |`,
+    );
+  }
+  out.push('', 'p: McNemar exact test on the pass/fail flips, two-sided. 95% CI: paired bootstrap interval of the pass-rate difference.', '');
+  const warnings = groupWarnings(comparisons, label);
+  for (const warning of warnings.baseline) out.push(`> ⚠️ ${cell(warning)}`);
+  for (const [run, list] of warnings.runs) for (const warning of list) out.push(`> ⚠️ ${code(run)}: ${cell(warning)}`);
+  return `${out.join('\n').trimEnd()}\n`;
+}

@@ -1,0 +1,105 @@
+/**
+ * `tagliots format --md`: GoTaglio's Markdown transcript (gotaglio-spec §7.3), without its bugs:
+ * lines are never hard-wrapped, dict-valued outputs print as JSON, the failing stage is named, and
+ * every long value (more than 20 lines or 200 characters), not only system messages, is collapsed
+ * in `<details>`.
+ */
+import type { CaseRecord, ErrorInfo, RunStartRecord } from '../log/schema.ts';
+import { caseFacts, isLarge, isMessages, keywordsOfCase, stageFacts, stageNames, valueText, verdictOf, type RunFacts } from './format-case.ts';
+
+export function renderRunHeaderMarkdown(facts: RunFacts): string {
+  const lines = [`## Run: ${facts.runId}`, ''];
+  lines.push(`* **Pipeline:** ${inline(facts.pipeline)}`);
+  lines.push(`* **Suite:** ${inline(facts.suite)}`);
+  lines.push(`* **Started:** ${facts.started}`);
+  lines.push(`* **Status:** ${facts.status}`);
+  if (facts.git) lines.push(`* **Git:** ${inline(facts.git)}`);
+  lines.push('', '**Configuration deltas:**', '');
+  if (facts.deltas.length === 0) lines.push('* (defaults)');
+  for (const delta of facts.deltas) lines.push(`* ${inline(delta)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderCaseMarkdown(record: CaseRecord, header: RunStartRecord): string {
+  const repeat = (header.repeat ?? 1) > 1 ? ` #${record.repeat ?? 0}` : '';
+  const lines = ['', `## Case: ${inline(record.caseId)}${repeat} - ${verdictOf(record)}`, ''];
+  const keywords = keywordsOfCase(record);
+  if (keywords.length > 0) lines.push(`**Keywords:** ${inline(keywords.join(', '))}  `);
+  lines.push(`_${caseFacts(record, header).map(inline).join(' · ')}_`, '');
+
+  const caseJson = JSON.stringify(record.case, null, 2);
+  if (isLarge(caseJson)) lines.push(...collapsible(`Case fields (${Object.keys(record.case).length})`, fenced(caseJson, 'json')));
+  else lines.push('**Case:**', '', ...fenced(caseJson, 'json'));
+
+  for (const name of stageNames(header, record)) {
+    const stage = record.stageRecords[name];
+    lines.push('', `### ${inline(name)}`, '', `_${stageFacts(stage).map(inline).join(' · ')}_`);
+    if (name in record.stages) lines.push('', ...output(record.stages[name]));
+  }
+
+  if (record.error) lines.push('', ...renderErrorMarkdown(record.error));
+  return `${lines.join('\n')}\n`;
+}
+
+/** A stage output: a conversation as GoTaglio printed it, strings as text, other values as JSON. */
+function output(value: unknown): string[] {
+  if (isMessages(value)) {
+    const lines: string[] = [];
+    for (const message of value) {
+      if (lines.length > 0) lines.push('');
+      const content = typeof message.content === 'string' ? message.content.replace(/\n+$/, '') : valueText(message.content);
+      const structured = typeof message.content !== 'string';
+      if (message.role === 'user' && !structured && content.trim() !== '' && !content.includes('\n') && !isLarge(content)) {
+        lines.push(`**user:** _${inline(content)}_`);
+        continue;
+      }
+      lines.push(`**${inline(message.role)}:**`);
+      const body = structured ? fenced(content, 'json') : [content];
+      if (isLarge(content)) lines.push(...collapsible(preview(content), body));
+      else lines.push(...body);
+    }
+    return lines;
+  }
+  if (typeof value === 'string' && !value.includes('\n') && !isLarge(value) && !value.includes('`')) return [value === '' ? '_(empty string)_' : `\`${value}\``];
+  const text = valueText(value);
+  const body = fenced(text, typeof value === 'string' ? 'text' : 'json');
+  return isLarge(text) ? collapsible(preview(text), body) : body;
+}
+
+export function renderErrorMarkdown(error: ErrorInfo): string[] {
+  const lines = [`### ${error.stage ? `Error in stage ${inline(error.stage)}` : 'Error outside any stage'}`, ''];
+  if (error.context.length > 0) lines.push(`**Context:** ${inline(error.context.join(' > '))}  `);
+  lines.push(`**${error.name === 'Error' ? 'Error' : inline(error.name)}:** ${inline(error.message)}`);
+  if (error.code) lines.push('', `Code: \`${error.code}\``);
+  if (error.stack) lines.push('', ...collapsible('Stack', fenced(error.stack, 'text')));
+  return lines;
+}
+
+/** `<details>` with a one-line summary; the body keeps its blank lines around it so Markdown inside renders. */
+function collapsible(summary: string, body: readonly string[]): string[] {
+  return [`<details><summary>${escapeHtml(summary)}</summary>`, '', ...body, '', '</details>'];
+}
+
+/** The first line, cut to 60 characters, and the size: the summary of a collapsed value. */
+function preview(text: string): string {
+  const first = text.split('\n', 1)[0]!.trim();
+  const lines = text.split('\n').length;
+  const cut = first.length > 60 ? `${first.slice(0, 59)}…` : lines > 1 ? `${first} …` : first;
+  return `${cut} (${lines} line${lines === 1 ? '' : 's'}, ${text.length} characters)`;
+}
+
+/** A fenced code block whose fence is longer than any run of backticks inside. */
+function fenced(text: string, language: string): string[] {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return [`${fence}${language}`, text, fence];
+}
+
+/** Text inside a Markdown line: line breaks flattened, characters that would start markup escaped. */
+function inline(text: string): string {
+  return text.replace(/\r?\n/g, ' ⏎ ').replace(/([\\`*_[\]<])/g, '\\$1');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

@@ -1,0 +1,116 @@
+/**
+ * `tagliots format` for a terminal: the run, then each case with its fields, every stage's output
+ * in pipeline order, stage status and timing, usage, cost and errors. User data is printed as it
+ * is (chalk interprets nothing in it), except control characters, which are shown escaped so a
+ * value cannot move the cursor or change colours.
+ */
+import type { CaseRecord, ErrorInfo, RunStartRecord } from '../log/schema.ts';
+import { caseFacts, isMessages, keywordsOfCase, stageFacts, stageNames, valueText, verdictOf, type RunFacts, type Verdict } from './format-case.ts';
+import type { Theme } from './theme.ts';
+
+const INDENT = '  ';
+
+export function renderRunHeaderTerminal(facts: RunFacts, theme: Theme): string {
+  const { chalk } = theme;
+  const lines = [chalk.bold(`Run ${facts.runId}`)];
+  lines.push(`  pipeline: ${facts.pipeline}`);
+  lines.push(`  suite: ${safe(facts.suite)}`);
+  lines.push(`  started: ${facts.started}`);
+  lines.push(`  status: ${facts.status}`);
+  if (facts.git) lines.push(`  git: ${facts.git}`);
+  lines.push(`  config:${facts.deltas.length === 0 ? chalk.dim(' (defaults)') : ''}`);
+  for (const delta of facts.deltas) lines.push(`    ${safe(delta)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderCaseTerminal(record: CaseRecord, header: RunStartRecord, theme: Theme): string {
+  const { chalk } = theme;
+  const verdict = verdictOf(record);
+  const title = ` Case ${record.caseId}${(header.repeat ?? 1) > 1 ? ` #${record.repeat ?? 0}` : ''} `;
+  const rule = '━'.repeat(Math.max(4, theme.width - title.length - 3));
+  const lines: string[] = [''];
+  lines.push(chalk.bold(`━━${safe(title)}${rule}`));
+  lines.push(`${INDENT}${verdictText(verdict, theme)}  ${chalk.dim(caseFacts(record, header).join(' · '))}`);
+  const keywords = keywordsOfCase(record);
+  if (keywords.length > 0) lines.push(`${INDENT}keywords: ${safe(keywords.join(', '))}`);
+
+  lines.push('', `${INDENT}${chalk.bold('case')}`);
+  for (const [key, value] of Object.entries(record.case)) lines.push(...field(key, value, INDENT.repeat(2), theme));
+
+  lines.push('', `${INDENT}${chalk.bold('stages')}`);
+  for (const name of stageNames(header, record)) {
+    const stage = record.stageRecords[name];
+    const status = stage?.status;
+    const color = status === 'error' ? chalk.red : status === 'ok' ? chalk.green : chalk.yellow;
+    const facts = stageFacts(stage);
+    lines.push(`${INDENT.repeat(2)}${chalk.cyan.bold(safe(name))}  ${color(facts[0]!)}${facts.length > 1 ? chalk.dim(`  ${facts.slice(1).join(' · ')}`) : ''}`);
+    if (name in record.stages) lines.push(...output(record.stages[name], INDENT.repeat(3), theme));
+  }
+
+  if (record.error) lines.push('', ...renderError(record.error, theme));
+  return `${lines.join('\n')}\n`;
+}
+
+function verdictText(verdict: Verdict, theme: Theme): string {
+  const { chalk } = theme;
+  switch (verdict) {
+    case 'PASSED':
+    case 'COMPLETE':
+      return chalk.green.bold(verdict);
+    case 'FAILED':
+    case 'ERROR':
+      return chalk.red.bold(verdict);
+    case 'CANCELLED':
+      return chalk.yellow.bold(verdict);
+  }
+}
+
+/** `key: value` for a short one-line value; `key:` then the indented value otherwise. */
+function field(key: string, value: unknown, indent: string, theme: Theme): string[] {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? 'undefined';
+  if (!text.includes('\n') && text.length <= 100) return [`${indent}${theme.chalk.dim(`${safe(key)}:`)} ${safe(text)}`];
+  return [`${indent}${theme.chalk.dim(`${safe(key)}:`)}`, ...block(valueText(value), indent + INDENT)];
+}
+
+/** A stage output: a conversation as role-labelled messages, anything else as text or pretty JSON. */
+function output(value: unknown, indent: string, theme: Theme): string[] {
+  if (isMessages(value)) {
+    const lines: string[] = [];
+    for (const message of value) {
+      const content = typeof message.content === 'string' ? message.content : valueText(message.content);
+      const label = theme.chalk.magenta(`${safe(message.role)}:`);
+      if (!content.includes('\n') && content.length <= 100) lines.push(`${indent}${label} ${safe(content)}`);
+      else lines.push(`${indent}${label}`, ...block(content.replace(/\n$/, ''), indent + INDENT));
+    }
+    return lines;
+  }
+  return block(valueText(value), indent);
+}
+
+function block(text: string, indent: string): string[] {
+  return text.split('\n').map((line) => (line === '' ? '' : `${indent}${safe(line)}`));
+}
+
+/** GoTaglio's `Context: a > b` / `Error: message`, then the stack. */
+export function renderError(error: ErrorInfo, theme: Theme): string[] {
+  const { chalk } = theme;
+  const lines = [`${INDENT}${chalk.red.bold(error.stage ? `Error in stage ${safe(error.stage)}` : 'Error outside any stage (passed() or score())')}`];
+  if (error.context.length > 0) lines.push(`${INDENT.repeat(2)}Context: ${safe(error.context.join(' > '))}`);
+  lines.push(`${INDENT.repeat(2)}${chalk.red(`${error.name === 'Error' ? 'Error' : safe(error.name)}: ${safe(error.message)}`)}`);
+  if (error.code) lines.push(`${INDENT.repeat(2)}code: ${safe(error.code)}`);
+  if (error.stack) {
+    // The stack repeats the message on its first line(s); show the frames.
+    const frames = error.stack.split('\n').filter((line) => /^\s+at /.test(line));
+    const shown = frames.length > 0 ? frames.map((line) => line.trim()) : error.stack.split('\n').map((line) => line.trimEnd());
+    lines.push(...shown.map((line) => chalk.dim(`${INDENT.repeat(3)}${safe(line)}`)));
+  }
+  return lines;
+}
+
+// eslint-disable-next-line no-control-regex -- escaping control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** Control characters (escape sequences, carriage returns) shown as `\u001b` rather than obeyed. */
+export function safe(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

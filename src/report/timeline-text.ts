@@ -1,0 +1,88 @@
+import Table from 'cli-table3';
+import type { CaseTimeline, Concurrency } from '../analysis/timeline.ts';
+import { formatMs } from './format-case.ts';
+import type { Theme } from './theme.ts';
+
+/**
+ * GoTaglio's step table (gotaglio-spec §5.11): one row per stage start or end, in time order, one
+ * column per stage, a cell marked while the stage runs. Then the stages as bars on a time scale.
+ */
+export function renderCaseTimeline(timeline: CaseTimeline, theme: Theme, width: number): string {
+  const { chalk } = theme;
+  const out = [chalk.bold(`Timeline of case ${timeline.caseId}`), ''];
+  const started = timeline.stages.filter((s) => s.startMs !== null);
+  if (started.length === 0) {
+    out.push('No stage of this case has timing in the log.');
+    return `${out.join('\n')}\n`;
+  }
+
+  out.push(chalk.bold('Steps') + chalk.dim(' (each row is a stage starting or ending, in time order)'));
+  const names = started.map((s) => s.name);
+  const table = new Table({
+    head: ['step', ...names, 'event'].map((h) => chalk.bold(h)),
+    colAligns: ['right', ...names.map(() => 'center' as const), 'left'],
+    style: { head: [], border: [], compact: true },
+    wordWrap: false,
+  });
+  for (const step of timeline.steps) {
+    const cells = names.map((name) => {
+      const range = timeline.stepRange.get(name);
+      return range && range.start <= step.step && step.step <= range.end ? chalk.green('█') : '';
+    });
+    table.push([String(step.step), ...cells, `${step.stage} ${step.kind === 'start' ? 'starts' : 'ends'}`]);
+  }
+  out.push(table.toString(), '');
+
+  const span = Math.max(timeline.durationMs, ...started.map((s) => s.endMs ?? s.startMs!));
+  out.push(chalk.bold('Stages on a time scale') + chalk.dim(` (0 to ${formatMs(span)})`));
+  const nameWidth = Math.max(...timeline.stages.map((s) => s.name.length));
+  const labels = timeline.stages.map((s) => (s.startMs === null ? `${s.status}${s.reason ? `: ${s.reason}` : ''}` : `${formatMs(s.startMs)} → ${formatMs(s.endMs ?? s.startMs)}  ${s.status}`));
+  const labelWidth = Math.max(...labels.map((l) => l.length));
+  const barWidth = Math.max(10, width - nameWidth - labelWidth - 6);
+  timeline.stages.forEach((s, i) => {
+    let bar = ' '.repeat(barWidth);
+    if (s.startMs !== null) {
+      const from = Math.min(barWidth - 1, Math.round((s.startMs / span) * barWidth));
+      const to = Math.max(from + 1, Math.min(barWidth, Math.round(((s.endMs ?? s.startMs) / span) * barWidth)));
+      const glyph = s.status === 'ok' ? '█' : s.status === 'error' ? '▓' : '░';
+      const color = s.status === 'ok' ? chalk.green : s.status === 'error' ? chalk.red : chalk.yellow;
+      bar = ' '.repeat(from) + color(glyph.repeat(to - from)) + ' '.repeat(barWidth - to);
+    }
+    out.push(`${chalk.cyan(s.name.padEnd(nameWidth))} │${bar}│ ${chalk.dim(labels[i]!)}`);
+  });
+  return `${out.join('\n')}\n`;
+}
+
+const EIGHTHS = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/** Cases in flight over the run: a column chart of the time-weighted mean per slice of time. */
+export function renderConcurrency(c: Concurrency, theme: Theme, options: { readonly concurrency: number; readonly total: number }): string {
+  const { chalk } = theme;
+  const out = [chalk.bold('Cases in flight over time') + chalk.dim(` (${c.cases} case${c.cases === 1 ? '' : 's'} with timing, concurrency limit ${options.concurrency})`)];
+  if (c.cases === 0) {
+    out.push('No case in the log has timing.');
+    return `${out.join('\n')}\n`;
+  }
+  const top = Math.max(1, c.max);
+  const height = Math.min(8, top);
+  const axis = String(top).length;
+  for (let row = height; row >= 1; row--) {
+    const rowTop = (row / height) * top;
+    const rowBottom = ((row - 1) / height) * top;
+    const cells = c.buckets.map((b) => {
+      if (b.mean >= rowTop) return '█';
+      if (b.mean <= rowBottom) return ' ';
+      return EIGHTHS[Math.max(1, Math.round(((b.mean - rowBottom) / (rowTop - rowBottom)) * 8))]!;
+    });
+    const label = row === height ? String(top) : row === Math.ceil(height / 2) && height > 2 ? String(Math.round(rowTop)) : '';
+    out.push(`${label.padStart(axis)} ┤${chalk.cyan(cells.join(''))}`);
+  }
+  const span = c.endMs - c.startMs;
+  out.push(`${'0'.padStart(axis)} ┼${'─'.repeat(c.buckets.length)}`);
+  const end = formatMs(span);
+  out.push(`${' '.repeat(axis + 2)}0${end.padStart(Math.max(end.length, c.buckets.length - 1))}`);
+  const utilisation = options.concurrency > 0 ? ` (${Math.round((100 * c.mean) / options.concurrency)}% of the limit)` : '';
+  out.push(`Max in flight: ${c.max} · mean ${c.mean.toFixed(2)}${utilisation} · ${formatMs(span)} from the first start to the last end`);
+  if (options.total > c.cases) out.push(chalk.dim(`${options.total - c.cases} case record${options.total - c.cases === 1 ? '' : 's'} without timing left out.`));
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,462 @@
+/**
+ * `tagliots compare` end to end: the real CLI runs the calc sample with the `perfect` and `flakey`
+ * mocks into a temp runs folder, then compares the logs. Before comparing, each run log's git state
+ * and case durations are set to fixed values (the only parts of a log that change from one run to
+ * the next, apart from ids), so whole outputs can be snapshots.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLogs, tempDirs } from '../helpers/fixtures.ts';
+import { hasAnsi, normalize, stackFrames } from '../helpers/normalize.ts';
+import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
+
+const temp = tempDirs();
+afterAll(() => temp.cleanup());
+
+const FIXTURES = join(REPO_ROOT, 'test/fixtures/logs/compare');
+
+/** Runs `tagliots run <args>` into `runsDir` and returns the new log, with its git state and durations fixed. */
+async function runInto(runsDir: string, args: readonly string[]): Promise<string> {
+  const before = new Set(await runLogs(runsDir));
+  const result = await runCli(['run', ...args, '--runs-dir', runsDir], { cwd: REPO_ROOT });
+  expect(result.exitCode, result.stderr).toBe(0);
+  const [log] = (await runLogs(runsDir)).filter((path) => !before.has(path));
+  await freeze(log!);
+  return log!;
+}
+
+/** Replaces what differs between two runs of the same thing: the git state and the timings. */
+async function freeze(path: string): Promise<void> {
+  const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+  const out = lines.map((line) => {
+    const record = JSON.parse(line) as Record<string, unknown>;
+    if (record['type'] === 'run.start') record['git'] = { sha: 'c0ffee0000000000000000000000000000000000', branch: 'main', dirty: false, changes: [] };
+    if (record['type'] === 'case') record['durationMs'] = 1 + (record['index'] as number) / 4;
+    return JSON.stringify(record);
+  });
+  await writeFile(path, `${out.join('\n')}\n`);
+}
+
+let runsDir: string;
+let perfect: string;
+let flakey: string;
+let perfectAgain: string;
+
+beforeAll(async () => {
+  runsDir = join(await temp.make(), 'runs');
+  perfect = await runInto(runsDir, ['suites/calc.json']);
+  flakey = await runInto(runsDir, ['suites/calc.json', 'infer.model.name=flakey']);
+  perfectAgain = await runInto(runsDir, ['suites/calc.json']);
+});
+
+async function compare(args: readonly string[], options: { exitCode?: number; env?: Record<string, string> } = {}) {
+  const result = await runCli(['compare', ...args], { cwd: REPO_ROOT, ...(options.env && { env: options.env }) });
+  expect(result.exitCode, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(options.exitCode ?? 0);
+  return { ...result, output: normalize(result.stdout, { paths: { RUNS: runsDir }, cwd: REPO_ROOT }) };
+}
+
+describe('compare two runs of the calc sample', () => {
+  it('groups the cases, lists every regression, and gives deltas, statistics and a verdict', async () => {
+    const { output, stdout, stderr } = await compare([perfect, flakey]);
+    expect(stderr).toBe('');
+    expect(hasAnsi(stdout)).toBe(false);
+    expect(output).toMatchInlineSnapshot(`
+      "Comparing B with A
+        A: <RUN_ID>  calc · suites/calc.json (24 cases) · git c0ffee000000
+        B: <RUN_ID>  calc · suites/calc.json (24 cases) · git c0ffee000000
+
+      Config differences (A => B)
+        infer.model.name: perfect => flakey
+
+      Cases: 24 in both, 0 only in A, 0 only in B
+
+      ┌─────┬────────┬────────┬──────────────┬────────────────────────────────┐
+      │ id  │ A      │ B      │ score A => B │ keywords                       │
+      ├─────┼────────┼────────┼──────────────┼────────────────────────────────┤
+      │ 008 │ passed │ passed │ 1            │ division, text                 │
+      │ 232 │ passed │ passed │ 1            │ subtraction, text              │
+      │ 470 │ passed │ passed │ 1            │ addition, numbers              │
+      │ 89f │ passed │ passed │ 1            │ division, numbers              │
+      │ ac9 │ passed │ passed │ 1            │ hexadecimal, subtraction       │
+      │ b6b │ passed │ passed │ 1            │ addition, hexadecimal          │
+      │ c4c │ passed │ passed │ 1            │ decimals, numbers              │
+      │ dda │ passed │ passed │ 1            │ large, numbers                 │
+      │ 014 │ passed │ error  │ 1 => —       │ flakey-fails, hexadecimal, mu… │
+      │ 047 │ passed │ error  │ 1 => —       │ flakey-fails, mixed, percent   │
+      │ 2dd │ passed │ error  │ 1 => —       │ flakey-fails, multiplication,… │
+      │ 34f │ passed │ error  │ 1 => —       │ flakey-fails, hexadecimal, te… │
+      │ 9ca │ passed │ error  │ 1 => —       │ addition, flakey-fails, text   │
+      │ a14 │ passed │ error  │ 1 => —       │ flakey-fails, hexadecimal      │
+      │ b52 │ passed │ error  │ 1 => —       │ flakey-fails, numbers, subtra… │
+      │ cae │ passed │ error  │ 1 => —       │ flakey-fails, negative, numbe… │
+      │ d57 │ passed │ error  │ 1 => —       │ flakey-fails, numbers, preced… │
+      │ e94 │ passed │ error  │ 1 => —       │ flakey-fails, multiplication,… │
+      │ eb8 │ passed │ error  │ 1 => —       │ flakey-fails, numbers, parent… │
+      │ ed1 │ passed │ error  │ 1 => —       │ decimals, division, flakey-fa… │
+      │ eea │ passed │ error  │ 1 => —       │ division, flakey-fails, hexad… │
+      │ f44 │ passed │ error  │ 1 => —       │ addition, flakey-fails, hexad… │
+      │ fd9 │ passed │ error  │ 1 => —       │ flakey-fails, mixed, sqrt      │
+      │ fe4 │ passed │ error  │ 1 => —       │ exponent, flakey-fails, numbe… │
+      └─────┴────────┴────────┴──────────────┴────────────────────────────────┘
+
+      Transitions (A => B)
+        passed => passed        8
+        passed => error        16
+
+      Regressions (16): passed in A, not in B
+        passed => error   01454ce8-849e-4d95-9d57-231e9a12260e  flakey-fails, hexadecimal, multiplication
+        passed => error   0478301d-ed99-41f2-a758-a1309ad13349  flakey-fails, mixed, percent
+        passed => error   2ddabd29-a280-401b-a748-9431468e66a7  flakey-fails, multiplication, text
+        passed => error   34fd420e-5c43-4360-a79d-a45807751dba  flakey-fails, hexadecimal, text
+        passed => error   9ca40db6-198e-4379-8263-b101941675fb  addition, flakey-fails, text
+        passed => error   a1465cbc-96ca-46ba-b0e5-861ac61ceaa8  flakey-fails, hexadecimal
+        passed => error   b52684c7-c808-4267-8a83-7e7e0195d9ca  flakey-fails, numbers, subtraction
+        passed => error   caee6c1a-c1b3-4295-96f8-7569ea1c8881  flakey-fails, negative, numbers
+        passed => error   d571af0b-75fb-4e7d-97c2-c3d835b6e607  flakey-fails, numbers, precedence
+        passed => error   e9494f86-cbcb-48fe-a541-1b5ce295a6e0  flakey-fails, multiplication, numbers
+        passed => error   eb856b11-5045-4ba7-86d4-b47a9452e9fe  flakey-fails, numbers, parentheses
+        passed => error   ed1969c9-e04b-4a0e-96c2-4a369b5e1130  decimals, division, flakey-fails, numbers
+        passed => error   eeabd421-b5a9-4d20-ba65-dd296941ac73  division, flakey-fails, hexadecimal
+        passed => error   f4421731-adce-4c86-aadc-afab6f213ac6  addition, flakey-fails, hexadecimal
+        passed => error   fd959d42-aff1-4e26-8c95-3bd6d14a47a3  flakey-fails, mixed, sqrt
+        passed => error   fe434c24-e1ed-4fec-81f2-50ff96690cfb  exponent, flakey-fails, numbers
+
+      Fixes (0): passed in B, not in A
+        (none)
+
+      Metrics over the 24 common cases
+      ┌──────────────┬─────────┬─────────┬────────────────────────────────────────┐
+      │              │       A │       B │ B - A                                  │
+      ├──────────────┼─────────┼─────────┼────────────────────────────────────────┤
+      │ pass rate    │ 100.00% │  33.33% │ -66.67 pp (95% CI -83.33 to -45.83 pp) │
+      │ mean score   │       1 │       1 │ 0 (95% CI 0 to 0)                      │
+      │ tokens in    │   1,019 │     680 │ -339                                   │
+      │ tokens out   │      29 │      34 │ +5                                     │
+      │ latency mean │ 3.88 ms │ 3.88 ms │ 0.00 ms                                │
+      │ latency p50  │ 3.88 ms │ 3.88 ms │ 0.00 ms                                │
+      │ latency p95  │ 6.46 ms │ 6.46 ms │ 0.00 ms                                │
+      └──────────────┴─────────┴─────────┴────────────────────────────────────────┘
+
+      Keywords
+      ┌────────────────┬───────┬──────────┬──────────┬─────────────┬───────┐
+      │ keyword        │ cases │ passed A │ passed B │ regressions │ fixes │
+      ├────────────────┼───────┼──────────┼──────────┼─────────────┼───────┤
+      │ addition       │     4 │  100.00% │   50.00% │           2 │     0 │
+      │ decimals       │     2 │  100.00% │   50.00% │           1 │     0 │
+      │ division       │     4 │  100.00% │   50.00% │           2 │     0 │
+      │ exponent       │     1 │  100.00% │    0.00% │           1 │     0 │
+      │ flakey-fails   │    16 │  100.00% │    0.00% │          16 │     0 │
+      │ hexadecimal    │     7 │  100.00% │   28.57% │           5 │     0 │
+      │ large          │     1 │  100.00% │  100.00% │           0 │     0 │
+      │ mixed          │     2 │  100.00% │    0.00% │           2 │     0 │
+      │ multiplication │     3 │  100.00% │    0.00% │           3 │     0 │
+      │ negative       │     1 │  100.00% │    0.00% │           1 │     0 │
+      │ numbers        │    11 │  100.00% │   36.36% │           7 │     0 │
+      │ parentheses    │     1 │  100.00% │    0.00% │           1 │     0 │
+      │ percent        │     1 │  100.00% │    0.00% │           1 │     0 │
+      │ precedence     │     1 │  100.00% │    0.00% │           1 │     0 │
+      │ sqrt           │     1 │  100.00% │    0.00% │           1 │     0 │
+      │ subtraction    │     3 │  100.00% │   66.67% │           1 │     0 │
+      │ text           │     5 │  100.00% │   40.00% │           3 │     0 │
+      └────────────────┴───────┴──────────┴──────────┴─────────────┴───────┘
+
+      Statistics over 24 paired cases
+        McNemar exact test on pass/fail flips: 16 regressions vs 0 fixes, p < 0.001 (two-sided)
+        Pass rate B - A: -66.67 pp, 95% CI -83.33 to -45.83 pp (paired bootstrap, 2,000 resamples, seed 1)
+        Mean score B - A: 0, 95% CI 0 to 0 over 8 cases scored in both
+
+      B is worse: 16 regressions vs 0 fixes, p < 0.001
+      "
+    `);
+  });
+
+  it('prints Markdown for a pull-request comment', async () => {
+    const { output } = await compare([perfect, flakey, '--md']);
+    expect(output).toMatchInlineSnapshot(`
+      "### 🔴 B is worse: 16 regressions vs 0 fixes, p < 0.001
+
+      | | run | |
+      |---|---|---|
+      | **A** | \`<RUN_ID>\` | calc · suites/calc.json (24 cases) · git c0ffee000000 |
+      | **B** | \`<RUN_ID>\` | calc · suites/calc.json (24 cases) · git c0ffee000000 |
+
+      **Cases:** 24 in both, 0 only in A, 0 only in B.
+
+      | | A | B | B − A |
+      |---|---:|---:|---|
+      | Pass rate | 100.00% | 33.33% | **-66.67 pp** (95% CI -83.33 to -45.83 pp) |
+      | Mean score | 1 | 1 | 0 (95% CI 0 to 0) |
+      | Tokens in | 1,019 | 680 | -339 |
+      | Tokens out | 29 | 34 | +5 |
+      | Latency p50 | 3.88 ms | 3.88 ms | 0.00 ms |
+      | Latency p95 | 6.46 ms | 6.46 ms | 0.00 ms |
+
+      | A → B | cases |
+      |---|---:|
+      | passed → passed | 8 |
+      | passed → error | 16 |
+
+      <details open><summary>16 regressions (passed in A, not in B)</summary>
+
+      | case | A → B | keywords |
+      |---|---|---|
+      | \`01454ce8-849e-4d95-9d57-231e9a12260e\` | passed → error | flakey-fails, hexadecimal, multiplication |
+      | \`0478301d-ed99-41f2-a758-a1309ad13349\` | passed → error | flakey-fails, mixed, percent |
+      | \`2ddabd29-a280-401b-a748-9431468e66a7\` | passed → error | flakey-fails, multiplication, text |
+      | \`34fd420e-5c43-4360-a79d-a45807751dba\` | passed → error | flakey-fails, hexadecimal, text |
+      | \`9ca40db6-198e-4379-8263-b101941675fb\` | passed → error | addition, flakey-fails, text |
+      | \`a1465cbc-96ca-46ba-b0e5-861ac61ceaa8\` | passed → error | flakey-fails, hexadecimal |
+      | \`b52684c7-c808-4267-8a83-7e7e0195d9ca\` | passed → error | flakey-fails, numbers, subtraction |
+      | \`caee6c1a-c1b3-4295-96f8-7569ea1c8881\` | passed → error | flakey-fails, negative, numbers |
+      | \`d571af0b-75fb-4e7d-97c2-c3d835b6e607\` | passed → error | flakey-fails, numbers, precedence |
+      | \`e9494f86-cbcb-48fe-a541-1b5ce295a6e0\` | passed → error | flakey-fails, multiplication, numbers |
+      | \`eb856b11-5045-4ba7-86d4-b47a9452e9fe\` | passed → error | flakey-fails, numbers, parentheses |
+      | \`ed1969c9-e04b-4a0e-96c2-4a369b5e1130\` | passed → error | decimals, division, flakey-fails, numbers |
+      | \`eeabd421-b5a9-4d20-ba65-dd296941ac73\` | passed → error | division, flakey-fails, hexadecimal |
+      | \`f4421731-adce-4c86-aadc-afab6f213ac6\` | passed → error | addition, flakey-fails, hexadecimal |
+      | \`fd959d42-aff1-4e26-8c95-3bd6d14a47a3\` | passed → error | flakey-fails, mixed, sqrt |
+      | \`fe434c24-e1ed-4fec-81f2-50ff96690cfb\` | passed → error | exponent, flakey-fails, numbers |
+
+      </details>
+
+      **Config differences (A → B)**
+
+      | path | A | B |
+      |---|---|---|
+      | \`infer.model.name\` | \`perfect\` | \`flakey\` |
+
+      <details><summary>Keywords</summary>
+
+      | keyword | cases | passed A | passed B | regressions | fixes |
+      |---|---:|---:|---:|---:|---:|
+      | addition | 4 | 100.00% | 50.00% | 2 | 0 |
+      | decimals | 2 | 100.00% | 50.00% | 1 | 0 |
+      | division | 4 | 100.00% | 50.00% | 2 | 0 |
+      | exponent | 1 | 100.00% | 0.00% | 1 | 0 |
+      | flakey-fails | 16 | 100.00% | 0.00% | 16 | 0 |
+      | hexadecimal | 7 | 100.00% | 28.57% | 5 | 0 |
+      | large | 1 | 100.00% | 100.00% | 0 | 0 |
+      | mixed | 2 | 100.00% | 0.00% | 2 | 0 |
+      | multiplication | 3 | 100.00% | 0.00% | 3 | 0 |
+      | negative | 1 | 100.00% | 0.00% | 1 | 0 |
+      | numbers | 11 | 100.00% | 36.36% | 7 | 0 |
+      | parentheses | 1 | 100.00% | 0.00% | 1 | 0 |
+      | percent | 1 | 100.00% | 0.00% | 1 | 0 |
+      | precedence | 1 | 100.00% | 0.00% | 1 | 0 |
+      | sqrt | 1 | 100.00% | 0.00% | 1 | 0 |
+      | subtraction | 3 | 100.00% | 66.67% | 1 | 0 |
+      | text | 5 | 100.00% | 40.00% | 3 | 0 |
+
+      </details>
+
+      **Statistics** over 24 paired cases: McNemar exact test on pass/fail flips: 16 vs 0, p < 0.001 (two-sided); pass-rate difference 95% CI -83.33 to -45.83 pp; mean score difference 95% CI 0 to 0 over 8 cases scored in both (paired bootstrap, 2,000 resamples, seed 1).
+
+      "
+    `);
+  });
+
+  it('prints the whole comparison as JSON', async () => {
+    const { stdout } = await compare([perfect, flakey, '--json']);
+    const c = JSON.parse(stdout) as Record<string, any>;
+    expect(c['verdict']).toEqual({ kind: 'worse', text: 'B is worse: 16 regressions vs 0 fixes, p < 0.001' });
+    expect(c['common']).toBe(24);
+    expect(c['regressions']).toHaveLength(16);
+    expect(c['regressions'][0]).toEqual({
+      caseId: '01454ce8-849e-4d95-9d57-231e9a12260e',
+      repeat: 0,
+      index: 17,
+      a: 'passed',
+      b: 'error',
+      scoreA: 1,
+      scoreB: null,
+      scoreDelta: null,
+      keywords: ['flakey-fails', 'hexadecimal', 'multiplication'],
+    });
+    expect(c['configDiff']).toEqual([{ path: 'infer.model.name', a: 'perfect', b: 'flakey' }]);
+    expect(c['mcnemar']).toMatchObject({ regressions: 16, fixes: 0, pBetter: 1 });
+    expect(c['mcnemar']['pTwoSided']).toBeCloseTo(2 / 2 ** 16, 15);
+    expect(c['mcnemar']['pWorse']).toBeCloseTo(1 / 2 ** 16, 15);
+    expect(c['passRate']['ci']).toMatchObject({ method: 'bootstrap', resamples: 2000, seed: 1, level: 0.95 });
+    expect(c['transitions'].filter((t: { count: number }) => t.count > 0)).toEqual([
+      { from: 'passed', to: 'passed', count: 8 },
+      { from: 'passed', to: 'error', count: 16 },
+    ]);
+  });
+
+  it('gives the same result, to the bit, when the logs are read in worker threads', async () => {
+    const inline = await compare([perfect, flakey, '--json'], { env: { TAGLIOTS_WORKERS: '0' } });
+    const threads = await compare([perfect, flakey, '--json'], { env: { TAGLIOTS_WORKERS: '1' } });
+    expect(threads.stdout).toBe(inline.stdout);
+  });
+
+  it('says so when both runs are the same, and when nothing changed', async () => {
+    const same = await compare([perfect, perfect]);
+    expect(same.output).toContain('A and B are the same run: every case compares with itself.');
+    expect(same.output.trimEnd().split('\n').at(-1)).toBe('Same run: A and B are both <RUN_ID>.');
+    const again = await compare([perfect, perfectAgain]);
+    expect(again.output.trimEnd().split('\n').at(-1)).toBe('No change: all 24 common cases have the same outcome and score.');
+  });
+
+  it('resolves run-id prefixes and latest in --runs-dir', async () => {
+    const id = (path: string) => path.slice(path.lastIndexOf('/') + 1, -'.jsonl'.length);
+    const { stdout } = await compare([id(perfect), 'latest', '--runs-dir', runsDir, '--json']);
+    const c = JSON.parse(stdout) as { a: { runId: string }; b: { runId: string } };
+    expect(c.a.runId).toBe(id(perfect));
+    expect(c.b.runId).toBe(id(perfectAgain));
+  });
+
+  it('compares only the cases --filter, --ids and --limit select', async () => {
+    const filtered = JSON.parse((await compare([perfect, flakey, '--filter', 'flakey-fails && !hexadecimal', '--json'])).stdout) as Record<string, any>;
+    expect(filtered['common']).toBe(11);
+    expect(filtered['regressions']).toHaveLength(11);
+    const ids = JSON.parse((await compare([perfect, flakey, '--ids', '470,b52', '--json'])).stdout) as Record<string, any>;
+    expect(ids['cases'].map((c: { caseId: string; b: string }) => `${c.caseId.slice(0, 3)} ${c.b}`)).toEqual(['470 passed', 'b52 error']);
+    const limited = JSON.parse((await compare([perfect, flakey, '--limit', '3', '--json'])).stdout) as Record<string, any>;
+    expect(limited['cases'].map((c: { index: number }) => c.index).sort()).toEqual([0, 1, 2]);
+    const none = await compare([perfect, flakey, '--ids', 'zzz'], { exitCode: 2 });
+    expect(none.stderr).toBe("Error (E_SELECT_IDS): No case id starts with 'zzz'.\nHint: Give case ids (or unique prefixes of them) separated by commas.\n");
+  });
+
+  it('compares several runs with a baseline, one row each', async () => {
+    const { output } = await compare([perfect, flakey, perfectAgain]);
+    // Run labels are the shortest unique id prefixes, so their length (and the table's) varies: squeeze it.
+    const squeezed = output.replace(/\b[0-9a-f]{8}-[0-9a-f]{1,4}\b/g, '<ID>').replace(/─+/g, '─').replace(/ {2,}/g, ' ');
+    expect(squeezed).toMatchInlineSnapshot(`
+      "Comparing 2 runs with the baseline
+       baseline: <RUN_ID> calc · suites/calc.json (24 cases) · git c0ffee000000
+      ┌─┬─┬─┬─┬─┬─┬─┬─┐
+      │ run │ pass rate │ Δ pass │ 95% CI │ regr. │ fixes │ p │ verdict │
+      ├─┼─┼─┼─┼─┼─┼─┼─┤
+      │ <ID> │ 100.00% │ │ │ │ │ │ baseline │
+      │ <ID> │ 33.33% │ -66.7 pp │ -83.3 to -45.8 │ 16 │ 0 │ < 0.001 │ worse │
+      │ <ID> │ 100.00% │ 0.0 pp │ 0.0 to 0.0 │ 0 │ 0 │ 1.00 │ no change │
+      └─┴─┴─┴─┴─┴─┴─┴─┘
+      pass rate: over each run's own cases. Δ pass: pass-rate difference with the baseline over the cases both ran,
+      with its paired bootstrap 95% CI in percentage points. regr., fixes: cases that stopped or started
+      passing. p: McNemar exact test on those flips, two-sided.
+      "
+    `);
+  });
+});
+
+describe('compare: runs that differ, or do not overlap', () => {
+  it('lists the cases only in A or B, config and set-up differences, cost and latency deltas, per keyword', async () => {
+    const { output } = await compare([join(FIXTURES, 'base.jsonl'), join(FIXTURES, 'change.jsonl')]);
+    expect(output).toMatchInlineSnapshot(`
+      "Comparing B with A
+        A: <RUN_ID>  review · suites/review.json (6 cases) · git 3f2c9e1b7a4d
+        B: <RUN_ID>  review · suites/review.json (6 cases) · git 9a8b7c6d5e4f (dirty)
+
+      Warnings
+        ! Different suite content: sha256 5e1f00000000… in A, 7ac200000000… in B (suites/review.json).
+        ! Different git commits: A at 3f2c9e1b7a4d, B at 9a8b7c6d5e4f.
+        ! B ran with uncommitted changes (git dirty).
+
+      Config differences (A => B)
+        infer.model.name: gpt-a => gpt-b
+        infer.model.settings.temperature: 0.2 => 0.7
+
+      Cases: 5 in both, 1 only in A, 1 only in B
+
+      ┌────────────────┬────────┬────────┬──────────────┬─────────────┐
+      │ id             │ A      │ B      │ score A => B │ keywords    │
+      ├────────────────┼────────┼────────┼──────────────┼─────────────┤
+      │ auth-login     │ passed │ passed │ 1            │ auth, p0    │
+      │ billing-tax    │ failed │ passed │ 0.2 => 0.7   │ billing     │
+      │ search-typo    │ error  │ passed │ — => 0.9     │ search      │
+      │ billing-refund │ passed │ failed │ 0.8 => 0.3   │ billing, p0 │
+      │ auth-logout    │ passed │ error  │ 0.9 => —     │ auth        │
+      └────────────────┴────────┴────────┴──────────────┴─────────────┘
+
+      Transitions (A => B)
+        passed => passed        1
+        failed => passed        1
+        error => passed         1
+        passed => failed        1
+        passed => error         1
+
+      Regressions (2): passed in A, not in B
+        passed => failed  billing-refund  billing, p0
+        passed => error   auth-logout     auth
+
+      Fixes (2): passed in B, not in A
+        failed => passed  billing-tax  billing
+        error => passed   search-typo  search
+
+      Only in A (1)
+        search-empty
+
+      Only in B (1)
+        search-new
+
+      Metrics over the 5 common cases
+      ┌──────────────┬─────────┬─────────┬─────────────────────────────────────┐
+      │              │       A │       B │ B - A                               │
+      ├──────────────┼─────────┼─────────┼─────────────────────────────────────┤
+      │ pass rate    │  60.00% │  60.00% │ 0.00 pp (95% CI -80.00 to 80.00 pp) │
+      │ mean score   │   0.667 │   0.667 │ 0 (95% CI -0.5 to 0.5)              │
+      │ cost         │ $0.0084 │ $0.0132 │ +$0.0048                            │
+      │ tokens in    │   2,060 │   2,060 │ 0                                   │
+      │ tokens out   │     145 │     149 │ +4                                  │
+      │ latency mean │  855 ms │  957 ms │ +102 ms                             │
+      │ latency p50  │  821 ms │  881 ms │ +60.0 ms                            │
+      │ latency p95  │  1.14 s │  1.40 s │ +256 ms                             │
+      └──────────────┴─────────┴─────────┴─────────────────────────────────────┘
+
+      Keywords
+      ┌─────────┬───────┬──────────┬──────────┬─────────────┬───────┐
+      │ keyword │ cases │ passed A │ passed B │ regressions │ fixes │
+      ├─────────┼───────┼──────────┼──────────┼─────────────┼───────┤
+      │ auth    │     2 │  100.00% │   50.00% │           1 │     0 │
+      │ billing │     2 │   50.00% │   50.00% │           1 │     1 │
+      │ p0      │     2 │  100.00% │   50.00% │           1 │     0 │
+      │ search  │     1 │    0.00% │  100.00% │           0 │     1 │
+      └─────────┴───────┴──────────┴──────────┴─────────────┴───────┘
+
+      Statistics over 5 paired cases
+        McNemar exact test on pass/fail flips: 2 regressions vs 2 fixes, p = 1.00 (two-sided)
+        Pass rate B - A: 0.00 pp, 95% CI -80.00 to 80.00 pp (paired bootstrap, 2,000 resamples, seed 1)
+        Mean score B - A: 0, 95% CI -0.5 to 0.5 over 3 cases scored in both
+
+      No significant difference: 2 regressions vs 2 fixes, p = 1.00
+      "
+    `);
+  });
+
+  it('says there is nothing to compare when no case is in both runs, without crashing', async () => {
+    const dag = await runInto(runsDir, ['suites/dag.json']);
+    const { output, stderr } = await compare([perfect, dag]);
+    expect(stderr).toBe('');
+    expect(output).toContain("! Different pipelines: A ran 'calc', B ran 'dag'.");
+    expect(output).toContain('Cases: 0 in both, 24 only in A, 3 only in B');
+    expect(output.trimEnd().split('\n').at(-1)).toBe('Nothing to compare: A and B have no case in common (24 only in A, 3 only in B).');
+  });
+});
+
+describe('compare: GoTaglio logs', () => {
+  it('reads them like tagliots logs', async () => {
+    const log = join(REPO_ROOT, 'test/fixtures/logs/gotaglio/ecba790e-f50c-4c90-9b89-7d46fad3354e.json');
+    const { stdout } = await compare([log, log, '--json']);
+    const c = JSON.parse(stdout) as Record<string, any>;
+    expect(c['sameRun']).toBe(true);
+    expect([c['common'], c['a']['pipeline'], c['verdict']['kind']]).toEqual([3, 'calc', 'same-run']);
+  });
+});
+
+describe('compare: usage errors', () => {
+  it.each([
+    [['only-one.jsonl'], 'Error (E_USAGE): compare needs at least two runs (got 1).'],
+    [['a', 'b', '--alpha', '2'], "error: option '--alpha <p>' argument '2' is invalid. --alpha must be a number between 0 and 1 (got '2')."],
+    [['a', 'b', '--json', '--md'], 'Error (E_USAGE): --json and --md cannot be combined.'],
+  ])('compare %j exits 2', async (args, message) => {
+    const result = await compare(args, { exitCode: 2 });
+    expect(result.stderr.split('\n')[0]).toBe(message);
+    expect(stackFrames(result.stderr)).toEqual([]);
+  });
+
+  it('names a run that does not exist', async () => {
+    const result = await compare([perfect, 'nope', '--runs-dir', runsDir], { exitCode: 2 });
+    expect(normalize(result.stderr, { paths: { RUNS: runsDir }, cwd: REPO_ROOT }).split('\n')[0]).toBe("Error (E_RUN_NOT_FOUND): No run matches 'nope' in <RUNS>/");
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * `tagliots history` end to end: runs listed newest first from the ends of their logs, logs that
+ * cannot be read listed with their problem, -n and --json.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { tempDirs } from '../helpers/fixtures.ts';
+import { cli, copyLogFixture, makeRuns, normalizeLog } from '../helpers/log-runs.ts';
+
+const temp = tempDirs();
+let runsDir: string;
+let ids: { perfect: string; flakey: string; dag: string };
+
+beforeAll(async () => {
+  runsDir = join(await temp.make(), 'runs');
+  ids = await makeRuns(runsDir, ['perfect', 'flakey', 'dag']);
+  // Older runs (by their ids): a killed run, and a log this tagliots cannot read.
+  await copyLogFixture('truncated.jsonl', runsDir, '019aa1ec-a9e7-7e58-aa3d-1f70c29b64a0.jsonl');
+  await copyLogFixture('future-version.jsonl', runsDir, '019aa000-0000-7000-8000-000000000000.jsonl');
+});
+afterAll(() => temp.cleanup());
+
+const history = (...args: string[]) => cli(['history', ...args, '--runs-dir', runsDir], { TZ: 'UTC' });
+
+describe.concurrent('tagliots history', () => {
+  it('lists runs newest first, with pass rate, errors and status, and the logs it could not read', async ({ expect }) => {
+    const result = await history();
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    // The id column is as wide as the shortest unique prefix of the run ids, which varies: compare cells.
+    const text = normalizeLog(result.stdout, runsDir);
+    const cells = text
+      .split('\n')
+      .filter((line) => line.startsWith('│'))
+      .map((line) => line.split('│').slice(1, -1).map((cell) => cell.trim()).join(' | '))
+      .map((row) => row.replace(/^[0-9a-f]{8}-[0-9a-f-]*/, (id) => (id.startsWith('019aa') ? id.slice(0, 11) : '<ID>')));
+    expect(cells).toMatchInlineSnapshot(`
+      [
+        "id | started | pipeline | suite | cases | passed | errors | status",
+        "<ID> | <LOCAL TIME> | dag | suites/dag.json | 3 | 100.0% | 0 | completed",
+        "<ID> | <LOCAL TIME> | calc | suites/calc.json | 24 | 33.3% | 16 | completed",
+        "<ID> | <LOCAL TIME> | calc | suites/calc.json | 24 | 100.0% | 0 | completed",
+        "019aa1ec-a9 | <LOCAL TIME> | calc | suites/calc-smoke.json | 3 |  |  | incomplete",
+        "019aa000-00 |  |  |  |  |  |  | unreadable",
+      ]
+    `);
+    expect(text.slice(text.indexOf('┘') + 2).replace(/\b019aa[0-9a-f-]+/g, (id) => id.slice(0, 11))).toMatchInlineSnapshot(`
+      "
+      1 log could not be read:
+        019aa000-00: E_LOG_VERSION: <RUNS>/<RUN_ID>.jsonl has run-log version 99, but this tagliots reads versions up to 1
+      "
+    `);
+  });
+
+  it('shows the start time in the local time zone', async ({ expect }) => {
+    const utc = await cli(['history', '--runs-dir', runsDir], { TZ: 'UTC' });
+    expect(utc.stdout).toContain('│ 2025-11-20 15:40:33 │');
+    const tokyo = await cli(['history', '--runs-dir', runsDir], { TZ: 'Asia/Tokyo' });
+    expect(tokyo.stdout).toContain('│ 2025-11-21 00:40:33 │');
+  });
+
+  it('lists the newest N runs with -n, and says how many it left out', async ({ expect }) => {
+    const result = await history('-n', '2');
+    expect(result.stdout).toContain(ids.dag.slice(0, 11));
+    expect(result.stdout).toContain(ids.flakey.slice(0, 11));
+    expect(result.stdout).not.toContain(ids.perfect.slice(0, 11));
+    expect(result.stdout).toContain('… 3 older runs not shown; use -n all to list every run.');
+  });
+
+  it('prints JSON', async ({ expect }) => {
+    const entries = JSON.parse((await history('--json', '-n', 'all')).stdout) as Record<string, unknown>[];
+    expect(entries.map((e) => e['status'])).toEqual(['completed', 'completed', 'completed', 'incomplete', 'unreadable']);
+    expect(entries[1]).toMatchObject({ runId: ids.flakey, pipeline: 'calc', suite: 'suites/calc.json', cases: 24, done: 24, passed: 8, failed: 0, errors: 16, costUsd: null, problem: null });
+    expect(entries[1]!['passRate']).toBeCloseTo(1 / 3, 9);
+    expect(entries[4]!['problem']).toMatch(/^E_LOG_VERSION: .* has run-log version 99/);
+  });
+
+  it('says when there are no runs', async ({ expect }) => {
+    const empty = join(await temp.make(), 'runs');
+    const result = await cli(['history', '--runs-dir', empty]);
+    expect([result.exitCode, normalizeLog(result.stdout, empty)]).toEqual([0, 'No runs yet in <RUNS> (`tagliots run <suite>` writes one).\n']);
+  });
+
+  it('rejects a bad -n', async ({ expect }) => {
+    const result = await history('-n', '0');
+    expect([result.exitCode, result.stderr]).toEqual([2, "error: option '-n, --number <n>' argument '0' is invalid. -n must be a whole number of at least 1 (got '0').\n"]);
+  });
+});

@@ -1,0 +1,272 @@
+/**
+ * Configured models end to end: the real CLI runs the calc sample against a local
+ * OpenAI-compatible server (test/helpers/openai-server.ts, 127.0.0.1 only) through the real
+ * `openai` SDK, with scripted faults. Checks that no case is lost, every retry is in the log,
+ * non-retryable errors are not retried, the cache and the cost budget work, and the API key never
+ * appears in the log, on stdout or on stderr.
+ *
+ * A test against a live provider runs only with TAGLIOTS_LIVE=1 and OPENAI_API_KEY set.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readRunLog, type RunLog } from '../../src/log/reader.ts';
+import type { StageRecord } from '../../src/log/schema.ts';
+import { onlyRunLog, runLogs, tempDirs, waitForCaseLines, writeFiles } from '../helpers/fixtures.ts';
+import { startOpenAIServer, type Behaviour, type OpenAIServer, type OpenAIServerOptions } from '../helpers/openai-server.ts';
+import { REPO_ROOT, runCli, startCli, type CliResult } from '../helpers/run-cli.ts';
+
+const temp = tempDirs();
+const servers: OpenAIServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await temp.cleanup();
+});
+
+const KEY = 'sk-e2e-THIS-KEY-MUST-NEVER-BE-PRINTED-42';
+const SUITE = JSON.parse(await readFile(join(REPO_ROOT, 'suites/calc.json'), 'utf8')) as { cases: { user: string; answer: number }[] };
+const ANSWERS = new Map(SUITE.cases.map((c) => [c.user, String(c.answer)]));
+
+/** Answers each calc question correctly. */
+const calcAnswer = (request: { lastUser: string }): Behaviour => ({ kind: 'reply', text: ANSWERS.get(request.lastUser) ?? '?' });
+
+async function server(options: OpenAIServerOptions = {}): Promise<OpenAIServer> {
+  const s = await startOpenAIServer({ apiKey: KEY, respond: calcAnswer, ...options });
+  servers.push(s);
+  return s;
+}
+
+/** A project in a temp folder whose config registers the calc sample and the model `local`. */
+async function project(s: OpenAIServer, profile: Record<string, unknown> = {}, extraConfig = ''): Promise<string> {
+  const dir = await temp.make();
+  const local = { type: 'openai-compatible', model: 'calc-model', baseURL: s.url, apiKeyEnv: 'TAGLIOTS_TEST_KEY', retry: { baseDelayMs: 10, maxDelayMs: 50 }, ...profile };
+  await writeFiles(dir, {
+    'tagliots.config.ts': `import { defineConfig } from 'tagliots';
+import { CalcPipeline } from ${JSON.stringify(join(REPO_ROOT, 'samples/calc/pipeline.ts'))};
+export default defineConfig({ pipelines: [CalcPipeline], models: { local: ${JSON.stringify(local)} }${extraConfig} });
+`,
+    'calc.json': JSON.stringify({
+      pipeline: 'calc',
+      config: { 'prepare.template': join(REPO_ROOT, 'samples/calc/template.txt'), 'infer.model.name': 'local' },
+      cases: JSON.parse(await readFile(join(REPO_ROOT, 'suites/calc.json'), 'utf8')).cases,
+    }),
+  });
+  return dir;
+}
+
+interface Run {
+  result: CliResult;
+  log: RunLog;
+  text: string;
+}
+
+async function run(cwd: string, args: readonly string[] = [], env: Record<string, string | undefined> = { TAGLIOTS_TEST_KEY: KEY }, exitCode = 0): Promise<Run> {
+  const runsDir = join(await temp.make(), 'runs');
+  const result = await runCli(['run', 'calc.json', '--runs-dir', runsDir, ...args], { cwd, env, timeoutMs: 60_000 });
+  expect(result.exitCode, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(exitCode);
+  const path = await onlyRunLog(runsDir);
+  return { result, log: await readRunLog(path), text: await readFile(path, 'utf8') };
+}
+
+function expectNoKey(...texts: string[]): void {
+  for (const text of texts) {
+    expect(text).not.toContain(KEY);
+    expect(text).not.toContain('MUST-NEVER-BE-PRINTED');
+  }
+}
+
+const infer = (log: RunLog): StageRecord[] => log.cases.map((c) => c.stageRecords['infer']!);
+
+describe.concurrent('calc against a local OpenAI-compatible server', () => {
+  it('survives 429, 500, a malformed body, a hanging response and missing usage without losing a case, logging every retry', async () => {
+    const faults: Behaviour[] = [
+      { kind: 'rate-limit', retryAfterS: 1 },
+      { kind: 'error', status: 500, message: 'internal error' },
+      { kind: 'malformed' },
+      { kind: 'hang' },
+      { kind: 'reply', text: '', usage: false }, // replaced below: missing usage, right answer
+    ];
+    const s = await server({
+      script: faults.slice(0, 4),
+      respond: (r) => (r.n === 4 ? { kind: 'reply', text: ANSWERS.get(r.lastUser) ?? '?', usage: false } : calcAnswer(r)),
+    });
+    const cwd = await project(s, { timeoutMs: 2500 });
+    const { result, log, text } = await run(cwd, ['-c', '4', '--cache', 'off']);
+
+    expect(log.end).toMatchObject({ status: 'completed', counts: { total: 24, complete: 24, passed: 24, error: 0, notRun: 0 } });
+    expect(log.cases).toHaveLength(24);
+    const calls = infer(log).flatMap((r) => r.calls ?? []);
+    expect(calls).toHaveLength(24);
+    expect(calls.every((c) => c.status === 'ok' && c.profile === 'local' && c.model === 'calc-model' && c.cache === 'off')).toBe(true);
+    const retried = calls.flatMap((c) => c.attempts).filter((a) => a.outcome === 'retry');
+    // Every request the server saw is an attempt in the log: 24 answered, the rest retried.
+    expect(calls.flatMap((c) => c.attempts)).toHaveLength(s.stats.requests);
+    expect(retried).toHaveLength(s.stats.requests - 24);
+    expect(retried.length).toBeGreaterThanOrEqual(4);
+    const errors = retried.map((a) => a.error ?? '');
+    expect(errors).toContain('HTTP 429: Rate limit reached for requests');
+    expect(errors).toContain('HTTP 500: internal error');
+    expect(errors).toContain('malformed reply: the body is not valid JSON');
+    expect(errors).toContain('timed out: no complete reply within 2500 ms');
+    expect(retried.find((a) => a.status === 429)!.retryAfterMs).toBe(1000);
+    expect(calls.filter((c) => c.usageEstimated)).toHaveLength(1);
+    expect(log.end!.modelCalls).toMatchObject({ calls: 24, cacheHits: 0, retries: retried.length, rateLimited: 1, failed: 0 });
+    expect(log.header.models).toEqual({ local: expect.objectContaining({ type: 'openai-compatible', model: 'calc-model', baseURL: s.url, apiKeyEnv: 'TAGLIOTS_TEST_KEY', cache: 'off' }) });
+    expect(result.stdout).toContain('Cache hits: 0 of 24 calls');
+    expect(result.stdout).toContain(`Retries: ${retried.length}, 1 after HTTP 429; `);
+    expectNoKey(text, result.stdout, result.stderr);
+  });
+
+  it('streams when the profile says so, with the same answers', async () => {
+    const s = await server();
+    const cwd = await project(s, { stream: true });
+    const { log } = await run(cwd, ['--cache', 'off', '--limit', '6']);
+    expect(log.end?.counts).toMatchObject({ complete: 6, passed: 6 });
+    expect(s.requests.every((r) => r.body['stream'] === true)).toBe(true);
+  });
+
+  it('fails every case at once on 401, without retrying and without printing the key', async () => {
+    const s = await server();
+    const cwd = await project(s);
+    const wrong = 'sk-e2e-wrong-key-NOT-TO-BE-SEEN-0000';
+    const { result, log, text } = await run(cwd, ['--cache', 'off'], { TAGLIOTS_TEST_KEY: wrong });
+    expect(log.end?.counts).toMatchObject({ error: 24, complete: 0 });
+    expect(s.stats.requests).toBe(24);
+    for (const c of log.cases) {
+      expect(c.error).toMatchObject({ stage: 'infer', code: 'E_MODEL_AUTH' });
+      expect(c.error!.message).toMatch(/^Model 'local' \(openai-compatible calc-model at http:\/\/127\.0\.0\.1:\d+\/v1\): HTTP 401: Incorrect API key provided: \[redacted\]\. You can find your API key at .+ \(not retried\)\.$/);
+      expect(c.stageRecords['infer']!.calls![0]!.attempts).toHaveLength(1);
+    }
+    expect(result.stdout).toContain('Failed model calls: 24');
+    for (const output of [text, result.stdout, result.stderr]) {
+      expect(output).not.toContain(wrong);
+      expect(output).not.toContain('NOT-TO-BE-SEEN');
+    }
+  });
+
+  it('stops before any case when a used model has no key', async () => {
+    const s = await server();
+    const cwd = await project(s);
+    const runsDir = join(await temp.make(), 'runs');
+    const result = await runCli(['run', 'calc.json', '--runs-dir', runsDir], { cwd, env: { TAGLIOTS_TEST_KEY: undefined } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("Error (E_MODEL_NO_KEY): Model 'local' has no API key: env TAGLIOTS_TEST_KEY is not set.");
+    expect(await runLogs(runsDir)).toEqual([]);
+    expect(s.stats.requests).toBe(0);
+  });
+
+  it('answers a second run from the cache, marks every hit, and counts them in the summary', async () => {
+    const s = await server();
+    const cwd = await project(s, { pricing: { inputPer1M: 1000, outputPer1M: 1000 } });
+    const first = await run(cwd);
+    expect(s.stats.requests).toBe(24);
+    expect(first.result.stdout).toContain('Cache hits: 0 of 24 calls');
+    expect(first.log.end!.costUsd).toBeGreaterThan(0);
+    const second = await run(cwd);
+    expect(s.stats.requests).toBe(24);
+    expect(second.log.end?.counts).toMatchObject({ complete: 24, passed: 24 });
+    expect(infer(second.log).every((r) => r.calls![0]!.cache === 'hit' && r.calls![0]!.attempts.length === 0 && r.costUsd === 0)).toBe(true);
+    expect(second.result.stdout).toContain('Cache hits: 24 of 24 calls');
+    expect(second.log.end!.costUsd).toBe(0);
+
+    const stats = await runCli(['cache', 'stats'], { cwd });
+    expect(stats.stdout).toContain('entries: 24');
+    const cleared = await runCli(['cache', 'clear'], { cwd });
+    expect(cleared.stdout).toBe('Removed 24 cached responses from .tagliots-cache.\n');
+    expect((await runCli(['cache', 'stats'], { cwd })).stdout).toContain('entries: 0');
+  });
+
+  it('stops starting cases at --max-cost, records status budget and exits with 3', async () => {
+    const s = await server();
+    // About 30 input and 1 output tokens a call at $1000 per million: roughly 3 cents a call.
+    const cwd = await project(s, { pricing: { inputPer1M: 1000, outputPer1M: 1000 } });
+    const { result, log } = await run(cwd, ['-c', '1', '--cache', 'off', '--max-cost', '0.1'], undefined, 3);
+    expect(log.end).toMatchObject({ status: 'budget', maxCostUsd: 0.1 });
+    const counts = log.end!.counts;
+    expect(counts.notRun).toBeGreaterThan(0);
+    expect(counts.complete + counts.notRun).toBe(24);
+    expect(log.end!.costUsd).toBeGreaterThanOrEqual(0.1);
+    expect(log.end!.costUsd).toBeLessThan(0.2);
+    const summed = log.cases.reduce((sum, c) => sum + (c.costUsd ?? 0), 0);
+    expect(log.end!.costUsd).toBeCloseTo(summed, 9);
+    expect(result.stdout).toMatch(/^Cost: \$0\.1\d+$/m);
+    expect(result.stdout).toContain('Run stopped at the cost budget (--max-cost $0.1000)');
+    expect(result.stderr).toMatch(/Stopped at the cost budget: \$0\.1\d* spent of --max-cost \$0\.1; \d+ cases not run\. Resume with: tagliots resume /);
+  });
+
+  it('Ctrl-C aborts requests in flight', async () => {
+    const s = await server({ respond: () => ({ kind: 'hang' }) });
+    const cwd = await project(s, { timeoutMs: 60_000 });
+    const runsDir = join(await temp.make(), 'runs');
+    const cli = startCli(['run', 'calc.json', '--runs-dir', runsDir, '-c', '3', '--cache', 'off', '--grace', '0'], { cwd, env: { TAGLIOTS_TEST_KEY: KEY }, timeoutMs: 30_000 });
+    await waitForCaseLines(runsDir, 0, cli);
+    while (s.stats.requests < 3) await new Promise((r) => setTimeout(r, 20));
+    const started = performance.now();
+    cli.kill('SIGINT');
+    const result = await cli.result;
+    expect(result.exitCode).toBe(130);
+    expect(performance.now() - started).toBeLessThan(5000);
+    const log = await readRunLog(await onlyRunLog(runsDir));
+    expect(log.end?.status).toBe('interrupted');
+    expect(log.cases.map((c) => c.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect(log.cases.map((c) => c.stageRecords['infer']!.calls![0]!.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+  });
+});
+
+describe.concurrent('tagliots models', () => {
+  it('lists configured models with where their key comes from, never the key', async () => {
+    const s = await server();
+    const cwd = await project(s, { description: 'The local test server' });
+    await writeFiles(cwd, {
+      'models.json': JSON.stringify([
+        { name: 'azure-gpt', type: 'AZURE_OPEN_AI', endpoint: 'https://example.openai.azure.com/', deployment: 'gpt4o', api: '2024-10-21', description: 'GoTaglio model' },
+        { name: 'phi3', type: 'AZURE_AI', endpoint: 'https://example.inference.ai.azure.com/' },
+      ]),
+      '.credentials.json': JSON.stringify({ 'azure-gpt': KEY }),
+    });
+    const result = await runCli(['models'], { cwd, env: { TAGLIOTS_TEST_KEY: KEY } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`  local (openai-compatible calc-model): The local test server [key: env TAGLIOTS_TEST_KEY; from tagliots.config.ts]\n`);
+    expect(result.stdout).toContain('  azure-gpt (azure-openai gpt4o): GoTaglio model [key: .credentials.json; from models.json]\n');
+    expect(result.stdout).toContain("  phi3: skipped (models.json): type 'AZURE_AI' is not supported");
+    expect(result.stdout).toContain('  perfect (mock): ');
+    const missing = await runCli(['models', '--json'], { cwd, env: { TAGLIOTS_TEST_KEY: undefined } });
+    const list = JSON.parse(missing.stdout) as { name: string; key?: { state: string; source: string } }[];
+    expect(list.find((m) => m.name === 'local')!.key).toEqual({ state: 'missing', source: 'env TAGLIOTS_TEST_KEY' });
+    expectNoKey(result.stdout, result.stderr, missing.stdout, missing.stderr);
+  });
+
+  it('names the file, the model and the field of a mistake', async () => {
+    const s = await server();
+    const cwd = await project(s, { rateLimit: { requestsPerMinute: -5 }, baseUrl: 'x' });
+    const result = await runCli(['models'], { cwd });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("Error (E_MODELS_CONFIG): tagliots.config.ts: model 'local':\n");
+    expect(result.stderr).toContain("  baseUrl: unknown field (did you mean 'baseURL'?)");
+    expect(result.stderr).toContain('  rateLimit.requestsPerMinute: Too small: expected number to be >0');
+  });
+});
+
+describe.runIf(process.env['TAGLIOTS_LIVE'] === '1' && !!process.env['OPENAI_API_KEY'])('live OpenAI (TAGLIOTS_LIVE=1)', () => {
+  it('runs three calc cases against gpt-4o-mini', async () => {
+    const dir = await temp.make();
+    await writeFiles(dir, {
+      'tagliots.config.ts': `import { defineConfig } from 'tagliots';
+import { CalcPipeline } from ${JSON.stringify(join(REPO_ROOT, 'samples/calc/pipeline.ts'))};
+export default defineConfig({ pipelines: [CalcPipeline], models: { 'gpt-4o-mini': { type: 'openai', model: 'gpt-4o-mini', params: { temperature: 0 }, pricing: { inputPer1M: 0.15, outputPer1M: 0.6 } } } });
+`,
+    });
+    const runsDir = join(dir, 'runs');
+    const result = await runCli(
+      ['run', join(REPO_ROOT, 'suites/calc.json'), 'infer.model.name=gpt-4o-mini', `prepare.template=${join(REPO_ROOT, 'samples/calc/template.txt')}`, '--limit', '3', '--cache', 'off', '--runs-dir', runsDir],
+      { cwd: dir, env: { OPENAI_API_KEY: process.env['OPENAI_API_KEY'] }, timeoutMs: 120_000 },
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    const path = await onlyRunLog(runsDir);
+    const log = await readRunLog(path);
+    expect(log.end?.counts.complete).toBe(3);
+    expect(log.end!.costUsd).toBeGreaterThan(0);
+    expect(await readFile(path, 'utf8')).not.toContain(process.env['OPENAI_API_KEY']!);
+    expect(result.stdout + result.stderr).not.toContain(process.env['OPENAI_API_KEY']!);
+  });
+});
