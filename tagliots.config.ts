@@ -1,8 +1,9 @@
 import { defineConfig } from 'tagliots';
 import { CalcPipeline } from './samples/calc/pipeline.ts';
 import dag from './samples/dag/pipeline.ts';
+import menu from './samples/menu/pipeline.ts';
 
 export default defineConfig({
-  pipelines: [CalcPipeline, dag],
+  pipelines: [CalcPipeline, dag, menu, 'samples/qa/qa.pipeline.yaml'],
   runsDir: 'runs',
 });

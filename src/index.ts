@@ -8,8 +8,12 @@ export { withContext, withContextSync } from './pipeline/context-chain.ts';
 export { loadTemplate, compileTemplate, type Template } from './pipeline/template.ts';
 export { llm, LlmOutputError, type LlmMessage, type LlmOptions } from './pipeline/llm.ts';
 export { defineConfig, type ProjectConfig } from './project/config.ts';
+export { ok, skip, cancel, fail, isOutcome, type Outcome, type OkOutcome, type SkipOutcome, type CancelOutcome, type FailOutcome } from './pipeline/outcome.ts';
+export { stage, parallel, loop, isStage, type Stage, type StageMeta, type StageError, type RetryOptions, type Backoff, type StageFnLike } from './pipeline/stage.ts';
+export { treeRepair, hungarian, type TreeRepairOptions, type TreeRepairResult } from './pipeline/tree-repair.ts';
 export type {
   AnyStages,
+  ArtifactRef,
   Case,
   CaseResult,
   ColumnValue,
@@ -21,6 +25,8 @@ export type {
   StageFn,
   StageNode,
   Stages,
+  TurnOf,
+  TurnView,
 } from './pipeline/types.ts';
 export type {
   CacheStatus,
@@ -39,5 +45,5 @@ export type {
   ProviderType,
   UsageInput,
 } from './model/types.ts';
-export type { CaseRecord, ErrorInfo, RunEndRecord, RunLogRecord, RunStartRecord, StageRecord, Usage } from './log/schema.ts';
+export type { Artifact, CaseRecord, ErrorInfo, RunEndRecord, RunLogRecord, RunStartRecord, StageEvent, StageRecord, TurnRecord, Usage } from './log/schema.ts';
 export type { Json, JsonObject } from './util/json.ts';

@@ -10,7 +10,10 @@ export interface SummaryRow {
   readonly index: number;
   /** Which repetition (run --repeat), from 0. */
   readonly repeat: number;
-  readonly status: CaseStatus;
+  /** Multi-turn cases: the turn of this row (shown as `id.00`); absent on the case's own row. */
+  readonly turn?: number;
+  /** A turn row's status may also be `skipped` (an earlier turn failed). */
+  readonly status: CaseStatus | 'skipped';
   readonly passed: boolean | null;
   readonly score: number | null;
   readonly keywords: readonly string[];
@@ -44,6 +47,26 @@ export interface Summary {
   readonly costUsd: number | null;
   /** pass@k, pass^k and flaky cases, for a run with repeat > 1. */
   readonly repeats: RepeatStats | null;
+  /** Stages skipped in complete cases and turns (skip() outcomes, `.when()` branches and their dependents). */
+  readonly skippedStages?: number;
+  /** Cases a stage cancelled with cancel(). */
+  readonly stageCancelled?: number;
+  /** Multi-turn cases: turn totals and the pass rate of each turn position; null when no case had turns. */
+  readonly turns?: TurnStats | null;
+}
+
+export interface TurnStats {
+  /** Cases with turns. */
+  readonly cases: number;
+  readonly total: number;
+  readonly complete: number;
+  readonly error: number;
+  readonly cancelled: number;
+  readonly skipped: number;
+  readonly passed: number;
+  readonly failed: number;
+  /** By turn position: turns recorded and passed. */
+  readonly perTurn: readonly { readonly turn: number; readonly runs: number; readonly passed: number }[];
 }
 
 export interface SummaryBuilder {
@@ -59,7 +82,7 @@ export interface SummaryOptions {
 }
 
 const needsAttention = (row: SummaryRow) => row.status !== 'complete' || row.passed === false;
-const byIndex = (a: SummaryRow, b: SummaryRow) => a.index - b.index || a.repeat - b.repeat;
+const byIndex = (a: SummaryRow, b: SummaryRow) => a.index - b.index || a.repeat - b.repeat || (a.turn ?? -1) - (b.turn ?? -1);
 
 /**
  * Summarises a run from its records alone, as they stream in, in bounded memory: counts, score
@@ -80,6 +103,14 @@ export function createSummaryBuilder(header: RunStartRecord, options: SummaryOpt
   let scored = 0;
   let usage: Usage | undefined;
   let anyKeywords = false;
+  let rowsSeen = 0;
+  let skippedStages = 0;
+  let stageCancelled = 0;
+  const turnStats = { cases: 0, total: 0, complete: 0, error: 0, cancelled: 0, skipped: 0, passed: 0, failed: 0 };
+  const perTurn: { turn: number; runs: number; passed: number }[] = [];
+  const countSkips = (stageRecords: CaseRecord['stageRecords']) => {
+    for (const name in stageRecords) if (stageRecords[name]!.status === 'skipped') skippedStages++;
+  };
 
   const keep = (list: SummaryRow[], row: SummaryRow) => {
     list.push(row);
@@ -117,6 +148,36 @@ export function createSummaryBuilder(header: RunStartRecord, options: SummaryOpt
         error: record.error ? `${record.error.stage ?? 'case'}: ${record.error.message}` : null,
       };
       keep(needsAttention(row) ? attention : others, row);
+      rowsSeen++;
+      if (record.cancel) stageCancelled++;
+      if (record.status === 'complete') countSkips(record.stageRecords);
+      if (record.turns) {
+        turnStats.cases++;
+        for (const turn of record.turns) {
+          turnStats.total++;
+          turnStats[turn.status]++;
+          if (turn.passed === true) turnStats.passed++;
+          else if (turn.status === 'complete' && turn.passed === false) turnStats.failed++;
+          if (turn.status === 'complete') countSkips(turn.stageRecords);
+          const position = (perTurn[turn.index] ??= { turn: turn.index, runs: 0, passed: 0 });
+          position.runs++;
+          if (turn.passed === true) position.passed++;
+          const turnRow: SummaryRow = {
+            caseId: record.caseId,
+            index: record.index,
+            repeat: record.repeat ?? 0,
+            turn: turn.index,
+            status: turn.status,
+            passed: turn.passed,
+            score: turn.score,
+            keywords,
+            columns: turn.columns ?? {},
+            error: turn.error ? `${turn.error.stage ?? 'turn'}: ${turn.error.message}` : turn.reason ? `skipped: ${turn.reason}` : null,
+          };
+          keep(needsAttention(turnRow) ? attention : others, turnRow);
+          rowsSeen++;
+        }
+      }
     },
     finish(end) {
       if (typeof options.total === 'function') counts.total = options.total();
@@ -135,7 +196,7 @@ export function createSummaryBuilder(header: RunStartRecord, options: SummaryOpt
         hasScore: header.pipeline.hasScore,
         counts,
         rows: shown,
-        hiddenRows: seen - shown.length,
+        hiddenRows: rowsSeen - shown.length,
         idPrefixLength: ids.uniquePrefixLength(),
         meanScore: scored > 0 ? scoreSum / scored : null,
         usage,
@@ -145,6 +206,9 @@ export function createSummaryBuilder(header: RunStartRecord, options: SummaryOpt
         repeat,
         costUsd: cost,
         repeats: repeats ? repeats.finish() : null,
+        skippedStages,
+        stageCancelled,
+        turns: turnStats.cases > 0 ? { ...turnStats, perTurn: perTurn.filter((p) => p !== undefined) } : null,
       };
     },
   };

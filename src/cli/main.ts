@@ -19,10 +19,11 @@ import { registerGate } from './commands/gate.ts';
 import { registerMerge } from './commands/merge.ts';
 import { registerReport } from './commands/report.ts';
 import { registerView } from './commands/view.ts';
+import { registerCheck } from './commands/check.ts';
 import type { CommandEnv } from './options.ts';
 
 /** Every command, in the order `tagliots --help` lists them. Each file registers one command. */
-const COMMANDS = [registerRun, registerRerun, registerResume, registerAddIds, registerPipelines, registerModels, registerCache, registerSummarize, registerFormat, registerTimeline, registerHistory, registerExport, registerCompare, registerGate, registerMerge, registerReport, registerView];
+const COMMANDS = [registerRun, registerRerun, registerResume, registerAddIds, registerPipelines, registerCheck, registerModels, registerCache, registerSummarize, registerFormat, registerTimeline, registerHistory, registerExport, registerCompare, registerGate, registerMerge, registerReport, registerView];
 
 /** Builds the command tree. Command modules are imported only when their command runs. */
 function buildProgram(io: Io, setExit: (code: number) => void): Command {

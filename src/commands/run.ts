@@ -9,7 +9,8 @@ import { addUsage } from '../log/usage.ts';
 import { createRunLogWriter } from '../log/writer.ts';
 import type { PipelineSpec } from '../pipeline/types.ts';
 import { DEFAULT_CONCURRENCY } from '../project/config.ts';
-import { loadProject, type Project } from '../project/load.ts';
+import { loadPipelineFile, loadProject, type Project } from '../project/load.ts';
+import { isPipelineFilePath } from '../pipeline/yaml/load.ts';
 import { createProgress } from '../report/progress.ts';
 import { renderRunConfig } from '../report/run-config.ts';
 import { renderSummary } from '../report/summary-table.ts';
@@ -68,7 +69,10 @@ export async function runCommand(options: RunCommandOptions, io: Io): Promise<nu
   const git = readGitInfo(io.cwd);
   const project = await loadProject(io.cwd);
   const suite = await loadSuite(options.suite, { cwd: io.cwd });
-  const spec = selectPipeline(project, options.pipeline ?? suite.pipeline, options.suite);
+  const spec =
+    options.pipeline !== undefined && isPipelineFilePath(options.pipeline)
+      ? await loadPipelineFile(options.pipeline, io.cwd)
+      : selectPipeline(project, options.pipeline ?? suite.pipeline, options.suite);
 
   const defaults = spec.config ?? {};
   const overrides: Override[] = [];
@@ -276,6 +280,7 @@ export async function executePlan(plan: RunPlan, io: Io): Promise<number> {
       total: toRun,
       concurrency,
       ...(plan.maxCostUsd !== undefined && { maxCostUsd: plan.maxCostUsd }),
+      artifactsDir: logPath.replace(/\.jsonl$/, '.artifacts'),
       listeners: [{ onCaseEnd: (record) => { writer.write(record); summary.add(record); } }, progress],
       onControl: (c) => {
         control = c;

@@ -1,9 +1,9 @@
-import { assignSlots, caseTimeline, caseTraceEvents, createConcurrencyBuilder, processName, slotTrackNames, type TraceEvent } from '../analysis/timeline.ts';
+import { assignSlots, caseTraceEvents, createConcurrencyBuilder, processName, slotTrackNames, type TraceEvent } from '../analysis/timeline.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CaseRecord, RunStartRecord } from '../log/schema.ts';
 import { sortCases } from '../report/format-case.ts';
 import { createTheme } from '../report/theme.ts';
-import { renderCaseTimeline, renderConcurrency } from '../report/timeline-text.ts';
+import { renderCaseTimelineWithEvents, renderConcurrency } from '../report/timeline-text.ts';
 import { colorEnabled, type Io } from '../util/io.ts';
 import { createOutput, findRunLog, openLog, shownPath, warnAboutLog, type OpenedLog } from './log-input.ts';
 
@@ -63,7 +63,7 @@ async function oneCase(log: OpenedLog, prefix: string, options: TimelineOptions,
   for (const [i, record] of matches.entries()) {
     if (i > 0) write('\n');
     if (matches.length > 1) write(theme.chalk.bold(`Repetition ${record.repeat ?? 0}\n`));
-    write(renderCaseTimeline(caseTimeline(record, order), theme, width));
+    write(renderCaseTimelineWithEvents(record, order, theme, width));
   }
   if (options.trace !== undefined) {
     const trace = createOutput(io, options.trace);

@@ -28,6 +28,8 @@ export const ErrorInfoSchema = z
     context: z
       .array(z.string())
       .describe('What the code was doing, outermost first (withContext messages), like GoTaglio\'s "Context: a > b".'),
+    data: JsonValue.optional().describe("JSON data a stage gave with fail(message, { data })."),
+    retryable: z.boolean().optional().describe("The failure's retry hint (fail(..., { retryable }) or a timeout)."),
   })
   .describe('A failure recorded as data.');
 export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
@@ -119,6 +121,7 @@ export const StageRecordSchema = z
     reused: z.boolean().optional().describe('True when the output was copied from the parent run (rerun --from), not recomputed.'),
     calls: z.array(ModelCallSchema).optional().describe('Calls of configured models this stage made: attempts, waits, cache, cost.'),
     llm: z.array(LlmInfoSchema).optional().describe('What each llm() call of this stage rendered, sent and parsed.'),
+    queuedMs: DurationMs.optional().describe('Time the stage waited for its per-stage concurrency limit before it ran.'),
   })
   .describe('Bookkeeping for one stage of one case.');
 export type StageRecord = z.infer<typeof StageRecordSchema>;
@@ -129,6 +132,52 @@ export const CaseStatusSchema = z
 export type CaseStatus = z.infer<typeof CaseStatusSchema>;
 
 export const ColumnValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const StageEventSchema = z
+  .object({
+    t: DurationMs.describe('Milliseconds since the case started.'),
+    stage: z.string().describe('The stage that recorded the event.'),
+    turn: z.number().int().nonnegative().optional().describe('The turn, for a multi-turn case.'),
+    type: z.string().describe('stage.retry, stage.timeout, stage.fallback, stage.when.skip, cache.hit, parallel.skip, loop.iteration, or a type given to ctx.emit().'),
+    data: JsonValue.optional(),
+  })
+  .describe('Something that happened inside a stage: recorded by the stage wrappers or ctx.emit().');
+export type StageEvent = z.infer<typeof StageEventSchema>;
+
+export const ArtifactSchema = z
+  .object({
+    stage: z.string(),
+    turn: z.number().int().nonnegative().optional(),
+    name: z.string(),
+    path: z.string().describe('Relative to the runs folder: <run-id>.artifacts/<sha256 prefix>/<name>.'),
+    sha256: z.string(),
+    bytes: z.number().int().nonnegative(),
+    mime: z.string(),
+  })
+  .describe('Content a stage stored beside the log with ctx.artifact().');
+export type Artifact = z.infer<typeof ArtifactSchema>;
+
+export const TurnStatusSchema = z
+  .enum(['complete', 'error', 'cancelled', 'skipped'])
+  .describe('complete: every stage of the turn ran. error: a stage or passed()/score() failed. cancelled: interrupted or cancelled by a stage. skipped: an earlier turn did not complete.');
+
+export const TurnRecordSchema = z
+  .object({
+    index: z.number().int().nonnegative(),
+    status: TurnStatusSchema,
+    reason: z.string().optional().describe('Why the turn was skipped.'),
+    passed: z.boolean().nullable(),
+    score: z.number().nullable(),
+    stages: z.record(z.string(), JsonValue),
+    stageRecords: z.record(z.string(), StageRecordSchema),
+    error: ErrorInfoSchema.nullable(),
+    startMs: EpochMs.optional(),
+    endMs: EpochMs.optional(),
+    durationMs: DurationMs.optional(),
+    columns: z.record(z.string(), ColumnValueSchema).optional(),
+  })
+  .describe('One turn of a multi-turn case.');
+export type TurnRecord = z.infer<typeof TurnRecordSchema>;
 
 export const CaseRecordSchema = z
   .object({
@@ -149,6 +198,16 @@ export const CaseRecordSchema = z
     columns: z.record(z.string(), ColumnValueSchema).optional().describe("Values of the pipeline's extra summary columns."),
     usage: UsageSchema.optional().describe('Token usage summed over the stages.'),
     costUsd: z.number().nonnegative().optional().describe('Cost summed over the stages, in US dollars.'),
+    cancel: z
+      .object({ reason: z.enum(['stage']), stage: z.string(), message: z.string() })
+      .optional()
+      .describe('Why a cancelled case was cancelled, when a stage returned cancel(); absent for an interrupted run.'),
+    events: z.array(StageEventSchema).optional().describe('Events recorded by the stage wrappers and ctx.emit(), in time order.'),
+    artifacts: z.array(ArtifactSchema).optional().describe('Content the stages stored beside the log with ctx.artifact().'),
+    turns: z
+      .array(TurnRecordSchema)
+      .optional()
+      .describe('Multi-turn cases: one record per turn of case.turns; the case-level stages and stageRecords are then empty.'),
   })
   .describe('One finished case.');
 export type CaseRecord = z.infer<typeof CaseRecordSchema>;

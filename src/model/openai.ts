@@ -8,6 +8,7 @@
  * with full jitter, never sooner than the server asked) or given up (other 4xx: at once). The SDK's
  * own retries are off, so every attempt and every wait is recorded in the stage's `calls`.
  */
+import { createHttpFetch } from './http-fetch.ts';
 import { ModelError, TagliotsError } from '../errors.ts';
 import type { Json } from '../util/json.ts';
 import { cacheKey, readsCache, writesCache, type CacheMode, type ResponseCache } from './cache.ts';
@@ -83,6 +84,7 @@ export function createOpenAIModel(profile: ModelProfile, deps: OpenAIModelDeps):
         timeout: profile.timeoutMs + 5000,
         // The SDK's debug log would print requests: never.
         logLevel: 'off' as const,
+        fetch: createHttpFetch(),
       };
       if (profile.type === 'azure-openai') {
         return new sdk.AzureOpenAI({

@@ -19,6 +19,7 @@ import { ModelError, messageOf } from '../errors.ts';
 import { findJsonSyntaxError } from '../util/json-syntax.ts';
 import { isPlainObject, type Json } from '../util/json.ts';
 import { closest } from '../util/suggest.ts';
+import { loadYaml } from '../util/yaml.ts';
 import { MOCK_DESCRIPTIONS } from './mocks.ts';
 import type { Pricing } from './pricing.ts';
 import type { RateLimit } from './rate-limit.ts';
@@ -316,7 +317,8 @@ async function readDataFile(path: string, shown: string, secret: boolean): Promi
       throw new ModelError('E_MODELS_PARSE', `Cannot parse ${shown}:${at.line}:${at.column}: ${reason}.`);
     }
   }
-  const { LineCounter, parseDocument } = await import('yaml');
+  // Through loadYaml: bundled, a dynamic import of the CommonJS build puts the exports under default.
+  const { LineCounter, parseDocument } = await loadYaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const error = doc.errors[0];

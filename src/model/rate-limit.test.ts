@@ -93,7 +93,7 @@ describe('ProfileLimiter', () => {
   it('learns a rate from 429s when it knows none: 90% of what got through, then cuts and growth', async () => {
     let now = 0;
     const limiter = new ProfileLimiter({}, () => now);
-    // 50 successes in the last second (the window is a second, even this early on).
+    // 50 successes in the first half second: 100 a second.
     for (let i = 0; i < 50; i++) {
       now = i * 10;
       (await limiter.acquire(0)).release({ ok: true });
@@ -101,11 +101,11 @@ describe('ProfileLimiter', () => {
     expect(limiter.snapshot().requestsPerMinute).toBeNull();
     now = 500;
     (await limiter.acquire(0)).release({ ok: false, rateLimited: true, retryAfterMs: 0 });
-    expect(limiter.snapshot().requestsPerMinute).toBeCloseTo(50 * 60 * 0.9, 0);
+    expect(limiter.snapshot().requestsPerMinute).toBeCloseTo(100 * 60 * 0.9, 0);
     // Another 429 in the same half second changes nothing.
     now = 700;
     (await limiter.acquire(0)).release({ ok: false, rateLimited: true, retryAfterMs: 0 });
-    expect(limiter.snapshot().requestsPerMinute).toBeCloseTo(2700, 0);
+    expect(limiter.snapshot().requestsPerMinute).toBeCloseTo(5400, 0);
     // A later one cuts by 10%, or to 95% of what got through in the last second if that is lower:
     // 40 successes (those from 100 ms on) → 2,280 a minute.
     now = 1050;
@@ -117,13 +117,26 @@ describe('ProfileLimiter', () => {
     now = 1700;
     old.release({ ok: false, rateLimited: true, retryAfterMs: 0 });
     expect(limiter.snapshot().requestsPerMinute).toBeCloseTo(2280, 0);
-    // Success raises the rate: 5% a second, 15% a second after 2 s without a 429 (at most 2 s counted at a time).
+    // Success raises the rate: 5% a second, 25% a second after 2 s without a 429 (at most 2 s counted at a time).
     now = 2600;
     (await limiter.acquire(0)).release({ ok: true });
     expect(limiter.snapshot().requestsPerMinute).toBeCloseTo(2280 * Math.exp(0.05 * 1.5), 3);
     now = 5000;
     (await limiter.acquire(0)).release({ ok: true });
-    expect(limiter.snapshot().requestsPerMinute).toBeCloseTo(2280 * Math.exp(0.05 * 1.5 + 0.15 * 2), 3);
+    expect(limiter.snapshot().requestsPerMinute).toBeCloseTo(2280 * Math.exp(0.05 * 1.5 + 0.25 * 2), 3);
+  });
+
+  it('measures the first second over the time since the first request', async () => {
+    let now = 0;
+    const limiter = new ProfileLimiter({}, () => now);
+    // 30 successes in the first 300 ms: 100 a second.
+    for (let i = 0; i < 30; i++) {
+      now = i * 10;
+      (await limiter.acquire(0)).release({ ok: true });
+    }
+    now = 300;
+    (await limiter.acquire(0)).release({ ok: false, rateLimited: true, retryAfterMs: 0 });
+    expect(limiter.snapshot().requestsPerMinute).toBeCloseTo(100 * 60 * 0.9, 0);
   });
 
   it('waits for a few successes before judging the rate from a 429', async () => {

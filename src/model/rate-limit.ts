@@ -10,7 +10,7 @@
  * server announces in `x-ratelimit-limit-requests`. Without either, it learns the rate from 429s:
  * the first one sets it to 90% of the rate of successes in the second before; later ones cut it
  * by 10%, or to 95% of that rate if lower (at most twice a second, and only for requests sent after
- * the previous cut); success raises it by 5% a second (15% after 2 s without a 429). It settles just
+ * the previous cut); success raises it by 5% a second (25% after 2 s without a 429). It settles just
  * under the server's limit.
  */
 
@@ -68,6 +68,7 @@ export class ProfileLimiter {
   private pace = 1;
   private lastCut = -Infinity;
   private lastGrowth = 0;
+  private firstGrantAt = Number.POSITIVE_INFINITY;
   private pausedUntil = 0;
   private streak = 0;
   /** Where the request rate comes from: the config, the server's headers, or probing with 429s. */
@@ -186,6 +187,7 @@ export class ProfileLimiter {
   }
 
   private take(cost: number): void {
+    if (this.firstGrantAt === Number.POSITIVE_INFINITY) this.firstGrantAt = this.now();
     this.inFlight++;
     if (this.requestRate > 0) this.requestLevel -= 1;
     if (this.tokenRate > 0) this.tokenLevel -= cost;
@@ -201,10 +203,11 @@ export class ProfileLimiter {
       this.successes[this.successCount++ % this.successes.length] = now;
       if (this.rateSource === 'probe') {
         // Grow 5% a second of success, whatever the rate (per success, a slow rate would never
-        // recover); 15% a second after 2 s without a 429, in case the rate was set too low.
+        // recover); 25% a second after 2 s without a 429, in case the rate was set too low (an
+        // overshoot costs one cut: down to what got through).
         const seconds = Math.min(2, (now - this.lastGrowth) / SECOND);
         this.lastGrowth = now;
-        const growth = now - this.lastCut > 2 * SECOND ? 0.15 : 0.05;
+        const growth = now - this.lastCut > 2 * SECOND ? 0.25 : 0.05;
         this.setRate(this.requestRate * Math.exp(growth * seconds), 'probe');
       }
       // Charge what the request really used, not the estimate.
@@ -273,8 +276,11 @@ export class ProfileLimiter {
       }
     }
     if (count < MIN_SUCCESSES_TO_PROBE) return count / SECOND;
-    // A full ring means the window holds more than it kept: measure over the part it has.
-    const span = stored === size && count === size ? Math.max(1, now - earliest) : SECOND;
+    // A full ring means the window holds more than it kept: measure over the part it has. In the
+    // first second, measure over the time since the first request (at least a quarter second):
+    // dividing by a whole second would take a start-up for a slow server.
+    const full = stored === size && count === size;
+    const span = full ? Math.max(1, now - earliest) : Math.min(SECOND, Math.max(SECOND / 4, now - this.firstGrantAt));
     return count / span;
   }
 

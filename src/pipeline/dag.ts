@@ -10,6 +10,8 @@ export interface GraphNode {
   readonly dependents: readonly number[];
   /** Positions of this node's inputs. */
   readonly inputIndexes: readonly number[];
+  /** Most instances of this stage in flight across the cases of a run (a node's `concurrency`). */
+  readonly concurrency?: number;
 }
 
 /** A validated stage graph. `nodes` keeps the order the pipeline declared. */
@@ -28,6 +30,7 @@ interface RawNode {
   name: unknown;
   stage: unknown;
   inputs: unknown;
+  concurrency?: unknown;
 }
 
 /**
@@ -41,11 +44,11 @@ export function buildStageGraph(stages: Stages<any, any, any>, pipelineName: str
   if (Array.isArray(stages)) {
     raw = stages.map((node: unknown, i) => {
       if (typeof node !== 'object' || node === null) fail('E_DAG_NODE', `${where}: stage #${i + 1} is not a { name, stage, inputs } object.`);
-      const { name, stage, inputs, ...rest } = node as Record<string, unknown>;
+      const { name, stage, inputs, concurrency, ...rest } = node as Record<string, unknown>;
       if ('function' in rest && stage === undefined) {
         fail('E_DAG_NODE', `${where}: stage '${String(name)}' uses 'function'; tagliots calls it 'stage'.`, 'Write { name, stage, inputs }.');
       }
-      return { name, stage, inputs: inputs ?? [] };
+      return { name, stage, inputs: inputs ?? [], concurrency };
     });
   } else if (typeof stages === 'object' && stages !== null) {
     linear = true;
@@ -69,6 +72,9 @@ export function buildStageGraph(stages: Stages<any, any, any>, pipelineName: str
     if (typeof node.stage !== 'function') fail('E_DAG_NODE', `${where}: stage '${name}' is not a function (got ${node.stage === null ? 'null' : typeof node.stage}).`);
     if (!Array.isArray(node.inputs) || !node.inputs.every((input) => typeof input === 'string')) {
       fail('E_DAG_NODE', `${where}: inputs of stage '${name}' must be a list of stage names.`);
+    }
+    if (node.concurrency !== undefined && !(Number.isInteger(node.concurrency) && (node.concurrency as number) >= 1)) {
+      fail('E_DAG_NODE', `${where}: concurrency of stage '${name}' must be a positive integer (got ${JSON.stringify(node.concurrency)}).`);
     }
     positions.set(name, i);
   });
@@ -100,6 +106,7 @@ export function buildStageGraph(stages: Stages<any, any, any>, pipelineName: str
     inputs: node.inputs as string[],
     dependents: dependents[i]!,
     inputIndexes: inputIndexes[i]!,
+    ...(node.concurrency !== undefined && { concurrency: node.concurrency as number }),
   }));
   const cycle = findCycle(nodes);
   if (cycle) fail('E_DAG_CYCLE', `${where}: cycle detected: ${cycle.join(' -> ')}.`, 'A stage cannot wait, directly or indirectly, for itself.');

@@ -35,6 +35,49 @@ export interface StageContext<TCase = Case, TStages = AnyStages, TConfig = Confi
   readonly models: ModelRegistry;
   /** Adds token usage to this stage's record (model calls made through `models` do this for you). */
   recordUsage(usage: UsageInput): void;
+  /**
+   * Multi-turn cases (a `turns` array in the case): the index of the turn being run, from 0.
+   * `null` for a single-turn case.
+   */
+  readonly turn: number | null;
+  /** Multi-turn cases: the fields of the current turn (`case.turns[turn]`). For a single-turn case, the case itself. */
+  readonly turnCase: TurnOf<TCase>;
+  /** Multi-turn cases: the earlier turns of this case, in order, with their status and stage outputs. Empty otherwise. */
+  readonly turns: readonly TurnView<TStages>[];
+  /** Records an event (`{ t, stage, type, data }`) in the case record. `data` must be JSON. */
+  emit(type: string, data?: Json): void;
+  /**
+   * Stores large content beside the run log, content-addressed and deduplicated
+   * (`runs/<run-id>.artifacts/<sha256 prefix>/<name>`), and lists it in the case record.
+   * Strings and bytes are stored as they are, other JSON values as indented JSON.
+   */
+  artifact(name: string, content: string | Uint8Array | Json, options?: { mime?: string }): Promise<ArtifactRef>;
+  /** Inside `loop()`: the iteration (from 0) and the outputs of the earlier iterations. */
+  readonly loop?: { readonly iteration: number; readonly previous: readonly unknown[] };
+}
+
+/** The current turn's fields: the element type of `turns` when the case has them, else the case. */
+export type TurnOf<TCase> = TCase extends { readonly turns: readonly (infer T)[] } ? T : TCase;
+
+/** An earlier turn of a multi-turn case, as later turns see it. */
+export interface TurnView<TStages = AnyStages> {
+  readonly index: number;
+  readonly status: 'complete' | 'error' | 'cancelled' | 'skipped';
+  readonly passed: boolean | null;
+  /** Outputs of the stages of that turn that finished ok. */
+  readonly stages: Readonly<Partial<TStages>>;
+}
+
+/** A stored artifact, as listed in the case record. */
+export interface ArtifactRef {
+  readonly stage: string;
+  readonly name: string;
+  /** Relative to the runs folder: `<run-id>.artifacts/<sha256 prefix>/<name>`. */
+  readonly path: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly mime: string;
+  readonly turn?: number;
 }
 
 /** An async stage: returns a JSON value that becomes `ctx.stages[name]`. */
@@ -48,6 +91,8 @@ export interface StageNode<TCase = Case, TStages = AnyStages, TConfig = ConfigSh
   readonly stage: StageFn<TCase, TStages, TConfig>;
   /** Stages whose outputs this one needs. @default [] */
   readonly inputs?: readonly string[];
+  /** Most instances of this stage in flight across all cases of the run. @default unlimited */
+  readonly concurrency?: number;
 }
 
 /** Linear pipelines: stages in the order given. DAG pipelines: a list of nodes. */
@@ -83,11 +128,24 @@ export interface CaseResult<TCase = Case, TStages = AnyStages, TConfig = ConfigS
   readonly config: Resolved<TConfig>;
   readonly status: CaseStatus;
   readonly error: ErrorInfo | null;
+  /**
+   * Multi-turn cases: the turn this result is for (passed() and score() run once per turn), or
+   * `null` for the whole case (columns of the case row). Always `null` for single-turn cases.
+   */
+  readonly turn?: number | null;
+  /** Multi-turn cases: every turn run so far (for the case row: all of them). */
+  readonly turns?: readonly TurnView<TStages>[];
+  /** Multi-turn cases: the current turn's fields. */
+  readonly turnCase?: TurnOf<TCase>;
 }
 
 /** What the expected() function (used by the `perfect` and `flakey` mocks) sees. */
 export interface ExpectedContext<TCase = Case, TStages = AnyStages, TConfig = ConfigShape> {
   readonly case: TCase;
+  /** Multi-turn cases: the turn being run and its fields (see StageContext). */
+  readonly turn?: number | null;
+  readonly turnCase?: TurnOf<TCase>;
+  readonly turns?: readonly TurnView<TStages>[];
   readonly stages: Readonly<Partial<TStages>>;
   readonly config: Resolved<TConfig>;
 }

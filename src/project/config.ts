@@ -3,8 +3,8 @@ import type { ModelProfileConfig } from '../model/types.ts';
 
 /** The project config, the default export of `tagliots.config.{ts,mts,js,mjs}`. */
 export interface ProjectConfig {
-  /** The pipelines `tagliots run` can use, in listing order. */
-  readonly pipelines?: readonly PipelineLike[];
+  /** The pipelines `tagliots run` can use, in listing order: code pipelines, or paths of `*.pipeline.yaml` files relative to the config file. */
+  readonly pipelines?: readonly (PipelineLike | string)[];
   /** Where run logs are written, relative to the config file. @default 'runs' */
   readonly runsDir?: string;
   /** Cases in flight at once when `-c` is not given. @default 8 */

@@ -6,6 +6,17 @@ import { firstUserFrame } from '../util/stack.ts';
 import type { PipelineSpec } from '../pipeline/types.ts';
 import { CONFIG_FILE_NAMES, DEFAULT_CACHE_DIR, DEFAULT_RUNS_DIR, type ProjectConfig } from './config.ts';
 import { importModule } from './import-module.ts';
+import { isPipelineFilePath, loadYamlPipeline } from '../pipeline/yaml/index.ts';
+
+/** Loads a `*.pipeline.yaml` file (TypeScript `type: function` modules are bundled like the config). */
+export async function loadPipelineFile(path: string, cwd: string): Promise<PipelineSpec> {
+  const absolute = resolve(cwd, path);
+  const shown = relative(cwd, absolute);
+  if (!isPipelineFilePath(path)) {
+    throw new ProjectError('E_PROJECT_SHAPE', `'${path}' is not a pipeline file: list code pipelines as imported values, and YAML pipelines as paths ending in .pipeline.yaml.`);
+  }
+  return loadYamlPipeline(absolute, { importModule, display: shown.startsWith('..') || shown === '' ? absolute : shown });
+}
 
 /** The project as the commands see it. */
 export interface Project {
@@ -69,7 +80,12 @@ export async function loadProject(cwd: string): Promise<Project> {
       hint: 'End it with: export default defineConfig({ pipelines: [...] });',
     });
   }
-  return buildProject(config, configPath, root, shown);
+  // Pipelines listed by path ('samples/qa/qa.pipeline.yaml'): relative to the config file.
+  const listed: unknown = config.pipelines;
+  const pipelines = Array.isArray(listed)
+    ? await Promise.all(listed.map((entry: unknown) => (typeof entry === 'string' ? loadPipelineFile(resolve(root, entry), cwd) : entry)))
+    : listed;
+  return buildProject(Array.isArray(listed) ? { ...config, pipelines: pipelines as ProjectConfig['pipelines'] } : config, configPath, root, shown);
 }
 
 /** A project for commands that only read run logs and found no config file. */

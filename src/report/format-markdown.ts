@@ -31,10 +31,22 @@ export function renderCaseMarkdown(record: CaseRecord, header: RunStartRecord): 
   if (isLarge(caseJson)) lines.push(...collapsible(`Case fields (${Object.keys(record.case).length})`, fenced(caseJson, 'json')));
   else lines.push('**Case:**', '', ...fenced(caseJson, 'json'));
 
-  for (const name of stageNames(header, record)) {
-    const stage = record.stageRecords[name];
-    lines.push('', `### ${inline(name)}`, '', `_${stageFacts(stage).map(inline).join(' · ')}_`);
-    if (name in record.stages) lines.push('', ...output(record.stages[name]));
+  const parts = record.turns
+    ? record.turns.map((turn) => ({ title: `Turn ${turn.index}: ${turn.status}${turn.passed === null ? '' : turn.passed ? ', passed' : ', failed'}${turn.reason ? ` (${turn.reason})` : ''}`, turn: turn.index as number | undefined, stages: turn.stages, stageRecords: turn.stageRecords }))
+    : [{ title: null, turn: undefined, stages: record.stages, stageRecords: record.stageRecords }];
+  for (const part of parts) {
+    if (part.title) lines.push('', `### ${inline(part.title)}`);
+    if (record.turns && Object.keys(part.stageRecords).length === 0) continue;
+    for (const name of stageNames(header, { ...record, stages: part.stages, stageRecords: part.stageRecords })) {
+      const stage = part.stageRecords[name];
+      lines.push('', `${part.title ? '####' : '###'} ${inline(name)}`, '', `_${stageFacts(stage).map(inline).join(' · ')}_`);
+      const events = (record.events ?? []).filter((e) => e.stage === name && e.turn === part.turn);
+      const artifacts = (record.artifacts ?? []).filter((a) => a.stage === name && a.turn === part.turn);
+      if (events.length > 0 || artifacts.length > 0) lines.push('');
+      for (const e of events) lines.push(`* event +${e.t.toFixed(1)} ms \`${e.type}\`${e.data === undefined ? '' : ` ${inline(JSON.stringify(e.data))}`}`);
+      for (const a of artifacts) lines.push(`* artifact [${inline(a.name)}](${a.path}) (${a.bytes} bytes, ${inline(a.mime)})`);
+      if (name in part.stages) lines.push('', ...output(part.stages[name]));
+    }
   }
 
   if (record.error) lines.push('', ...renderErrorMarkdown(record.error));

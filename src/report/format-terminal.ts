@@ -37,14 +37,26 @@ export function renderCaseTerminal(record: CaseRecord, header: RunStartRecord, t
   lines.push('', `${INDENT}${chalk.bold('case')}`);
   for (const [key, value] of Object.entries(record.case)) lines.push(...field(key, value, INDENT.repeat(2), theme));
 
-  lines.push('', `${INDENT}${chalk.bold('stages')}`);
-  for (const name of stageNames(header, record)) {
-    const stage = record.stageRecords[name];
-    const status = stage?.status;
-    const color = status === 'error' ? chalk.red : status === 'ok' ? chalk.green : chalk.yellow;
-    const facts = stageFacts(stage);
-    lines.push(`${INDENT.repeat(2)}${chalk.cyan.bold(safe(name))}  ${color(facts[0]!)}${facts.length > 1 ? chalk.dim(`  ${facts.slice(1).join(' · ')}`) : ''}`);
-    if (name in record.stages) lines.push(...output(record.stages[name], INDENT.repeat(3), theme));
+  const parts = record.turns
+    ? record.turns.map((turn) => ({ title: `turn ${turn.index}: ${turn.status}${turn.passed === null ? '' : turn.passed ? ' · passed' : ' · failed'}${turn.reason ? ` (${turn.reason})` : ''}`, turn: turn.index as number | undefined, stages: turn.stages, stageRecords: turn.stageRecords }))
+    : [{ title: 'stages', turn: undefined, stages: record.stages, stageRecords: record.stageRecords }];
+  for (const part of parts) {
+    lines.push('', `${INDENT}${chalk.bold(safe(part.title))}`);
+    if (record.turns && Object.keys(part.stageRecords).length === 0) continue;
+    for (const name of stageNames(header, { ...record, stages: part.stages, stageRecords: part.stageRecords })) {
+      const stage = part.stageRecords[name];
+      const status = stage?.status;
+      const color = status === 'error' ? chalk.red : status === 'ok' ? chalk.green : chalk.yellow;
+      const facts = stageFacts(stage);
+      lines.push(`${INDENT.repeat(2)}${chalk.cyan.bold(safe(name))}  ${color(facts[0]!)}${facts.length > 1 ? chalk.dim(`  ${facts.slice(1).join(' · ')}`) : ''}`);
+      for (const event of record.events ?? []) {
+        if (event.stage === name && event.turn === part.turn) lines.push(chalk.dim(`${INDENT.repeat(3)}event +${event.t.toFixed(1)} ms ${safe(event.type)}${event.data === undefined ? '' : ` ${safe(JSON.stringify(event.data))}`}`));
+      }
+      for (const artifact of record.artifacts ?? []) {
+        if (artifact.stage === name && artifact.turn === part.turn) lines.push(chalk.dim(`${INDENT.repeat(3)}artifact ${safe(artifact.name)}: ${safe(artifact.path)} (${artifact.bytes} bytes, ${safe(artifact.mime)})`));
+      }
+      if (name in part.stages) lines.push(...output(part.stages[name], INDENT.repeat(3), theme));
+    }
   }
 
   if (record.error) lines.push('', ...renderError(record.error, theme));

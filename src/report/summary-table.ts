@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import { OUTCOME_LEGEND, type RepeatStats } from '../analysis/repeats.ts';
-import type { Summary, SummaryRow } from '../analysis/summary.ts';
+import type { Summary, SummaryRow, TurnStats } from '../analysis/summary.ts';
 import type { RunEndRecord } from '../log/schema.ts';
 import { formatCount, formatDuration, oneLine, percent } from './format-value.ts';
 import type { Theme } from './theme.ts';
@@ -51,7 +51,8 @@ function renderTable(summary: Summary, theme: Theme): string {
 
 function renderRow(row: SummaryRow, summary: Summary, theme: Theme, cellWidth: number, anyError: boolean): string[] {
   const { chalk } = theme;
-  const cells = [chalk.cyan(row.caseId.slice(0, summary.idPrefixLength))];
+  const id = row.caseId.slice(0, summary.idPrefixLength);
+  const cells = [row.turn === undefined ? chalk.cyan(id) : chalk.cyan(`${id}.${String(row.turn).padStart(2, '0')}`)];
   if (summary.repeat > 1) cells.push(String(row.repeat));
   cells.push(statusCell(row, theme));
   if (summary.hasPassed) cells.push(row.passed === null ? '' : row.passed ? chalk.green('yes') : chalk.red('no'));
@@ -74,6 +75,8 @@ function statusCell(row: SummaryRow, theme: Theme): string {
       return chalk.red.bold('ERROR');
     case 'cancelled':
       return chalk.yellow('CANCELLED');
+    case 'skipped':
+      return chalk.yellow('SKIPPED');
   }
 }
 
@@ -98,6 +101,10 @@ export function renderTotals(summary: Summary, theme: Theme, end?: RunEndRecord 
     lines.push(chalk.dim('Passed/Failed: not evaluated (the pipeline defines no passed())'));
   }
   if (summary.hasScore && summary.meanScore !== null) lines.push(`Mean score: ${formatScore(summary.meanScore)}`);
+  const { stageCancelled = 0, skippedStages = 0 } = summary;
+  if (stageCancelled > 0) lines.push(chalk.yellow(`Cancelled by a stage: ${formatCount(stageCancelled)}/${formatCount(total)} (${percent(stageCancelled, total)})`));
+  if (skippedStages > 0) lines.push(chalk.yellow(`Skipped stages: ${formatCount(skippedStages)} (in complete cases; see the stage records for reasons)`));
+  if (summary.turns) lines.push(...renderTurnTotals(summary.turns, summary.hasPassed));
   if (summary.usage) {
     const u = summary.usage;
     lines.push(`Tokens: ${formatCount(u.inputTokens)} in, ${formatCount(u.outputTokens)} out (${formatCount(u.calls)} model call${u.calls === 1 ? '' : 's'})`);
@@ -115,6 +122,20 @@ export function renderTotals(summary: Summary, theme: Theme, end?: RunEndRecord 
     lines.push(chalk.yellow(`Run stopped at the cost budget${budget}: no case started after it was reached; the log holds every case that finished.`));
   }
   if (summary.status === 'incomplete') lines.push(chalk.yellow('Run incomplete: the log has no run.end record (crashed, killed or still running).'));
+  return lines;
+}
+
+/** Multi-turn totals: every turn, then the pass rate of each turn position. */
+function renderTurnTotals(turns: TurnStats, hasPassed: boolean): string[] {
+  const { total } = turns;
+  const parts = [`${formatCount(turns.complete)} complete`, `${formatCount(turns.error)} error`];
+  if (turns.cancelled > 0) parts.push(`${formatCount(turns.cancelled)} cancelled`);
+  parts.push(`${formatCount(turns.skipped)} skipped`);
+  const lines = [`Turns: ${formatCount(total)} in ${formatCount(turns.cases)} multi-turn case${turns.cases === 1 ? '' : 's'} (${parts.join(', ')})`];
+  if (hasPassed) {
+    lines.push(`Turns passed: ${formatCount(turns.passed)}/${formatCount(total)} (${percent(turns.passed, total)})`);
+    lines.push(`Pass rate per turn: ${turns.perTurn.map((t) => `#${t.turn} ${formatCount(t.passed)}/${formatCount(t.runs)} (${percent(t.passed, t.runs)})`).join(', ')}`);
+  }
   return lines;
 }
 

@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
-import type { CaseTimeline, Concurrency } from '../analysis/timeline.ts';
+import { caseTimeline, type CaseTimeline, type Concurrency } from '../analysis/timeline.ts';
+import type { CaseRecord } from '../log/schema.ts';
 import { formatMs } from './format-case.ts';
 import type { Theme } from './theme.ts';
 
@@ -51,6 +52,37 @@ export function renderCaseTimeline(timeline: CaseTimeline, theme: Theme, width: 
     out.push(`${chalk.cyan(s.name.padEnd(nameWidth))} │${bar}│ ${chalk.dim(labels[i]!)}`);
   });
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * A case's timeline with what the stages recorded: one timeline per turn for a multi-turn case,
+ * then the events (`ctx.emit`, retries, timeouts, fallbacks, skipped branches, cache hits) under
+ * their stage, and the artifacts as paths relative to the runs folder.
+ */
+export function renderCaseTimelineWithEvents(record: CaseRecord, order: readonly string[], theme: Theme, width: number): string {
+  const { chalk } = theme;
+  let out = '';
+  if (record.turns) {
+    for (const turn of record.turns) {
+      out += `${chalk.bold(`Turn ${turn.index}: ${turn.status}${turn.reason ? ` (${turn.reason})` : ''}`)}\n`;
+      if (Object.keys(turn.stageRecords).length > 0) out += renderCaseTimeline(caseTimeline({ ...record, startMs: turn.startMs ?? record.startMs, durationMs: turn.durationMs ?? 0, stageRecords: turn.stageRecords }, order), theme, width);
+    }
+  } else {
+    out += renderCaseTimeline(caseTimeline(record, order), theme, width);
+  }
+  const lines: string[] = [];
+  if (record.events && record.events.length > 0) {
+    lines.push('', chalk.bold('Events') + chalk.dim(' (ms from the case start)'));
+    for (const event of record.events) {
+      const where = event.turn === undefined ? event.stage : `${event.stage} (turn ${event.turn})`;
+      lines.push(`  ${formatMs(event.t).padStart(10)}  ${chalk.cyan(where)}  ${event.type}${event.data === undefined ? '' : chalk.dim(` ${JSON.stringify(event.data)}`)}`);
+    }
+  }
+  if (record.artifacts && record.artifacts.length > 0) {
+    lines.push('', chalk.bold('Artifacts') + chalk.dim(' (paths relative to the runs folder)'));
+    for (const a of record.artifacts) lines.push(`  ${chalk.cyan(a.stage)}  ${a.name}: ${a.path} ${chalk.dim(`(${a.bytes} bytes, ${a.mime})`)}`);
+  }
+  return lines.length > 0 ? `${out}${lines.join('\n')}\n` : out;
 }
 
 const EIGHTHS = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];

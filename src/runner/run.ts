@@ -46,6 +46,8 @@ export interface ExecuteRunOptions {
   onControl?(control: RunControl): void;
   /** Stop starting cases once model calls have cost this many US dollars (run --max-cost). */
   readonly maxCostUsd?: number;
+  /** Where ctx.artifact() stores content (`<runs>/<run-id>.artifacts`); without it, artifacts fail. */
+  readonly artifactsDir?: string;
 }
 
 /** How long the scheduler may keep the event loop busy before it yields, so signals and timers run. */
@@ -65,6 +67,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
     graph: prepared.graph,
     config: prepared.config,
     models: prepared.models,
+    artifactsDir: options.artifactsDir,
   };
   // Model calls: live cost for --max-cost, notices for the progress display, totals for run.end.
   const budget = options.maxCostUsd;
@@ -116,9 +119,11 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
     else if (caseRecord.status === 'complete' && caseRecord.passed === false) counts.failed++;
     if (caseRecord.usage) usage = addUsage(usage, caseRecord.usage);
     if (caseRecord.costUsd !== undefined) costUsd = (costUsd ?? 0) + caseRecord.costUsd;
-    for (const name in caseRecord.stageRecords) {
-      const stageRecord = caseRecord.stageRecords[name]!;
-      if (stageRecord.calls && !stageRecord.reused) addCalls(callTotals, stageRecord.calls as ModelCallRecord[]);
+    for (const stageRecords of caseRecord.turns ? caseRecord.turns.map((turn) => turn.stageRecords) : [caseRecord.stageRecords]) {
+      for (const name in stageRecords) {
+        const stageRecord = stageRecords[name]!;
+        if (stageRecord.calls && !stageRecord.reused) addCalls(callTotals, stageRecord.calls as ModelCallRecord[]);
+      }
     }
     for (const listener of listeners) listener.onCaseEnd?.(caseRecord);
   };

@@ -158,7 +158,7 @@ describe.concurrent('suites', () => {
 describe.concurrent('pipelines, models and templates', () => {
   it('rejects an unknown pipeline, listing the available ones', async () => {
     await runFailing(['run', 'suites/calc.json', '-p', 'nope'], {
-      stderr: ["Error (E_PIPELINE_UNKNOWN): Cannot find pipeline 'nope'. Available pipelines: calc and dag.", 'Hint: Run `tagliots pipelines` to list them.'],
+      stderr: ["Error (E_PIPELINE_UNKNOWN): Cannot find pipeline 'nope'. Available pipelines: calc, dag, menu, and qa.", 'Hint: Run `tagliots pipelines` to list them.'],
     });
   });
 

@@ -15,6 +15,8 @@ describe.concurrent('tagliots pipelines', () => {
       "Available pipelines:
         calc: A simple calculator pipeline
         dag: An example of a directed acyclic graph (DAG) pipeline.
+        menu: Coffee-shop ordering bot: multi-turn carts scored by tree-repair cost
+        qa: Short-answer questions with exact-match and similarity checks and an LLM judge
       "
     `);
   });
@@ -25,6 +27,8 @@ describe.concurrent('tagliots pipelines', () => {
     expect(JSON.parse(result.stdout)).toEqual([
       { name: 'calc', description: 'A simple calculator pipeline' },
       { name: 'dag', description: 'An example of a directed acyclic graph (DAG) pipeline.' },
+      { name: 'menu', description: 'Coffee-shop ordering bot: multi-turn carts scored by tree-repair cost' },
+      { name: 'qa', description: 'Short-answer questions with exact-match and similarity checks and an LLM judge' },
     ]);
   });
 

@@ -236,6 +236,17 @@ describe.concurrent('tagliots models', () => {
     expectNoKey(result.stdout, result.stderr, missing.stdout, missing.stderr);
   });
 
+  it('reads tagliots.models.yaml', async () => {
+    const cwd = await temp.make();
+    await writeFiles(cwd, {
+      'tagliots.models.yaml': 'models:\n  mini:\n    type: openai\n    model: gpt-4o-mini\n    apiKeyEnv: TAGLIOTS_TEST_KEY\n',
+    });
+    const result = await runCli(['models'], { cwd, env: { TAGLIOTS_TEST_KEY: KEY } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('  mini (openai gpt-4o-mini): OpenAI gpt-4o-mini [key: env TAGLIOTS_TEST_KEY; from tagliots.models.yaml]\n');
+    expectNoKey(result.stdout, result.stderr);
+  });
+
   it('names the file, the model and the field of a mistake', async () => {
     const s = await server();
     const cwd = await project(s, { rateLimit: { requestsPerMinute: -5 }, baseUrl: 'x' });

@@ -1,0 +1,157 @@
+/**
+ * The zod schema of a `*.pipeline.yaml` file. Stages are validated in two steps: the `type` first
+ * (so a misspelt type gets a suggestion), then the schema of that type, so every issue path is one
+ * the YAML document can locate.
+ */
+import { z } from 'zod';
+
+export const STAGE_NAME = /^[A-Za-z_][\w-]*$/;
+const PIPELINE_NAME = /^[A-Za-z0-9][\w.-]*$/;
+
+/** A dotted path into the stage context: `case.question`, `stages.infer.answer`, `config.model`. */
+export const DottedPath = z
+  .string()
+  .regex(/^(case|stages|config)(\.[^.\s]+)*$/, "must be a dotted path starting with 'case', 'stages' or 'config' (e.g. case.answer)");
+
+const nonNegativeInt = z.number().int().nonnegative();
+const positiveInt = z.number().int().positive();
+const JsonRecord = z.record(z.string(), z.json());
+
+/** A message of an llm stage: an inline template or a template file (relative to the YAML file). */
+const Message = z
+  .strictObject({
+    role: z.string().min(1),
+    template: z.string().optional(),
+    file: z.string().min(1).optional(),
+  })
+  .superRefine((message, ctx) => {
+    if ((message.template === undefined) === (message.file === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'a message needs either template (inline text) or file (a template file), not both' });
+    }
+  });
+
+const Common = {
+  name: z.string().regex(STAGE_NAME, 'a stage name is letters, digits, _ and -, starting with a letter or _'),
+  type: z.string(),
+  description: z.string().optional(),
+  inputs: z.array(z.string()).optional(),
+  retry: z.union([positiveInt, z.strictObject({ attempts: positiveInt, delay_ms: z.number().nonnegative().optional() })]).optional(),
+  timeout_ms: z.number().positive().optional(),
+  when: z.strictObject({ path: DottedPath, equals: z.json().optional() }).optional(),
+};
+
+/** `model: config.infer.model` (a config path) or `model: gpt-4o-mini` (a model name). */
+const ModelRef = z.string().min(1);
+
+export const LlmStage = z.strictObject({
+  ...Common,
+  model: ModelRef,
+  messages: z.array(Message).min(1),
+  vars: z.record(z.string(), DottedPath).optional(),
+  /** Inline JSON Schema, or a path to a .json/.yaml schema file. */
+  output: z.union([z.string().min(1), JsonRecord]).optional(),
+  parse_retries: nonNegativeInt.optional(),
+  params: JsonRecord.optional(),
+  /** What the `perfect` mock answers for this stage (default: the top-level `expected`). */
+  expected: z.strictObject({ path: DottedPath }).optional(),
+});
+
+/** `expected: case.answer` (a path) or `value: 42` (a literal). */
+const compared = { actual: DottedPath, expected: DottedPath.optional(), value: z.json().optional() };
+const text = { ignore_case: z.boolean().optional(), trim: z.boolean().optional() };
+
+export const CheckItem = z
+  .strictObject({
+    name: z.string().optional(),
+    equals: z.strictObject({ ...compared, ...text }).optional(),
+    contains: z.strictObject({ ...compared, ...text }).optional(),
+    regex: z.strictObject({ actual: DottedPath, pattern: z.string(), flags: z.string().regex(/^[dgimsuvy]*$/, 'must be regular expression flags such as i or m').optional() }).optional(),
+    jsonSchema: z.strictObject({ actual: DottedPath, schema: z.union([z.string().min(1), JsonRecord]) }).optional(),
+    numeric: z.strictObject({ ...compared, tolerance: z.number().nonnegative().optional() }).optional(),
+    similarity: z.strictObject({ ...compared, ...text, threshold: z.number().min(0).max(1) }).optional(),
+  })
+  .superRefine((item, ctx) => {
+    const kinds = CHECK_TYPES.filter((kind) => item[kind] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: kinds.length === 0 ? `a check needs one of ${CHECK_TYPES.join(', ')}` : `a check has one type, not ${kinds.join(' and ')}`,
+      });
+      return;
+    }
+    const body = item[kinds[0]!] as { expected?: unknown; value?: unknown } | undefined;
+    if (body && 'actual' in body && kinds[0] !== 'regex' && kinds[0] !== 'jsonSchema') {
+      if ((body.expected === undefined) === (body.value === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [kinds[0]!], message: 'needs either expected (a dotted path) or value (a literal), not both' });
+      }
+    }
+    if (kinds[0] === 'regex' && item.regex) {
+      try {
+        new RegExp(item.regex.pattern, item.regex.flags ?? '');
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: ['regex', 'pattern'], message: `is not a valid regular expression: ${(error as Error).message}` });
+      }
+    }
+  });
+
+export const CHECK_TYPES = ['equals', 'contains', 'regex', 'jsonSchema', 'numeric', 'similarity'] as const;
+
+export const CheckStage = z.strictObject({ ...Common, checks: z.array(CheckItem).min(1) });
+
+export const JudgeStage = z.strictObject({
+  ...Common,
+  model: ModelRef,
+  /** Inline rubric template (sent as the user message). */
+  rubric: z.string().optional(),
+  /** A rubric template file, relative to the YAML file. */
+  rubric_file: z.string().min(1).optional(),
+  /** An optional system message template. */
+  system: z.string().optional(),
+  vars: z.record(z.string(), DottedPath).optional(),
+  params: JsonRecord.optional(),
+  parse_retries: nonNegativeInt.optional(),
+  /** score >= threshold → passed. */
+  threshold: z.number().min(0).max(1).optional(),
+});
+
+export const FunctionStage = z.strictObject({
+  ...Common,
+  module: z.string().regex(/^[^#]+#[A-Za-z_$][\w$]*$/, 'must be a module path and an export, e.g. ./stages.ts#extractAnswer'),
+});
+
+export const STAGE_SCHEMAS = { llm: LlmStage, check: CheckStage, judge: JudgeStage, function: FunctionStage } as const;
+export type StageType = keyof typeof STAGE_SCHEMAS;
+export const STAGE_TYPES = Object.keys(STAGE_SCHEMAS) as StageType[];
+
+export type LlmStageDef = z.infer<typeof LlmStage>;
+export type CheckStageDef = z.infer<typeof CheckStage>;
+export type CheckItemDef = z.infer<typeof CheckItem>;
+export type JudgeStageDef = z.infer<typeof JudgeStage>;
+export type FunctionStageDef = z.infer<typeof FunctionStage>;
+export type StageDef =
+  | (LlmStageDef & { type: 'llm' })
+  | (CheckStageDef & { type: 'check' })
+  | (JudgeStageDef & { type: 'judge' })
+  | (FunctionStageDef & { type: 'function' });
+
+const PassedSpec = z.union([
+  z.strictObject({ path: DottedPath }),
+  z.strictObject({ all: z.array(DottedPath).min(1) }),
+  z.strictObject({ any: z.array(DottedPath).min(1) }),
+]);
+
+/** The top level of the file. `stages` items are checked per type afterwards. */
+export const PipelineFile = z.strictObject({
+  name: z.string().regex(PIPELINE_NAME, "must be a word of letters, digits, '.', '_' or '-'"),
+  description: z.string(),
+  config: z.record(z.string(), z.json()).optional(),
+  stages: z.array(z.record(z.string(), z.unknown())).min(1),
+  expected: z.strictObject({ path: DottedPath }).optional(),
+  passed: PassedSpec.optional(),
+  score: z.strictObject({ path: DottedPath }).optional(),
+  columns: z.record(z.string(), DottedPath).optional(),
+});
+
+export type PipelineFileDef = Omit<z.infer<typeof PipelineFile>, 'stages'> & { stages: StageDef[] };
+export type PassedDef = z.infer<typeof PassedSpec>;

@@ -1,0 +1,177 @@
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isOutcome, toOutcome } from '../outcome.ts';
+import { importModule } from '../../project/import-module.ts';
+import { prepareRun } from '../../runner/setup.ts';
+import { createModelRegistry } from '../../model/registry.ts';
+import { loadYamlPipeline, parseYamlPipeline, yamlSourceOf } from './index.ts';
+
+const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/yaml', import.meta.url));
+const dirs: string[] = [];
+afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+/** Parses `text` as if it were `<tmp>/p.pipeline.yaml`, with `files` next to it. */
+async function parse(text: string, files: Record<string, string> = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'tagliots-yaml-'));
+  dirs.push(dir);
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(resolve(dir, name, '..'), { recursive: true });
+    await writeFile(join(dir, name), content);
+  }
+  return parseYamlPipeline(text, join(dir, 'p.pipeline.yaml'), 'p.pipeline.yaml');
+}
+
+async function errorOf(text: string, files: Record<string, string> = {}): Promise<string> {
+  try {
+    await parse(text, files);
+  } catch (error) {
+    expect((error as { code?: string }).code).toBe('E_YAML_PIPELINE');
+    return (error as Error).message;
+  }
+  throw new Error('expected an error');
+}
+
+const base = (stages: string) => `name: p\ndescription: d\nstages:\n${stages}`;
+
+function context(stages: Record<string, unknown>, c: Record<string, unknown>, config: unknown, stage: string) {
+  const registry = createModelRegistry({ expected: () => ({ answer: '4' }) });
+  return {
+    case: c,
+    caseId: String(c['id']),
+    caseIndex: 0,
+    repeat: 0,
+    runId: 'r',
+    stage,
+    stages,
+    config,
+    signal: new AbortController().signal,
+    models: registry,
+    recordUsage() {},
+  } as any;
+}
+
+describe('YAML pipelines: compiling', () => {
+  it('compiles every stage type into a DAG that runs', async () => {
+    const spec = await loadYamlPipeline(join(FIXTURES, 'all-types.pipeline.yaml'), { importModule });
+    expect(yamlSourceOf(spec)?.def.name).toBe('all-types');
+    const prepared = await prepareRun({ spec, overrides: [{ path: 'model', value: 'perfect', raw: false, source: 'test' }], runId: 'r', cwd: FIXTURES });
+    expect(prepared.graph.linear).toBe(false);
+    expect(prepared.graph.nodes.map((n) => [n.name, n.inputs])).toEqual([
+      ['infer', []],
+      ['extract', ['infer']],
+      ['assess', ['extract']],
+      ['grade', ['infer']],
+    ]);
+    const node = (name: string) => prepared.graph.nodes.find((n) => n.name === name)!.stage;
+    const c = { id: 'a', question: '2+2?', number: 4, reply: { answer: '4' }, judge: true };
+    const stages: Record<string, unknown> = {};
+    stages['infer'] = await node('infer')(context(stages, c, prepared.config, 'infer'));
+    expect(stages['infer']).toEqual({ answer: '4' });
+    stages['extract'] = await node('extract')(context(stages, c, prepared.config, 'extract'));
+    expect(stages['extract']).toBe(4);
+    const assess = (await node('assess')(context(stages, c, prepared.config, 'assess'))) as { passed: boolean; checks: { type: string; name?: string; passed: boolean }[] };
+    expect(assess.passed).toBe(true);
+    expect(assess.checks.map((check) => [check.type, check.name, check.passed])).toEqual([
+      ['numeric', 'close', true],
+      ['regex', undefined, true],
+      ['jsonSchema', undefined, true],
+    ]);
+    expect(toOutcome(await node('grade')(context(stages, c, prepared.config, 'grade')))).toMatchObject({ status: 'ok', value: { score: 1, reason: 'perfect mock: full marks', passed: true } });
+    // `when` false: the stage is skipped.
+    const skipped = await node('grade')(context(stages, { ...c, judge: false }, prepared.config, 'grade'));
+    expect(isOutcome(skipped) && skipped.status).toBe('skip');
+    expect(spec.passed?.({ case: c, caseId: 'a', stages: { assess }, config: prepared.config, status: 'complete', error: null } as any)).toBe(true);
+    expect(spec.columns?.['got']?.({ case: c, caseId: 'a', stages, config: prepared.config, status: 'complete', error: null } as any)).toBe(4);
+  });
+
+  it('makes a linear pipeline without inputs, turns $prompt into prompt(), and fills $internal with a sha256', async () => {
+    const loaded = await parse(
+      `name: lin\ndescription: d\nconfig:\n  m: { $prompt: "Model" }\n  sha: { $internal: "hash", sha256: t.njk }\nstages:\n  - { name: a, type: llm, model: config.m, messages: [{ role: user, file: t.njk }] }\n  - { name: b, type: check, checks: [{ contains: { actual: stages.a, value: "hi" } }] }\n`,
+      { 't.njk': 'say hi to {{ case.name }}' },
+    );
+    const { compileYamlPipeline } = await import('./compile.ts');
+    const spec = compileYamlPipeline(loaded);
+    const prepared = await prepareRun({ spec, overrides: [{ path: 'm', value: 'parrot', raw: false, source: 'test' }], runId: 'r', cwd: loaded.dir });
+    expect(prepared.graph.linear).toBe(true);
+    expect((prepared.config as { sha: string }).sha).toMatch(/^[0-9a-f]{64}$/);
+    const c = { id: 'x', name: 'Ann' };
+    const stages: Record<string, unknown> = {};
+    stages['a'] = await prepared.graph.nodes[0]!.stage(context(stages, c, prepared.config, 'a'));
+    expect(stages['a']).toBe('say hi to Ann');
+    expect(await prepared.graph.nodes[1]!.stage(context(stages, c, prepared.config, 'b'))).toMatchObject({ passed: true });
+  });
+
+  it('retries a failing stage and times out a slow one', async () => {
+    const loaded = await parse(base('  - { name: a, type: function, module: ./s.mjs#flaky, retry: 3 }\n  - { name: b, type: function, module: ./s.mjs#slow, timeout_ms: 20 }\n'), {
+      's.mjs': 'let n = 0;\nexport const flaky = () => { if (++n < 3) throw new Error("no"); return n; };\nexport const slow = (ctx) => new Promise((r) => setTimeout(r, 1000));\n',
+    });
+    const { compileYamlPipeline } = await import('./compile.ts');
+    const prepared = await prepareRun({ spec: compileYamlPipeline(loaded), overrides: [], runId: 'r', cwd: loaded.dir });
+    expect(toOutcome(await prepared.graph.nodes[0]!.stage(context({}, { id: 'x' }, {}, 'a')))).toMatchObject({ status: 'ok', value: 3 });
+    expect(toOutcome(await prepared.graph.nodes[1]!.stage(context({}, { id: 'x' }, {}, 'b')))).toMatchObject({ status: 'fail', timeout: true });
+  });
+});
+
+describe('YAML pipelines: errors point at the line', () => {
+  it('an unknown key, with a suggestion', async () => {
+    const message = await errorOf(base('  - name: a\n    type: llm\n    modle: perfect\n    model: perfect\n    messages: [{ role: user, template: hi }]\n'));
+    expect(message).toBe("p.pipeline.yaml:6:5: stages[0] (a): unknown key 'modle' (did you mean 'model'?)\n      modle: perfect\n      ^");
+  });
+
+  it('an unknown stage type, with a suggestion', async () => {
+    expect(await errorOf(base('  - { name: a, type: chek }\n'))).toContain(`p.pipeline.yaml:4:22: stages[0] (a).type: unknown stage type "chek" (did you mean 'check'?)`);
+  });
+
+  it('a value of the wrong type', async () => {
+    const message = await errorOf(base('  - name: a\n    type: check\n    checks:\n      - numeric: { actual: stages.x, value: 1, tolerance: "a lot" }\n'));
+    expect(message).toContain('p.pipeline.yaml:7:59: stages[0] (a).checks[0].numeric.tolerance: must be a number (got a string)');
+  });
+
+  it('a missing field, and every problem at once', async () => {
+    const message = await errorOf('name: p\nstages:\n  - name: a\n    type: llm\n    messages: [{ role: user, template: hi }]\n  - { name: b, type: judge, model: m, rubric: x, threshold: 2 }\n');
+    expect(message).toContain('p.pipeline.yaml: 3 problems:');
+    expect(message).toContain('p.pipeline.yaml:1:1: description: description is required');
+    expect(message).toContain('p.pipeline.yaml:3:5: stages[0] (a).model: model is required');
+    expect(message).toContain('p.pipeline.yaml:6:61: stages[1] (b).threshold: Too big: expected number to be <=1');
+  });
+
+  it('a bad module reference', async () => {
+    expect(await errorOf(base('  - { name: a, type: function, module: stages.ts }\n'))).toContain(
+      'p.pipeline.yaml:4:40: stages[0] (a).module: must be a module path and an export, e.g. ./stages.ts#extractAnswer',
+    );
+    expect(await errorOf(base('  - { name: a, type: function, module: ./nope.ts#f }\n'))).toMatch(/^p\.pipeline\.yaml:4:40: stages\[0\] \(a\)\.module: module '\.\/nope\.ts' not found/);
+  });
+
+  it('a missing export, at setup', async () => {
+    const loaded = await parse(base('  - { name: a, type: function, module: ./s.mjs#nope }\n'), { 's.mjs': 'export const f = () => 1;\n' });
+    const { compileYamlPipeline } = await import('./compile.ts');
+    await expect(prepareRun({ spec: compileYamlPipeline(loaded), overrides: [], runId: 'r', cwd: loaded.dir })).rejects.toThrow(
+      "p.pipeline.yaml:4:40: stages[0] (a).module: ./s.mjs has no exported function 'nope'; it exports f",
+    );
+  });
+
+  it('a template file that does not exist, and a template that does not compile', async () => {
+    const message = await errorOf(base('  - name: a\n    type: llm\n    model: perfect\n    messages:\n      - { role: system, file: prompts/sys.njk }\n      - { role: user, template: "{{ case.q " }\n'));
+    expect(message).toContain("p.pipeline.yaml:8:31: stages[0] (a).messages[0].file: template file 'prompts/sys.njk' not found");
+    expect(message).toContain("p.pipeline.yaml:9:33: stages[0] (a).messages[1].template: Template 'inline' does not compile");
+  });
+
+  it('unknown inputs and duplicate names', async () => {
+    const message = await errorOf(base('  - { name: prepare, type: function, module: ./s.mjs#f }\n  - { name: infer, type: function, module: ./s.mjs#f, inputs: [prepar] }\n  - { name: infer, type: function, module: ./s.mjs#f }\n'), { 's.mjs': '' });
+    expect(message).toContain("stages[1] (infer).inputs[0]: unknown input 'prepar' (did you mean 'prepare'?)");
+    expect(message).toContain("p.pipeline.yaml:6:13: stages[2] (infer).name: duplicate stage name 'infer' (also stages[1])");
+  });
+
+  it('YAML syntax errors', async () => {
+    expect(await errorOf('name: p\ndescription: [d\n')).toMatch(/^p\.pipeline\.yaml:\d+:\d+: invalid YAML/);
+  });
+
+  it('a bad config marker', async () => {
+    expect(await errorOf('name: p\ndescription: d\nconfig:\n  m: { $promt: x }\nstages:\n  - { name: a, type: check, checks: [{ equals: { actual: case.a, value: 1 } }] }\n')).toContain(
+      "p.pipeline.yaml:4:6: config.m: a config marker is { $prompt: \"description\" } or { $internal: \"description\", sha256: <file> } (did you mean '$prompt'?)",
+    );
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * `tagliots check` end to end: a valid suite and pipeline (exit 0, the estimate), broken ones
+ * (exit 2, every problem listed), and the cost estimate of a priced profile. No model is called.
+ */
+import { cp, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDirs } from '../helpers/fixtures.ts';
+import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
+
+const temp = tempDirs();
+afterAll(() => temp.cleanup());
+const YAML_FIXTURES = fileURLToPath(new URL('../fixtures/yaml', import.meta.url));
+
+async function fixtureCopy(): Promise<string> {
+  const dir = join(await temp.make(), 'yaml');
+  await cp(YAML_FIXTURES, dir, { recursive: true, filter: (source) => !source.includes('node_modules') });
+  return dir;
+}
+
+describe.concurrent('tagliots check', () => {
+  it('passes the qa sample and estimates its tokens', async () => {
+    const result = await runCli(['check', 'suites/qa.json'], { cwd: REPO_ROOT });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout.replace(/\(\d+ pipelines\)/, '(N pipelines)')).toMatchInlineSnapshot(`
+      "Checking pipeline 'qa' (samples/qa/qa.pipeline.yaml) with suite suites/qa.json (6 cases)
+        ok  project config tagliots.config.ts loads (N pipelines)
+        ok  suite suites/qa.json loads (6 cases)
+        ok  pipeline file samples/qa/qa.pipeline.yaml validates
+        ok  config resolves: infer.model="perfect", judge.model="perfect"
+        ok  stages (linear): infer → exact → judge
+        ok  setup: templates compile, output schemas compile, models exist (perfect: mock)
+        ok  templates render for the first 3 cases (undefined variables are errors)
+
+      Estimate for 6 cases (no model was called):
+        stage  model    calls  input tokens  output tokens (max)  cost (max)
+        infer  perfect      6           285                  300  no pricing
+        judge  perfect      6           784                1,200  no pricing
+        total              12         1,069                1,500     unknown
+
+      Note: Input tokens are counted on the rendered prompts (tiktoken for configured models, characters / 4 for mock models), once per case, without parse retries; stage outputs a prompt reads are stand-ins. Output tokens are an upper bound: params.max_tokens for every call ("?" when a stage sets no max_tokens).
+
+      No problems found.
+      "
+    `);
+  });
+
+  it('lists every problem and exits 2: unknown model, template variable missing in a case', async () => {
+    const dir = await fixtureCopy();
+    await writeFile(join(dir, 'suite.json'), JSON.stringify([{ id: 'a', number: 4 }, { id: 'b', question: 'q', number: 1 }]));
+    const result = await runCli(['check', 'suite.json', 'model=perfct'], { cwd: dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain('1 problem:');
+    expect(result.stdout).toContain(
+      "E_YAML_PIPELINE: Pipeline 'all-types' setup failed: all-types.pipeline.yaml:11:12: stages[0] (infer).model: config.model is 'perfct': Model 'perfct' not found.",
+    );
+    const fixed = await runCli(['check', 'suite.json', 'model=perfect'], { cwd: dir });
+    expect(fixed.exitCode).toBe(2);
+    expect(fixed.stdout).toContain("1. case a (#0), stage 'infer': vars.q: case.question has no value.");
+  });
+
+  it('reports missing prompt() values and a broken pipeline file', async () => {
+    const dir = await fixtureCopy();
+    const missing = await runCli(['check', 'all-types.pipeline.yaml'], { cwd: dir });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stdout).toContain('E_CONFIG_REQUIRED: Missing required config values:');
+    await writeFile(join(dir, 'bad.pipeline.yaml'), 'name: bad\ndescription: d\nstages:\n  - { name: a, type: llm, model: perfect, messages: [{ role: user, file: nope.njk }] }\n');
+    const broken = await runCli(['check', 'suite.json', '-p', 'bad.pipeline.yaml'], { cwd: dir });
+    expect(broken.exitCode).toBe(2);
+    expect(broken.stdout).toContain("bad.pipeline.yaml:4:74: stages[0] (a).messages[0].file: template file 'nope.njk' not found");
+    expect(broken.stdout).toContain('      - { name: a, type: llm, model: perfect, messages: [{ role: user, file: nope.njk }] }');
+  });
+
+  it('estimates cost from a priced profile without calling it', async () => {
+    const dir = await fixtureCopy();
+    await writeFile(
+      join(dir, 'tagliots.models.json'),
+      JSON.stringify({ models: { mini: { type: 'openai', model: 'gpt-4o-mini', baseURL: 'http://127.0.0.1:9/v1', params: { max_tokens: 100 }, pricing: { inputPer1M: 0.15, outputPer1M: 0.6 } } } }),
+    );
+    const result = await runCli(['check', 'suite.json', 'model=mini'], { cwd: dir, env: { OPENAI_API_KEY: 'sk-test-not-used' } });
+    expect(result.exitCode, result.stdout).toBe(0);
+    const row = result.stdout.split('\n').find((line) => line.trimStart().startsWith('infer'))!;
+    const [, model, calls, input, output, cost] = row.trim().split(/\s+/);
+    expect([model, calls, output]).toEqual(['mini', '2', '200']);
+    const expectedCost = (Number(input) * 0.15 + 200 * 0.6) / 1e6;
+    expect(Number(cost!.slice(1))).toBeCloseTo(expectedCost, 5);
+    expect(result.stdout).toMatch(/grade +perfect +2 +\d+ +\? +no pricing/);
+  });
+});
