@@ -19,7 +19,7 @@ const EpochMs = z.number().describe('Unix epoch time in milliseconds, with sub-m
 const DurationMs = z.number().nonnegative().describe('Duration in milliseconds, with sub-millisecond precision.');
 
 export const ErrorInfoSchema = z
-  .object({
+  .looseObject({
     name: z.string().describe('Error class name, e.g. "TypeError".'),
     message: z.string().describe('The error message.'),
     stack: z.string().optional().describe('Stack trace, when the thrown value had one.'),
@@ -35,7 +35,7 @@ export const ErrorInfoSchema = z
 export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
 
 export const UsageSchema = z
-  .object({
+  .looseObject({
     calls: z.number().int().nonnegative().describe('Model calls made.'),
     inputTokens: z.number().nonnegative(),
     outputTokens: z.number().nonnegative(),
@@ -50,7 +50,7 @@ export const StageStatusSchema = z
   .describe('ok: produced an output. error: threw. skipped: never started (reason says why). cancelled: started, then aborted.');
 export type StageStatus = z.infer<typeof StageStatusSchema>;
 
-const TokenCountsSchema = z.object({
+const TokenCountsSchema = z.looseObject({
   inputTokens: z.number().nonnegative(),
   outputTokens: z.number().nonnegative(),
   cachedInputTokens: z.number().nonnegative().optional(),
@@ -58,7 +58,7 @@ const TokenCountsSchema = z.object({
 });
 
 export const ModelAttemptSchema = z
-  .object({
+  .looseObject({
     attempt: z.number().int().positive().describe('1 for the first attempt.'),
     rateLimitWaitMs: DurationMs.describe("Time spent waiting for the profile's rate limiter before this attempt."),
     backoffMs: DurationMs.describe('Retry back-off waited before this attempt (0 for the first).'),
@@ -71,7 +71,7 @@ export const ModelAttemptSchema = z
   .describe('One HTTP attempt of a model call.');
 
 export const ModelCallSchema = z
-  .object({
+  .looseObject({
     profile: z.string().describe('The configured model (profile) the stage called.'),
     model: z.string().describe("The provider's model id, or the Azure deployment."),
     provider: z.string().describe('openai, azure-openai or openai-compatible.'),
@@ -91,10 +91,10 @@ export const ModelCallSchema = z
 export type ModelCall = z.infer<typeof ModelCallSchema>;
 
 export const LlmInfoSchema = z
-  .object({
+  .looseObject({
     model: z.string().describe('The model name llm() called.'),
     templates: z
-      .array(z.object({ role: z.string(), source: z.string().describe("The template file, or '(inline)'."), sha256: z.string() }))
+      .array(z.looseObject({ role: z.string(), source: z.string().describe("The template file, or '(inline)'."), sha256: z.string() }))
       .describe('The message templates, with the sha256 of each source.'),
     messages: z.array(z.looseObject({ role: z.string(), content: z.string() })).describe('The rendered messages, as first sent.'),
     output: z
@@ -102,14 +102,14 @@ export const LlmInfoSchema = z
       .optional()
       .describe('The output schema: its sha256, and whether it was sent as a response format or asked for in the prompt.'),
     parseAttempts: z
-      .array(z.object({ attempt: z.number().int().positive(), ok: z.boolean(), issues: z.array(z.string()).optional(), text: z.string().optional() }))
+      .array(z.looseObject({ attempt: z.number().int().positive(), ok: z.boolean(), issues: z.array(z.string()).optional(), text: z.string().optional() }))
       .optional()
       .describe('Each reply parsed against the output schema; failed ones keep their text and issues.'),
   })
   .describe('What an llm() stage sent and parsed.');
 
 export const StageRecordSchema = z
-  .object({
+  .looseObject({
     status: StageStatusSchema,
     startMs: EpochMs.optional().describe('When the stage started (absent when it never started).'),
     endMs: EpochMs.optional().describe('When the stage ended (absent when it never started).'),
@@ -134,7 +134,7 @@ export type CaseStatus = z.infer<typeof CaseStatusSchema>;
 export const ColumnValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 export const StageEventSchema = z
-  .object({
+  .looseObject({
     t: DurationMs.describe('Milliseconds since the case started.'),
     stage: z.string().describe('The stage that recorded the event.'),
     turn: z.number().int().nonnegative().optional().describe('The turn, for a multi-turn case.'),
@@ -145,7 +145,7 @@ export const StageEventSchema = z
 export type StageEvent = z.infer<typeof StageEventSchema>;
 
 export const ArtifactSchema = z
-  .object({
+  .looseObject({
     stage: z.string(),
     turn: z.number().int().nonnegative().optional(),
     name: z.string(),
@@ -162,7 +162,7 @@ export const TurnStatusSchema = z
   .describe('complete: every stage of the turn ran. error: a stage or passed()/score() failed. cancelled: interrupted or cancelled by a stage. skipped: an earlier turn did not complete.');
 
 export const TurnRecordSchema = z
-  .object({
+  .looseObject({
     index: z.number().int().nonnegative(),
     status: TurnStatusSchema,
     reason: z.string().optional().describe('Why the turn was skipped.'),
@@ -180,7 +180,7 @@ export const TurnRecordSchema = z
 export type TurnRecord = z.infer<typeof TurnRecordSchema>;
 
 export const CaseRecordSchema = z
-  .object({
+  .looseObject({
     type: z.literal('case'),
     caseId: z.string().describe('The case id (its `uuid` or `id` field).'),
     index: z.number().int().nonnegative().describe('Position of the case in the suite, from 0.'),
@@ -213,7 +213,7 @@ export const CaseRecordSchema = z
 export type CaseRecord = z.infer<typeof CaseRecordSchema>;
 
 export const ConfigDeltaSchema = z
-  .object({
+  .looseObject({
     path: z.string().describe('Dotted config path.'),
     from: JsonValue.describe('The default value (null when the default was a prompt()).'),
     to: JsonValue.describe('The value used by the run.'),
@@ -223,7 +223,7 @@ export const ConfigDeltaSchema = z
 export type ConfigDelta = z.infer<typeof ConfigDeltaSchema>;
 
 export const GitInfoSchema = z
-  .object({
+  .looseObject({
     sha: z.string().nullable().describe('HEAD commit, null in a repository without commits.'),
     branch: z.string().nullable(),
     dirty: z.boolean().describe('True when tracked files are modified or staged, or untracked files exist.'),
@@ -235,7 +235,7 @@ export type GitInfo = z.infer<typeof GitInfoSchema>;
 export const StageNodeInfoSchema = z.looseObject({ name: z.string(), inputs: z.array(z.string()) });
 
 export const RunStartRecordSchema = z
-  .object({
+  .looseObject({
     type: z.literal('run.start'),
     v: z.number().int().positive().describe('Run-log schema version.'),
     runId: z.string().describe('UUIDv7: sorts by start time.'),
@@ -305,7 +305,7 @@ export const RunStatusSchema = z
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
 export const RunEndRecordSchema = z
-  .object({
+  .looseObject({
     type: z.literal('run.end'),
     status: RunStatusSchema,
     endedAt: z.string().describe('ISO-8601 UTC.'),
