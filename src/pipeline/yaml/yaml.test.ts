@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,9 +55,13 @@ function context(stages: Record<string, unknown>, c: Record<string, unknown>, co
 
 describe('YAML pipelines: compiling', () => {
   it('compiles every stage type into a DAG that runs', async () => {
-    const spec = await loadYamlPipeline(join(FIXTURES, 'all-types.pipeline.yaml'), { importModule });
+    // A copy: bundling stages.ts writes a cache next to it.
+    const dir = await mkdtemp(join(tmpdir(), 'tagliots-yaml-'));
+    dirs.push(dir);
+    await cp(FIXTURES, dir, { recursive: true, filter: (source) => !source.includes('node_modules') });
+    const spec = await loadYamlPipeline(join(dir, 'all-types.pipeline.yaml'), { importModule });
     expect(yamlSourceOf(spec)?.def.name).toBe('all-types');
-    const prepared = await prepareRun({ spec, overrides: [{ path: 'model', value: 'perfect', raw: false, source: 'test' }], runId: 'r', cwd: FIXTURES });
+    const prepared = await prepareRun({ spec, overrides: [{ path: 'model', value: 'perfect', raw: false, source: 'test' }], runId: 'r', cwd: dir });
     expect(prepared.graph.linear).toBe(false);
     expect(prepared.graph.nodes.map((n) => [n.name, n.inputs])).toEqual([
       ['infer', []],
