@@ -20,9 +20,10 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
+/** Every case, with its line: on the case for JSONL, from suite.caseLine() for JSON and YAML. */
 async function collect(suite: Suite): Promise<SuiteCase[]> {
   const out: SuiteCase[] = [];
-  for await (const c of suite.cases()) out.push(c);
+  for await (const c of suite.cases()) out.push({ ...c, line: c.line ?? suite.caseLine(c.index) });
   return out;
 }
 

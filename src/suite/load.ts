@@ -38,6 +38,11 @@ export interface Suite {
   config?: unknown;
   /** May be called several times. JSONL re-streams the file each time; JSON and YAML yield the same objects. */
   cases(): AsyncIterable<SuiteCase>;
+  /**
+   * The line where case `index` starts, for messages. JSONL cases carry their line; for JSON and
+   * YAML it is worked out here on demand, so loading never pays for it.
+   */
+  caseLine(index: number): number | undefined;
 }
 
 const FORMATS: Readonly<Record<string, SuiteFormat>> = { '.json': 'json', '.yaml': 'yaml', '.yml': 'yaml', '.jsonl': 'jsonl' };
@@ -77,14 +82,14 @@ export async function loadSuite(path: string, options: { cwd: string }): Promise
 
   if (file.format === 'jsonl') {
     const count = await checkJsonl(file, hash);
-    return { ...base, format: 'jsonl', count, sha256: hash.digest('hex'), cases: () => streamJsonl(file) };
+    return { ...base, format: 'jsonl', count, sha256: hash.digest('hex'), cases: () => streamJsonl(file), caseLine: noLine };
   }
 
   const parsed = await readParsed(file, hash);
   const value = parsed.value;
   if (Array.isArray(value)) {
     const cases = await checkArray(file, value, parsed);
-    return { ...base, format: file.format, count: cases.length, sha256: hash.digest('hex'), cases: () => yieldAll(cases) };
+    return { ...base, format: file.format, count: cases.length, sha256: hash.digest('hex'), cases: () => yieldAll(cases), caseLine: parsed.caseLine };
   }
   if (!isPlainObject(value)) {
     throw new SuiteError('E_SUITE_SHAPE', `${file.display}: a suite must be an array of cases or an object with 'cases', not ${describeValue(value)}`, {
@@ -103,7 +108,7 @@ export async function loadSuite(path: string, options: { cwd: string }): Promise
   };
   if (Array.isArray(casesValue)) {
     const cases = await checkArray(file, casesValue, parsed);
-    return { ...meta, format: file.format, count: cases.length, sha256: hash.digest('hex'), cases: () => yieldAll(cases) };
+    return { ...meta, format: file.format, count: cases.length, sha256: hash.digest('hex'), cases: () => yieldAll(cases), caseLine: parsed.caseLine };
   }
 
   const target = await suiteFile(
@@ -113,7 +118,7 @@ export async function loadSuite(path: string, options: { cwd: string }): Promise
   );
   if (target.format === 'jsonl') {
     const count = await checkJsonl(target, hash);
-    return { ...meta, format: 'jsonl', count, sha256: hash.digest('hex'), cases: () => streamJsonl(target) };
+    return { ...meta, format: 'jsonl', count, sha256: hash.digest('hex'), cases: () => streamJsonl(target), caseLine: noLine };
   }
   const targetParsed = await readParsed(target, hash);
   if (!Array.isArray(targetParsed.value)) {
@@ -122,7 +127,7 @@ export async function loadSuite(path: string, options: { cwd: string }): Promise
     });
   }
   const cases = await checkArray(target, targetParsed.value, targetParsed);
-  return { ...meta, format: target.format, count: cases.length, sha256: hash.digest('hex'), cases: () => yieldAll(cases) };
+  return { ...meta, format: target.format, count: cases.length, sha256: hash.digest('hex'), cases: () => yieldAll(cases), caseLine: targetParsed.caseLine };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,14 +277,7 @@ async function checkArray(file: SuiteFile, values: unknown[], parsed: Parsed): P
   const cases = values.map((value, index): SuiteCase => {
     const at = lazyPosition(parsed, index);
     const id = checker.check(value, at) ?? '';
-    return {
-      index,
-      id,
-      case: value as Record<string, unknown>,
-      get line() {
-        return at.line;
-      },
-    };
+    return { index, id, case: value as Record<string, unknown> };
   });
   await checker.finish(async (id) => {
     const first = cases.find((c) => c.id === id);
@@ -287,6 +285,8 @@ async function checkArray(file: SuiteFile, values: unknown[], parsed: Parsed): P
   });
   return cases;
 }
+
+const noLine = (): undefined => undefined;
 
 /** A case position whose line is only worked out when an error message needs it. */
 function lazyPosition(parsed: Parsed, index: number): Position {
