@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 
-export const LOG_VERSION = 1;
+export { LOG_VERSION } from './version.ts';
 
 const JsonValue = z.unknown().describe('Any JSON value.');
 const JsonObject = z.record(z.string(), z.unknown()).describe('A JSON object.');
