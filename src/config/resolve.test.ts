@@ -306,7 +306,7 @@ describe('resolveConfig: properties', () => {
     value: fc.oneof(fc.string(), fc.jsonValue()),
     raw: fc.boolean(),
     source: fc.constant('test'),
-  }).map((o) => (o.raw ? { ...o, value: String(o.value) } : o));
+  }).map((o) => (o.raw ? { ...o, value: typeof o.value === 'string' ? o.value : JSON.stringify(o.value) } : o));
 
   it('never mutates its inputs and returns plain JSON or a ConfigError', () => {
     const frozenDefaults = deepFreeze(structuredClone(defaults));
