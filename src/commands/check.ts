@@ -20,6 +20,7 @@ import { readPath } from '../pipeline/yaml/paths.ts';
 import type { StageDef } from '../pipeline/yaml/schema.ts';
 import { defaultProject, loadPipelineFile, loadProject, type Project } from '../project/load.ts';
 import { prepareRun, type PreparedRun } from '../runner/setup.ts';
+import { createCallRecorder, dryRunEstimate } from './check-dry-run.ts';
 import { loadSuite, type Suite, type SuiteCase } from '../suite/load.ts';
 import type { Io } from '../util/io.ts';
 import type { Json } from '../util/json.ts';
@@ -91,28 +92,29 @@ export async function checkCommand(options: CheckCommandOptions, io: Io): Promis
 
   let prepared: PreparedRun | undefined;
   let profiles: ReadonlyMap<string, ModelProfile> = new Map();
+  let runModels: Awaited<ReturnType<typeof loadRunModels>> | undefined;
+  const overrides: Override[] = [];
   if (spec) {
-    const overrides: Override[] = [];
     const defaults = spec.config ?? {};
     await attempt(async () => {
       if (suite?.config !== undefined) overrides.push(...patchToOverrides(suite.config, defaults, `suite ${options.target}`));
       for (const file of options.configFiles ?? []) overrides.push(...(await loadPatchFile(file, defaults, io.cwd)));
     });
     overrides.push(...cliOverrides);
-    const runModels = await attempt(() => loadRunModels(project, io, 'off'));
+    runModels = await attempt(() => loadRunModels(project, io, 'off'));
     profiles =
       (await attempt(async () => (await loadModelProfiles({ cwd: io.cwd, env: io.env, projectModels: project.models, projectLabel: basename(project.configPath ?? 'tagliots.config.ts') })).profiles)) ??
       new Map();
-    if (runModels) {
-      prepared = await attempt(() =>
-        prepareRun({ spec: spec!, overrides, runId: 'check', cwd: io.cwd, projectRoot: project.root, models: runModels.models }),
-      );
+    const loaded = runModels;
+    if (loaded) {
+      const { models } = loaded;
+      prepared = await attempt(() => prepareRun({ spec: spec!, overrides, runId: 'check', cwd: io.cwd, projectRoot: project.root, models }));
       if (prepared) {
         passed.push(`config resolves${prepared.deltas.length > 0 ? `: ${prepared.deltas.map((d) => `${d.path}=${JSON.stringify(d.to)}`).join(', ')}` : ''}`);
         const graph = prepared.graph;
         passed.push(`stages (${graph.linear ? 'linear' : 'graph'}): ${graph.linear ? graph.nodes.map((n) => n.name).join(' → ') : graph.nodes.map((n) => (n.inputs.length > 0 ? `${n.inputs.join('+')} → ${n.name}` : n.name)).join(', ')}`);
         passed.push(`setup: templates compile, output schemas compile, models exist${prepared.modelsUsed.length > 0 ? ` (${[...new Set(prepared.modelsUsed)].map((name) => `${name}: ${prepared!.models.list().find((m) => m.name === name)?.kind ?? '?'}`).join(', ')})` : ''}`);
-        await attempt(() => runModels.check(prepared!.modelsUsed));
+        await attempt(() => loaded.check(prepared!.modelsUsed));
       }
     }
   }
@@ -126,8 +128,23 @@ export async function checkCommand(options: CheckCommandOptions, io: Io): Promis
     if (!suite) notes.push('No suite: templates were compiled but not rendered. Check a suite (tagliots check suite.json -p pipeline.yaml) to render them.');
     estimate = rendered.estimate;
     notes.push(...rendered.notes);
-  } else if (spec && prepared && suite) {
-    notes.push(`'${spec.name}' is a code pipeline: its templates compiled in stages(), but rendering and the token estimate need the stage code to run, which check does not do.`);
+  } else if (spec && prepared && suite && runModels) {
+    // Code pipelines: run the stages of each case up to its first model call, recording that call.
+    const recorder = createCallRecorder();
+    const { models } = runModels;
+    const dry = await attempt(() =>
+      prepareRun({ spec: spec!, overrides, runId: 'check', cwd: io.cwd, projectRoot: project.root, models, interceptModels: recorder.intercept }),
+    );
+    if (dry) {
+      const result = await dryRunEstimate(dry, recorder, suite, sampleSize, profiles);
+      problems.push(...result.problems);
+      if (result.problems.length === 0) {
+        const n = Math.min(sampleSize, suite.count);
+        passed.push(`stages run up to the first model call for the first ${n} case${n === 1 ? '' : 's'} (prompts render)`);
+      }
+      estimate = result.estimate;
+      notes.push(...result.notes);
+    }
   }
 
   for (const line of passed) out(`  ok  ${line}`);

@@ -8,6 +8,8 @@ export interface ModelRegistryOptions {
   readonly expected?: ExpectedFn;
   /** Models configured by the project, by name (they take precedence over nothing: names must not clash with mocks). */
   readonly models?: Readonly<Record<string, Model>>;
+  /** Wraps every model handed out (tagliots check replaces calls with a recorder). */
+  readonly intercept?: (model: Model) => Model;
 }
 
 /**
@@ -39,7 +41,7 @@ export function createModelRegistry(options: ModelRegistryOptions = {}): ModelRe
           hint: suggestion ? `Did you mean '${suggestion}'?` : 'Run `tagliots models` to list them.',
         });
       }
-      const recorded = recordingUsage(model);
+      const recorded = recordingUsage(options.intercept ? options.intercept(model) : model);
       cache.set(name, recorded);
       return recorded;
     },

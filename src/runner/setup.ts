@@ -21,6 +21,8 @@ export interface PrepareRunOptions {
   readonly projectRoot?: string;
   /** Models configured by the project. */
   readonly models?: Readonly<Record<string, Model>>;
+  /** Wraps every model the pipeline gets (tagliots check records calls instead of making them). */
+  readonly interceptModels?: (model: Model) => Model;
   /** A previously resolved config to start from instead of the defaults (reruns). */
   readonly base?: Record<string, unknown>;
 }
@@ -52,6 +54,7 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
   const registry = createModelRegistry({
     ...(expected ? { expected: (callOptions) => expected(callOptions as never) } : {}),
     ...(options.models ? { models: options.models } : {}),
+    ...(options.interceptModels ? { intercept: options.interceptModels } : {}),
   });
 
   // Notes the names looked up during setup; the run's cases get the registry itself.

@@ -20,6 +20,17 @@ async function fixtureCopy(): Promise<string> {
 }
 
 describe.concurrent('tagliots check', () => {
+  it('renders a code pipeline up to its first model call and estimates the suite, calling nothing', async () => {
+    const result = await runCli(['check', 'suites/calc.json'], { cwd: REPO_ROOT });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('stages run up to the first model call for the first 3 cases (prompts render)');
+    const row = result.stdout.split('\n').find((line) => line.trimStart().startsWith('infer'))!;
+    const [stage, model, calls, input, output] = row.trim().split(/\s+/);
+    expect([stage, model, calls, output]).toEqual(['infer', 'perfect', '24', '19,200']);
+    expect(Number(input!.replace(/,/g, ''))).toBeGreaterThan(24 * 30);
+    expect(result.stdout).toContain('No problems found.');
+  });
+
   it('passes the qa sample and estimates its tokens', async () => {
     const result = await runCli(['check', 'suites/qa.json'], { cwd: REPO_ROOT });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
