@@ -1,4 +1,5 @@
 import { ModelError } from '../errors.ts';
+import { sleep } from './retry.ts';
 import type { CallOptions, ChatMessage, CompletionRequest, CompletionResult, Model } from './types.ts';
 
 /** Produces the expected answer of the case a call is made for (the pipeline's `expected()`). */
@@ -27,19 +28,7 @@ function asText(value: unknown): string {
 function simulateLatency(request: CompletionRequest, options: CallOptions | undefined): Promise<void> | undefined {
   const latency = request.params?.['latency_ms'];
   if (typeof latency !== 'number' || latency <= 0) return undefined;
-  const signal = options?.signal;
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, latency);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return sleep(latency, options?.signal);
 }
 
 function expectedAnswer(expected: ExpectedFn | undefined, options: CallOptions | undefined, model: string): string {
