@@ -5,7 +5,7 @@
 import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { tempDirs } from '../helpers/fixtures.ts';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
 
@@ -20,7 +20,7 @@ async function fixtureCopy(): Promise<string> {
 }
 
 describe.concurrent('tagliots check', () => {
-  it('renders a code pipeline up to its first model call and estimates the suite, calling nothing', async () => {
+  it('renders a code pipeline up to its first model call and estimates the suite, calling nothing', async ({ expect }) => {
     const result = await runCli(['check', 'suites/calc.json'], { cwd: REPO_ROOT });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('stages run up to the first model call for the first 3 cases (prompts render)');
@@ -31,7 +31,7 @@ describe.concurrent('tagliots check', () => {
     expect(result.stdout).toContain('No problems found.');
   });
 
-  it('passes the qa sample and estimates its tokens', async () => {
+  it('passes the qa sample and estimates its tokens', async ({ expect }) => {
     const result = await runCli(['check', 'suites/qa.json'], { cwd: REPO_ROOT });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(result.stdout.replace(/\(\d+ pipelines\)/, '(N pipelines)')).toMatchInlineSnapshot(`
@@ -57,7 +57,7 @@ describe.concurrent('tagliots check', () => {
     `);
   });
 
-  it('lists every problem and exits 2: unknown model, template variable missing in a case', async () => {
+  it('lists every problem and exits 2: unknown model, template variable missing in a case', async ({ expect }) => {
     const dir = await fixtureCopy();
     await writeFile(join(dir, 'suite.json'), JSON.stringify([{ id: 'a', number: 4 }, { id: 'b', question: 'q', number: 1 }]));
     const result = await runCli(['check', 'suite.json', 'model=perfct'], { cwd: dir });
@@ -71,7 +71,7 @@ describe.concurrent('tagliots check', () => {
     expect(fixed.stdout).toContain("1. case a (#0), stage 'infer': vars.q: case.question has no value.");
   });
 
-  it('reports missing prompt() values and a broken pipeline file', async () => {
+  it('reports missing prompt() values and a broken pipeline file', async ({ expect }) => {
     const dir = await fixtureCopy();
     const missing = await runCli(['check', 'all-types.pipeline.yaml'], { cwd: dir });
     expect(missing.exitCode).toBe(2);
@@ -83,7 +83,7 @@ describe.concurrent('tagliots check', () => {
     expect(broken.stdout).toContain('      - { name: a, type: llm, model: perfect, messages: [{ role: user, file: nope.njk }] }');
   });
 
-  it('estimates cost from a priced profile without calling it', async () => {
+  it('estimates cost from a priced profile without calling it', async ({ expect }) => {
     const dir = await fixtureCopy();
     await writeFile(
       join(dir, 'tagliots.models.json'),

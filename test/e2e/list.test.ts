@@ -1,5 +1,5 @@
 /** `tagliots pipelines` and `tagliots models`. */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { copyFixtureProject, tempDirs } from '../helpers/fixtures.ts';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
 
@@ -7,7 +7,7 @@ const temp = tempDirs();
 afterAll(() => temp.cleanup());
 
 describe.concurrent('tagliots pipelines', () => {
-  it('lists the project pipelines with their descriptions', async () => {
+  it('lists the project pipelines with their descriptions', async ({ expect }) => {
     const result = await runCli(['pipelines'], { cwd: REPO_ROOT });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toBe('');
@@ -21,7 +21,7 @@ describe.concurrent('tagliots pipelines', () => {
     `);
   });
 
-  it('--json', async () => {
+  it('--json', async ({ expect }) => {
     const result = await runCli(['pipelines', '--json'], { cwd: REPO_ROOT });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual([
@@ -32,20 +32,20 @@ describe.concurrent('tagliots pipelines', () => {
     ]);
   });
 
-  it('finds the project config from a subfolder', async () => {
+  it('finds the project config from a subfolder', async ({ expect }) => {
     const result = await runCli(['pipelines'], { cwd: `${REPO_ROOT}/samples/calc` });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('  calc: A simple calculator pipeline\n');
   });
 
-  it("lists a fixture project's pipelines, in config order", async () => {
+  it("lists a fixture project's pipelines, in config order", async ({ expect }) => {
     const project = await copyFixtureProject('lab', await temp.make());
     const result = await runCli(['pipelines', '--json'], { cwd: project });
     expect(result.exitCode, result.stderr).toBe(0);
     expect((JSON.parse(result.stdout) as { name: string }[]).map((p) => p.name)).toEqual(['slow', 'non-json', 'cycle', 'unknown-input', 'duplicate-stage', 'empty', 'secret']);
   });
 
-  it('exits 2 outside a project', async () => {
+  it('exits 2 outside a project', async ({ expect }) => {
     const result = await runCli(['pipelines'], { cwd: await temp.make() });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/^Error \(E_PROJECT_NOT_FOUND\): No tagliots\.config\.ts/);
@@ -54,7 +54,7 @@ describe.concurrent('tagliots pipelines', () => {
 });
 
 describe.concurrent('tagliots models', () => {
-  it('lists the mock models', async () => {
+  it('lists the mock models', async ({ expect }) => {
     const result = await runCli(['models'], { cwd: REPO_ROOT });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toBe('');
@@ -63,7 +63,7 @@ describe.concurrent('tagliots models', () => {
     expect(result.stdout).toContain('parrot (mock): Echoes the last user message. No network.');
   });
 
-  it('--json', async () => {
+  it('--json', async ({ expect }) => {
     const result = await runCli(['models', '--json'], { cwd: REPO_ROOT });
     expect(result.exitCode, result.stderr).toBe(0);
     const models = JSON.parse(result.stdout) as { name: string; kind: string; description: string }[];
@@ -71,7 +71,7 @@ describe.concurrent('tagliots models', () => {
     for (const model of models) expect(model).toMatchObject({ kind: 'mock', description: expect.stringContaining('No network.') });
   });
 
-  it('works outside a project', async () => {
+  it('works outside a project', async ({ expect }) => {
     const result = await runCli(['models'], { cwd: await temp.make() });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('perfect (mock)');

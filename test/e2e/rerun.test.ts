@@ -56,7 +56,7 @@ const byId = (log: RunLog) => new Map(log.cases.map((c) => [c.caseId, c]));
 const ERRORED = ['s2', 's3', 's5', 's6'];
 
 describe.concurrent('rerun: which cases', () => {
-  it('--only failed reruns exactly the failed and errored cases, linked to the original run', async () => {
+  it('--only failed reruns exactly the failed and errored cases, linked to the original run', async ({ expect }) => {
     const p = await project();
     await p.cli(['run', 'suites/cases.json', 'infer.model=flakey']);
     const original = await p.latest();
@@ -76,7 +76,7 @@ describe.concurrent('rerun: which cases', () => {
     expect(p.output(result)).toContain('  cases: 5 of 7 (failed or errored)\n');
   });
 
-  it('--only errored leaves the failed case out; --only all (the default) reruns everything', async () => {
+  it('--only errored leaves the failed case out; --only all (the default) reruns everything', async ({ expect }) => {
     const p = await project();
     await p.cli(['run', 'suites/cases.json', 'infer.model=flakey']);
     const originalId = (await p.latest()).header.runId;
@@ -86,7 +86,7 @@ describe.concurrent('rerun: which cases', () => {
     expect(ids((await p.latest()).cases)).toEqual(['s1', 's2', 's3', 's4', 's5', 's6', 's7']);
   });
 
-  it('takes the cases from the log, not from the suite file (which may have changed or gone)', async () => {
+  it('takes the cases from the log, not from the suite file (which may have changed or gone)', async ({ expect }) => {
     const p = await project();
     await p.cli(['run', 'suites/cases.json']);
     await writeFile(join(p.dir, 'suites/cases.json'), '{ "cases": [] }');
@@ -96,7 +96,7 @@ describe.concurrent('rerun: which cases', () => {
     expect(rerun.end?.counts).toMatchObject({ passed: 6, failed: 1 });
   });
 
-  it('--ids, --filter and --limit choose among the cases, and are recorded', async () => {
+  it('--ids, --filter and --limit choose among the cases, and are recorded', async ({ expect }) => {
     const p = await project();
     await p.cli(['run', 'suites/cases.json', 'infer.model=flakey']);
     const originalId = (await p.latest()).header.runId;
@@ -113,7 +113,7 @@ describe.concurrent('rerun: which cases', () => {
     expect(none.stderr).toContain('E_SELECT_EMPTY');
   });
 
-  it('says so, and writes no log, when there is nothing to rerun', async () => {
+  it('says so, and writes no log, when there is nothing to rerun', async ({ expect }) => {
     const p = await project();
     await p.cli(['run', 'suites/cases.json']);
     const result = await p.cli(['rerun', 'latest', '--only', 'errored']);
@@ -121,7 +121,7 @@ describe.concurrent('rerun: which cases', () => {
     expect(await runLogs(p.runsDir)).toHaveLength(1);
   });
 
-  it('reruns a repeated run record by record, keeping repeat indexes; --repeat runs each case N times', async () => {
+  it('reruns a repeated run record by record, keeping repeat indexes; --repeat runs each case N times', async ({ expect }) => {
     const p = await project();
     await p.cli(['run', 'suites/cases.json', 'infer.model=flakey', '--repeat', '2']);
     const original = await p.latest();
@@ -143,7 +143,7 @@ describe.concurrent('rerun: which cases', () => {
 });
 
 describe.concurrent('rerun: config', () => {
-  it("applies new overrides on top of the original config and prints changes against the original run, not the defaults", async () => {
+  it("applies new overrides on top of the original config and prints changes against the original run, not the defaults", async ({ expect }) => {
     const p = await project();
     await p.cli(['run', 'suites/cases.json', 'infer.model=flakey']);
     const original = await p.latest();
@@ -177,7 +177,7 @@ describe.concurrent('rerun: config', () => {
     expect(rerun.end?.counts).toMatchObject({ passed: 6, failed: 1, error: 0 });
   });
 
-  it('reads a changed template again (GoTaglio kept the old text) and shows its new sha256', async () => {
+  it('reads a changed template again (GoTaglio kept the old text) and shows its new sha256', async ({ expect }) => {
     const p = await project();
     await p.cli(['run', 'suites/cases.json']);
     const original = await p.latest();
@@ -194,7 +194,7 @@ describe.concurrent('rerun: config', () => {
     expect(result.stdout).toContain(`    prepare.templateSha256: ${before} => ${after}\n`);
   });
 
-  it('an override of a path the pipeline does not have is refused with a suggestion', async () => {
+  it('an override of a path the pipeline does not have is refused with a suggestion', async ({ expect }) => {
     const p = await project();
     await p.cli(['run', 'suites/cases.json']);
     const result = await p.cli(['rerun', 'latest', 'infer.modle=perfect'], 2);
@@ -202,7 +202,7 @@ describe.concurrent('rerun: config', () => {
     expect(result.stderr).toContain("Did you mean 'infer.model'?");
   });
 
-  it('asks for secrets again: the log does not keep them', async () => {
+  it('asks for secrets again: the log does not keep them', async ({ expect }) => {
     const p = await project('lab');
     const secret = 'sk-test-DO-NOT-LOG-4242';
     await p.cli(['run', 'suites/tiny.json', '-p', 'secret', `service.api_key=${secret}`]);
@@ -220,7 +220,7 @@ describe.concurrent('rerun: git', () => {
   const git = (cwd: string, ...args: string[]) =>
     execFileSync('git', ['-c', 'user.email=test@example.com', '-c', 'user.name=Test', '-c', 'commit.gpgsign=false', ...args], { cwd, stdio: 'pipe' }).toString();
 
-  it('warns when the commit differs from the original run, or either working tree is dirty; not otherwise', async () => {
+  it('warns when the commit differs from the original run, or either working tree is dirty; not otherwise', async ({ expect }) => {
     const p = await project();
     await writeFile(join(p.dir, '.gitignore'), 'node_modules/\nruns/\n');
     git(p.dir, 'init', '-q');
@@ -243,7 +243,7 @@ describe.concurrent('rerun: git', () => {
     expect(moved.stderr).toBe(`Warning: the code may differ from the original run's: the original run was at commit ${first.slice(0, 12)}, this rerun is at ${second.slice(0, 12)}.\n`);
   });
 
-  it('warns about a log whose recorded commit is not this one (a copied log)', async () => {
+  it('warns about a log whose recorded commit is not this one (a copied log)', async ({ expect }) => {
     const p = await project();
     await p.cli(['run', 'suites/cases.json']);
     const original = await p.latest();
@@ -259,7 +259,7 @@ describe.concurrent('rerun: git', () => {
 });
 
 describe.concurrent('rerun --from', () => {
-  it('reuses the outputs of the stages before the named one, marked reused with their original records, and runs the rest', async () => {
+  it('reuses the outputs of the stages before the named one, marked reused with their original records, and runs the rest', async ({ expect }) => {
     const p = await project();
     await p.cli(['run', 'suites/fan.json']);
     const original = await p.latest();
@@ -281,7 +281,7 @@ describe.concurrent('rerun --from', () => {
     }
   });
 
-  it('runs a case from scratch, with a note, when the original lacks an output it needs', async () => {
+  it('runs a case from scratch, with a note, when the original lacks an output it needs', async ({ expect }) => {
     const p = await project();
     await p.cli(['run', 'suites/cases.json', 'infer.model=flakey']);
     const original = await p.latest();
@@ -306,7 +306,7 @@ describe.concurrent('rerun --from', () => {
     }
   });
 
-  it('with --repeat, every repetition reuses the one record of a run without repeats', async () => {
+  it('with --repeat, every repetition reuses the one record of a run without repeats', async ({ expect }) => {
     const p = await project();
     await p.cli(['run', 'suites/fan.json']);
     const original = await p.latest();
@@ -319,7 +319,7 @@ describe.concurrent('rerun --from', () => {
     }
   });
 
-  it('refuses an unknown stage with a suggestion, before writing anything', async () => {
+  it('refuses an unknown stage with a suggestion, before writing anything', async ({ expect }) => {
     const p = await project();
     await p.cli(['run', 'suites/cases.json']);
     const result = await p.cli(['rerun', 'latest', '--from', 'extrct'], 2);
@@ -332,20 +332,20 @@ describe.concurrent('rerun --from', () => {
 });
 
 describe.concurrent('rerun: errors', () => {
-  it('an unknown run', async () => {
+  it('an unknown run', async ({ expect }) => {
     const p = await project();
     await p.cli(['run', 'suites/cases.json']);
     const result = await p.cli(['rerun', 'ffff'], 2);
     expect(normalize(result.stderr, { paths: { RUNS: p.runsDir } })).toMatch(/^Error \(E_RUN_NOT_FOUND\): No run matches 'ffff' in <RUNS>\/\nHint: The newest runs are <RUN_ID>\. /);
   });
 
-  it('no runs at all', async () => {
+  it('no runs at all', async ({ expect }) => {
     const p = await project();
     const result = await p.cli(['rerun', 'latest'], 2);
     expect(result.stderr).toContain('Error (E_RUN_NOT_FOUND): No runs yet');
   });
 
-  it('a pipeline the project no longer has', async () => {
+  it('a pipeline the project no longer has', async ({ expect }) => {
     const p = await project();
     await p.cli(['run', 'suites/cases.json']);
     const log = await p.latest();
@@ -357,14 +357,14 @@ describe.concurrent('rerun: errors', () => {
     );
   });
 
-  it('a file that is not a run log', async () => {
+  it('a file that is not a run log', async ({ expect }) => {
     const p = await project();
     const result = await p.cli(['rerun', 'suites/cases.json'], 2);
     expect(result.stderr).toContain('E_LOG_FORMAT');
     expect(result.stderr).toContain('not a tagliots run log');
   });
 
-  it('a bad --only value', async () => {
+  it('a bad --only value', async ({ expect }) => {
     const p = await project();
     const result = await p.cli(['rerun', 'latest', '--only', 'broken'], 2);
     expect(result.stderr).toContain("option '--only <which>' argument 'broken' is invalid. Allowed choices are failed, errored, all.");

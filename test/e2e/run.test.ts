@@ -40,7 +40,7 @@ async function suiteIds(path: string): Promise<string[]> {
 const byStage = (log: RunLog, stage: string) => log.cases.filter((c) => c.error?.stage === stage);
 
 describe.concurrent('run suites/calc.json', () => {
-  it('runs every case, prints the configuration, the summary and the totals, and writes a complete log', async () => {
+  it('runs every case, prints the configuration, the summary and the totals, and writes a complete log', async ({ expect }) => {
     const { result, log, output } = await run(['suites/calc.json']);
     expect(result.stderr).toBe('');
     expect(hasAnsi(result.stdout)).toBe(false);
@@ -130,7 +130,7 @@ describe.concurrent('run suites/calc.json', () => {
     });
   });
 
-  it('records model and parsing failures per case, with their stage, and exits 0', async () => {
+  it('records model and parsing failures per case, with their stage, and exits 0', async ({ expect }) => {
     const { result, log } = await run(['suites/calc.json', 'infer.model.name=flakey']);
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('infer: Flakey model failed');
@@ -166,14 +166,14 @@ describe.concurrent('run suites/calc.json', () => {
     }
   });
 
-  it('exits 1 with --strict when cases errored', async () => {
+  it('exits 1 with --strict when cases errored', async ({ expect }) => {
     const { result, log } = await run(['suites/calc.json', 'infer.model.name=flakey', '--strict'], { exitCode: 1 });
     expect(result.stderr).toBe('--strict: 16 cases errored.\n');
     expect(result.stdout).toContain('Results written to ');
     expect(log.end?.status).toBe('completed');
   });
 
-  it('exits 0 with --strict when no case errored', async () => {
+  it('exits 0 with --strict when no case errored', async ({ expect }) => {
     const { log } = await run(['suites/calc.json', '--strict', '-c', '3']);
     expect(log.header.concurrency).toBe(3);
     expect(log.end?.counts.error).toBe(0);
@@ -181,7 +181,7 @@ describe.concurrent('run suites/calc.json', () => {
 });
 
 describe.concurrent('config overrides', () => {
-  it('prepare.template changes the rendered system prompt; temperature is stored as a number', async () => {
+  it('prepare.template changes the rendered system prompt; temperature is stored as a number', async ({ expect }) => {
     const [plain, changed] = await Promise.all([
       run(['suites/calc.json', '-c', '4']),
       run(['suites/calc.json', 'prepare.template=samples/calc/template2.txt', 'infer.model.settings.temperature=0.2']),
@@ -205,7 +205,7 @@ describe.concurrent('config overrides', () => {
     expect(systemPrompt(hex).content).toContain('(hexadecimal digits 0-9 and a-f)');
   });
 
-  it('--config patch.yaml and patch.json apply; later sources win (suite < --config < key=value)', async () => {
+  it('--config patch.yaml and patch.json apply; later sources win (suite < --config < key=value)', async ({ expect }) => {
     const dir = await temp.make();
     const yaml = join(dir, 'patch.yaml');
     const json = join(dir, 'patch.json');
@@ -242,14 +242,14 @@ describe.concurrent('config overrides', () => {
     expect(all.log.end?.counts.error).toBe(16);
   });
 
-  it('key:=json sets an exact JSON value', async () => {
+  it('key:=json sets an exact JSON value', async ({ expect }) => {
     const { log } = await run(['suites/calc.json', 'infer.model.settings:={"max_tokens":5,"temperature":0,"top_p":1,"frequency_penalty":0,"presence_penalty":0}']);
     expect((log.header.config as { infer: { model: { settings: unknown } } }).infer.model.settings).toEqual({ max_tokens: 5, temperature: 0, top_p: 1, frequency_penalty: 0, presence_penalty: 0 });
   });
 });
 
 describe.concurrent('run suites/dag.json', () => {
-  it('passes every case; B and C overlap and D starts after both', async () => {
+  it('passes every case; B and C overlap and D starts after both', async ({ expect }) => {
     const { result, log, output } = await run(['suites/dag.json']);
     expect(result.stderr).toBe('');
     expect(output).toContain('Passed: 3/3 (100.00%)');
@@ -284,7 +284,7 @@ describe.concurrent('run suites/dag.json', () => {
 });
 
 describe.concurrent('a stage that returns a value that is not JSON', () => {
-  it('records a case error naming the stage, and the run still completes', async () => {
+  it('records a case error naming the stage, and the run still completes', async ({ expect }) => {
     const project = await copyFixtureProject('lab', await temp.make());
     const { result, log } = await run(['suites/non-json.json'], { cwd: project });
     expect(stackFrames(result.stderr)).toEqual([]);
@@ -306,7 +306,7 @@ describe.concurrent('a stage that returns a value that is not JSON', () => {
 });
 
 describe.concurrent('secrets and paths', () => {
-  it('never writes a secret given as a config override to the log or the terminal', async () => {
+  it('never writes a secret given as a config override to the log or the terminal', async ({ expect }) => {
     const project = await copyFixtureProject('lab', await temp.make());
     const secret = 'sk-test-DO-NOT-LOG-4242';
     const { result, runsDir, log } = await run(['suites/tiny.json', '-p', 'secret', `service.api_key=${secret}`], { cwd: project });
@@ -317,7 +317,7 @@ describe.concurrent('secrets and paths', () => {
     expect(log.header.command).toContain('service.api_key=***');
   });
 
-  it("resolves the suite's relative template path from a subfolder of the project", async () => {
+  it("resolves the suite's relative template path from a subfolder of the project", async ({ expect }) => {
     const { log } = await run(['../suites/calc.json'], { cwd: join(REPO_ROOT, 'samples') });
     expect(log.end).toMatchObject({ status: 'completed', counts: { passed: 24 } });
   });
