@@ -38,7 +38,7 @@ const RSS_ENV = 'TAGLIOTS_BENCH_RSS_FILE';
 //   cases      cases processed (for cases/s), or null; rate: false hides cases/s
 //   runs       repetitions (default), quickRuns: with --quick; warmup: untimed runs first
 //   quick      false to skip it with --quick
-//   targets    { wallMs?, rssMB? }: the median must be at or under each (MB = 10^6 bytes, as in the issue)
+//   targets    { wallMs?, rssMB? }: the median must be at or under each (MB = 10^6 bytes, as the targets are stated)
 //   suite      { format: 'json' | 'jsonl', cases } when argv needs a generated suite
 //   argv(ctx)  node arguments after the preload; ctx = { suite, runsDir, outFile }
 //   verify(ctx, child)  throws when the run did not do its work; child = { code, stdout, stderr }
