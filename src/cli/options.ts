@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../errors.ts';
 import type { Selection } from '../suite/select.ts';
 import type { Io } from '../util/io.ts';
@@ -96,4 +96,31 @@ function shardOption(value: string): { index: number; count: number } {
   const count = Number(match?.[2]);
   if (!match || count < 1 || index < 1 || index > count) throw new InvalidArgumentError(`expected i/n with 1 ≤ i ≤ n, e.g. 2/4 (got '${value}').`);
   return { index, count };
+}
+
+/** The options `run` and `rerun` share: concurrency, config patches, output, interruption, repeats. */
+export function addRunOutputOptions(command: Command, repeatHelp: string): Command {
+  return command
+    .option('-c, --concurrency <n>', 'cases in flight at once (default: the project config, else 8)', positiveInteger('--concurrency'))
+    .option('--config <file>', 'a JSON or YAML config patch (repeatable; applied before key=value overrides)', collect, [])
+    .option('--runs-dir <dir>', 'folder for run logs (default: the project config, else runs/)')
+    .option('--rows <n>', "most summary rows to print, or 'all'", rowLimit, 50)
+    .addOption(new Option('--grace <seconds>', 'after Ctrl-C, how long running cases may finish before they are cancelled').argParser(seconds).default(5))
+    .option('--strict', 'exit with code 1 when any case errored')
+    .option('--repeat <n>', repeatHelp, positiveInteger('--repeat'));
+}
+
+/** The values of addRunOutputOptions' flags (and the selection flags), for runCommand and rerunCommand. */
+export function runOutputOptionsFrom(opts: Readonly<Record<string, unknown>>) {
+  const selection = selectionFromOptions(opts);
+  return {
+    ...(opts['concurrency'] !== undefined ? { concurrency: opts['concurrency'] as number } : {}),
+    ...(opts['runsDir'] !== undefined ? { runsDir: opts['runsDir'] as string } : {}),
+    configFiles: opts['config'] as string[],
+    strict: opts['strict'] === true,
+    maxRows: opts['rows'] as number,
+    graceMs: (opts['grace'] as number) * 1000,
+    ...(selection && { selection }),
+    ...(opts['repeat'] !== undefined ? { repeat: opts['repeat'] as number } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { addModelRunOptions, modelRunOptionsFrom } from './cache.ts';
-import { addSelectionOptions, collect, positiveInteger, rowLimit, seconds, selectionFromOptions, type CommandEnv } from '../options.ts';
+import { addRunOutputOptions, addSelectionOptions, runOutputOptionsFrom, type CommandEnv } from '../options.ts';
 
 export function registerRerun(program: Command, env: CommandEnv): void {
   const command = program
@@ -9,14 +9,8 @@ export function registerRerun(program: Command, env: CommandEnv): void {
     .argument('<run>', "the run to repeat: 'latest', a run-id prefix or a log file")
     .argument('[overrides...]', 'config overrides on top of the original config: key.path=value, key.path:=<json>')
     .addOption(new Option('--only <which>', 'which cases of the run: failed (failed or errored), errored, or all').choices(['failed', 'errored', 'all']).default('all'))
-    .option('--from <stage>', 'reuse the outputs of the stages <stage> depends on from the original run; run the rest')
-    .option('-c, --concurrency <n>', 'cases in flight at once (default: the project config, else 8)', positiveInteger('--concurrency'))
-    .option('--config <file>', 'a JSON or YAML config patch (repeatable; applied before key=value overrides)', collect, [])
-    .option('--runs-dir <dir>', 'folder of the run logs (default: the project config, else runs/)')
-    .option('--rows <n>', "most summary rows to print, or 'all'", rowLimit, 100)
-    .addOption(new Option('--grace <seconds>', 'after Ctrl-C, how long running cases may finish before they are cancelled').argParser(seconds).default(5))
-    .option('--strict', 'exit with code 1 when any case errored')
-    .option('--repeat <n>', 'run every chosen case N times (default: each record once, as in the original run)', positiveInteger('--repeat'));
+    .option('--from <stage>', 'reuse the outputs of the stages <stage> depends on from the original run; run the rest');
+  addRunOutputOptions(command, 'run every chosen case N times (default: each record once, as in the original run)');
   addModelRunOptions(command);
   addSelectionOptions(command)
     .addHelpText(
@@ -33,7 +27,6 @@ Examples:
 Exit codes: 0 success, 1 unexpected error (or errored cases with --strict), 2 usage/config/input error, 3 stopped at --max-cost, 130 interrupted.`,
     )
     .action(async (run: string, overrides: string[], opts: Record<string, unknown>) => {
-      const selection = selectionFromOptions(opts);
       const { rerunCommand } = await import('../../commands/rerun.ts');
       env.setExit(
         await rerunCommand(
@@ -42,14 +35,7 @@ Exit codes: 0 success, 1 unexpected error (or errored cases with --strict), 2 us
             overrides,
             only: opts['only'] as 'failed' | 'errored' | 'all',
             ...(opts['from'] !== undefined ? { from: opts['from'] as string } : {}),
-            ...(opts['concurrency'] !== undefined ? { concurrency: opts['concurrency'] as number } : {}),
-            ...(opts['runsDir'] !== undefined ? { runsDir: opts['runsDir'] as string } : {}),
-            configFiles: opts['config'] as string[],
-            strict: opts['strict'] === true,
-            maxRows: opts['rows'] as number,
-            graceMs: (opts['grace'] as number) * 1000,
-            ...(selection && { selection }),
-            ...(opts['repeat'] !== undefined ? { repeat: opts['repeat'] as number } : {}),
+            ...runOutputOptionsFrom(opts),
             ...modelRunOptionsFrom(opts),
           },
           env.io,
