@@ -69,6 +69,8 @@ export interface RunModels {
   readonly cacheMode: CacheMode;
   /** Fails, before any case runs, when a configured model the pipeline uses has no key. */
   check(used: readonly string[]): void;
+  /** Gets the configured models the pipeline uses ready for their first request (without waiting). */
+  warm(used: readonly string[]): void;
   /** The `models` field of the run header: the configured models used, without secrets. */
   header(used: readonly string[]): { models?: Record<string, Record<string, Json>> };
 }
@@ -82,7 +84,10 @@ export async function loadRunModels(project: Project, io: Io, cache: CacheMode |
     projectLabel: basename(project.configPath ?? 'tagliots.config.ts'),
   });
   const cacheMode = cache ?? project.cacheMode ?? DEFAULT_CACHE_MODE;
-  const models = set.profiles.size === 0 ? {} : createConfiguredModels(set, { cacheMode, cacheDir: project.cacheDir });
+  // Requests run on a model thread unless TAGLIOTS_WORKERS=0 (see model/sdk-thread.ts).
+  // Its own import, so that the thread loads a small file of its own (the SDK's side only).
+  const transport = (await import('../model/sdk-thread.ts')).sdkTransport({ threads: io.env['TAGLIOTS_WORKERS'] !== '0' });
+  const models = set.profiles.size === 0 ? {} : createConfiguredModels(set, { cacheMode, cacheDir: project.cacheDir, transport });
   const configuredUsed = (used: readonly string[]) => [...new Set(used)].filter((name) => set.profiles.has(name)).sort();
   return {
     models,
@@ -98,6 +103,9 @@ export async function loadRunModels(project: Project, io: Io, cache: CacheMode |
           });
         }
       }
+    },
+    warm(used) {
+      if (configuredUsed(used).length > 0) transport.warm();
     },
     header(used) {
       const names = configuredUsed(used);

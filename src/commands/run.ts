@@ -177,6 +177,7 @@ export async function executePlan(plan: RunPlan, io: Io): Promise<number> {
     ...(plan.base && { base: plan.base }),
   });
   runModels.check(prepared.modelsUsed);
+  runModels.warm(prepared.modelsUsed);
   const { items, total: toRun } = await plan.cases(prepared);
   const copiedCount = plan.copied?.count ?? 0;
   const total = copiedCount + toRun;

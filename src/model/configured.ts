@@ -6,12 +6,15 @@ import { ResponseCache, type CacheMode } from './cache.ts';
 import { createOpenAIModel } from './openai.ts';
 import type { ProfileSet } from './profiles.ts';
 import { ProfileLimiter } from './rate-limit.ts';
+import type { SdkTransport } from './sdk-call.ts';
 import type { Model } from './types.ts';
 
 export interface ConfiguredModelsOptions {
   readonly cacheMode: CacheMode;
   /** Absolute path of the cache folder. */
   readonly cacheDir: string;
+  /** Where requests run (default: the calling thread). */
+  readonly transport?: SdkTransport;
   /** For tests: predictable back-off waits. */
   readonly random?: () => number;
 }
@@ -27,6 +30,7 @@ export function createConfiguredModels(set: ProfileSet, options: ConfiguredModel
       limiter: new ProfileLimiter(profile.rateLimit),
       cache,
       cacheMode: options.cacheMode,
+      ...(options.transport && { transport: options.transport }),
       ...(options.random && { random: options.random }),
     });
   }

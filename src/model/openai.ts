@@ -8,8 +8,7 @@
  * with full jitter, never sooner than the server asked) or given up (other 4xx: at once). The SDK's
  * own retries are off, so every attempt and every wait is recorded in the stage's `calls`.
  */
-import { createHttpFetch } from './http-fetch.ts';
-import { ModelError, TagliotsError } from '../errors.ts';
+import { ModelError } from '../errors.ts';
 import type { Json } from '../util/json.ts';
 import { cacheKey, readsCache, writesCache, type CacheMode, type ResponseCache } from './cache.ts';
 import { costOf } from './pricing.ts';
@@ -17,6 +16,7 @@ import type { ModelProfile } from './profiles.ts';
 import type { HeaderReader, ProfileLimiter } from './rate-limit.ts';
 import { displayUrl, redactSecrets } from './redact.ts';
 import { isRetryableStatus, retryAfterFromHeaders, retryDelayMs, sleep, type AttemptFailure } from './retry.ts';
+import { inThreadTransport, type SdkFailure, type SdkReply, type SdkSender, type SdkTransport } from './sdk-call.ts';
 import { countMessageTokens, encoderFor, estimateUsage } from './tokens.ts';
 import type {
   CacheStatus,
@@ -26,14 +26,7 @@ import type {
   Model,
   ModelAttemptRecord,
   ModelCallRecord,
-  UsageInput,
 } from './types.ts';
-
-type OpenAIModule = typeof import('openai');
-type OpenAIClient = InstanceType<OpenAIModule['OpenAI']>;
-
-let openaiModule: Promise<OpenAIModule> | undefined;
-const loadOpenAI = () => (openaiModule ??= import('openai'));
 
 export interface OpenAIModelDeps {
   /** The API key; never stored anywhere else. */
@@ -43,6 +36,8 @@ export interface OpenAIModelDeps {
   readonly limiter: ProfileLimiter;
   readonly cache?: ResponseCache | undefined;
   readonly cacheMode: CacheMode;
+  /** Where requests run (default: the calling thread). */
+  readonly transport?: SdkTransport;
   /** For tests: a fixed random source makes back-off waits predictable. */
   readonly random?: () => number;
 }
@@ -52,14 +47,6 @@ class AttemptTimeout extends Error {
   constructor(readonly ms: number) {
     super(`no complete reply within ${ms} ms`);
   }
-}
-
-interface Reply {
-  readonly text: string;
-  readonly usage: UsageInput | undefined;
-  readonly finishReason: string | undefined;
-  readonly headers: HeaderReader | undefined;
-  readonly status: number;
 }
 
 const now = () => performance.now();
@@ -73,35 +60,15 @@ export function createOpenAIModel(profile: ModelProfile, deps: OpenAIModelDeps):
   const random = deps.random ?? Math.random;
   const secrets = [deps.apiKey];
   const where = profile.type === 'azure-openai' ? displayUrl(profile.endpoint ?? profile.baseURL) : displayUrl(profile.baseURL ?? 'https://api.openai.com/v1');
-  let client: Promise<OpenAIClient> | undefined;
-
-  const getClient = () =>
-    (client ??= loadOpenAI().then((sdk) => {
-      const common = {
-        // Our own retries record every attempt; the SDK's would be invisible.
-        maxRetries: 0,
-        // A backstop: each attempt is aborted by its own timer first.
-        timeout: profile.timeoutMs + 5000,
-        // The SDK's debug log would print requests: never.
-        logLevel: 'off' as const,
-        fetch: createHttpFetch(),
-      };
-      if (profile.type === 'azure-openai') {
-        return new sdk.AzureOpenAI({
-          ...common,
-          apiKey: deps.apiKey,
-          ...(profile.endpoint ? { endpoint: profile.endpoint } : { baseURL: profile.baseURL }),
-          deployment: profile.deployment,
-          apiVersion: profile.apiVersion,
-        }) as OpenAIClient;
-      }
-      return new sdk.OpenAI({
-        ...common,
-        // OpenAI-compatible servers without keys still get a header; the SDK insists on one.
-        apiKey: deps.apiKey ?? 'no-key',
-        baseURL: profile.baseURL ?? 'https://api.openai.com/v1',
-      });
-    }));
+  const send: SdkSender = (deps.transport ?? inThreadTransport).sender({
+    type: profile.type,
+    apiKey: deps.apiKey,
+    baseURL: profile.baseURL,
+    endpoint: profile.endpoint,
+    deployment: profile.deployment,
+    apiVersion: profile.apiVersion,
+    timeoutMs: profile.timeoutMs,
+  });
 
   /** The request body, parameters merged (the stage's win) and adapted to the profile. */
   const bodyOf = (request: CompletionRequest, stream: boolean): Record<string, unknown> => {
@@ -147,85 +114,29 @@ export function createOpenAIModel(profile: ModelProfile, deps: OpenAIModelDeps):
       exitCode: 1,
     });
 
-  /** Sends one attempt and reads the whole reply (streamed or not). */
-  const send = async (body: Record<string, unknown>, signal: AbortSignal): Promise<Reply> => {
-    const openai = await getClient();
-    const create = openai.chat.completions.create.bind(openai.chat.completions) as (
-      body: unknown,
-      options: { signal: AbortSignal },
-    ) => { withResponse(): Promise<{ data: unknown; response: Response }> };
-    const { data, response } = await create(body, { signal }).withResponse();
-    if (body['stream'] === true) {
-      let text = '';
-      let usage: UsageInput | undefined;
-      let finishReason: string | undefined;
-      for await (const chunk of data as AsyncIterable<ChunkShape>) {
-        const choice = chunk.choices?.[0];
-        if (choice?.delta?.content) text += choice.delta.content;
-        if (choice?.finish_reason) finishReason = choice.finish_reason;
-        if (chunk.usage) usage = usageOf(chunk.usage);
-      }
-      // The SDK ends a stream quietly when its signal aborts: that is a timeout or a cancel, not a reply.
-      if (signal.aborted) throw signal.reason;
-      if (finishReason === undefined) throw new MalformedReply('the stream ended before the reply was complete');
-      return { text, usage, finishReason, headers: response.headers, status: response.status };
-    }
-    const completion = data as CompletionShape | string | null | undefined;
-    if (typeof completion !== 'object' || completion === null || !Array.isArray(completion.choices)) {
-      throw new MalformedReply(`the reply is not a chat completion (${typeof completion === 'string' ? 'text' : typeof completion})`);
-    }
-    const choice = completion.choices[0];
-    const content = choice?.message?.content;
-    if (choice === undefined || (content !== null && content !== undefined && typeof content !== 'string')) {
-      throw new MalformedReply('the reply has no message');
-    }
-    if (typeof content !== 'string' && choice.message?.refusal) {
-      return { text: '', usage: completion.usage ? usageOf(completion.usage) : undefined, finishReason: 'refusal', headers: response.headers, status: response.status };
-    }
-    return {
-      text: content ?? '',
-      usage: completion.usage ? usageOf(completion.usage) : undefined,
-      finishReason: choice.finish_reason ?? undefined,
-      headers: response.headers,
-      status: response.status,
-    };
-  };
-
   /** What an attempt's failure means for retrying. */
-  const classify = (error: unknown, attemptSignal: AbortSignal, outer: AbortSignal | undefined): AttemptFailure => {
+  const classify = (failure: SdkFailure, attemptSignal: AbortSignal, outer: AbortSignal | undefined): AttemptFailure => {
     if (outer?.aborted) return { kind: 'aborted', retryable: false, status: null, message: 'cancelled' };
     if (attemptSignal.aborted && attemptSignal.reason instanceof AttemptTimeout) {
       return { kind: 'timeout', retryable: true, status: null, message: `timed out: ${attemptSignal.reason.message}` };
     }
-    if (error instanceof MalformedReply) return { kind: 'malformed', retryable: true, status: null, message: `malformed reply: ${error.message}` };
-    if (error instanceof SyntaxError) return { kind: 'malformed', retryable: true, status: null, message: 'malformed reply: the body is not valid JSON' };
-    const e = error as { status?: unknown; headers?: unknown; error?: unknown; message?: unknown; name?: unknown; constructor?: { name?: string } };
-    const name = e?.constructor?.name ?? '';
-    if (name === 'APIConnectionTimeoutError') return { kind: 'timeout', retryable: true, status: null, message: 'timed out (no response)' };
-    if (name === 'APIConnectionError') {
-      // fetch's TypeError('fetch failed') wraps the socket error that has the code (ECONNREFUSED).
-      let cause = (error as { cause?: unknown }).cause as { message?: string; code?: string; cause?: unknown } | undefined;
-      let detail = cause?.message;
-      for (let depth = 0; cause && depth < 4; depth++, cause = cause.cause as typeof cause) {
-        if (typeof cause.code === 'string') {
-          detail = cause.code;
-          break;
-        }
+    switch (failure.kind) {
+      case 'timeout':
+        return { kind: 'timeout', retryable: true, status: null, message: `timed out (${failure.message})` };
+      case 'network':
+        return { kind: 'network', retryable: true, status: null, message: `network error: ${failure.message}` };
+      case 'malformed':
+        return { kind: 'malformed', retryable: true, status: null, message: `malformed reply: ${failure.message}` };
+      case 'status': {
+        const { status } = failure;
+        const retryAfterMs = retryAfterFromHeaders(headerReader(failure.headers));
+        const message = `HTTP ${status}${failure.message ? `: ${failure.message}` : ''}`;
+        const kind = status === 429 ? 'rate-limit' : status >= 500 ? 'server' : 'client';
+        return { kind, retryable: isRetryableStatus(status), status, message, ...(retryAfterMs !== undefined && { retryAfterMs }) };
       }
-      return { kind: 'network', retryable: true, status: null, message: `network error: ${detail ?? 'connection failed'}` };
+      default:
+        return { kind: 'internal', retryable: false, status: null, message: failure.message };
     }
-    if (typeof e?.status === 'number') {
-      const status = e.status;
-      const headers = e.headers as HeaderReader | undefined;
-      const retryAfterMs = retryAfterFromHeaders(headers);
-      const providerMessage = providerMessageOf(e.error) ?? (typeof e.message === 'string' ? e.message.replace(/^\d{3}\s*/, '') : '');
-      const message = `HTTP ${status}${providerMessage ? `: ${providerMessage}` : ''}`;
-      const kind = status === 429 ? 'rate-limit' : status >= 500 ? 'server' : 'client';
-      return { kind, retryable: isRetryableStatus(status), status, message, ...(retryAfterMs !== undefined && { retryAfterMs }) };
-    }
-    if (error instanceof TagliotsError) return { kind: 'internal', retryable: false, status: null, message: error.message };
-    const message = error instanceof Error ? error.message : String(error);
-    return { kind: 'internal', retryable: false, status: null, message };
   };
 
   return {
@@ -314,12 +225,12 @@ export function createOpenAIModel(profile: ModelProfile, deps: OpenAIModelDeps):
             if (outer.aborted) controller.abort(outer.reason);
             else outer.addEventListener('abort', onAbort, { once: true });
           }
-          let reply: Reply | undefined;
+          let reply: SdkReply | undefined;
           let failure: AttemptFailure | undefined;
           try {
-            reply = await send(body, controller.signal);
-          } catch (error) {
-            failure = classify(error, controller.signal, outer);
+            const outcome = await send(body, controller.signal);
+            if (outcome.ok) reply = outcome.reply;
+            else failure = classify(outcome.failure, controller.signal, outer);
           } finally {
             clearTimeout(timer);
             outer?.removeEventListener('abort', onAbort);
@@ -327,7 +238,7 @@ export function createOpenAIModel(profile: ModelProfile, deps: OpenAIModelDeps):
           const base = { attempt, rateLimitWaitMs: round(grant.waitedMs), backoffMs: round(backoff), durationMs: round(now() - attemptStart) };
 
           if (reply) {
-            grant.release({ ok: true, ...(reply.usage && { tokens: reply.usage.inputTokens + reply.usage.outputTokens }), ...(reply.headers && { headers: reply.headers }) });
+            grant.release({ ok: true, ...(reply.usage && { tokens: reply.usage.inputTokens + reply.usage.outputTokens }), headers: headerReader(reply.headers) });
             attempts.push({ ...base, status: reply.status, outcome: 'ok' });
             let usage = reply.usage;
             let usageEstimated = false;
@@ -406,42 +317,6 @@ export function createOpenAIModel(profile: ModelProfile, deps: OpenAIModelDeps):
   };
 }
 
-class MalformedReply extends Error {}
-
-interface ChunkShape {
-  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
-  usage?: UsageShape | null;
-}
-
-interface UsageShape {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number } | null;
-  completion_tokens_details?: { reasoning_tokens?: number } | null;
-}
-
-interface CompletionShape {
-  choices: { message?: { content?: unknown; refusal?: string | null }; finish_reason?: string | null }[];
-  usage?: UsageShape | null;
-}
-
-function usageOf(usage: UsageShape): UsageInput | undefined {
-  if (typeof usage.prompt_tokens !== 'number' || typeof usage.completion_tokens !== 'number') return undefined;
-  const cached = usage.prompt_tokens_details?.cached_tokens;
-  const reasoning = usage.completion_tokens_details?.reasoning_tokens;
-  return {
-    inputTokens: usage.prompt_tokens,
-    outputTokens: usage.completion_tokens,
-    ...(cached ? { cachedInputTokens: cached } : {}),
-    ...(reasoning ? { reasoningTokens: reasoning } : {}),
-  };
-}
-
-/** The provider's own error message from an error body (`{ error: { message } }` or `{ message }`). */
-function providerMessageOf(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null) return typeof body === 'string' && body !== '' ? body : undefined;
-  const inner = (body as { error?: unknown }).error;
-  const source = typeof inner === 'object' && inner !== null ? inner : body;
-  const message = (source as { message?: unknown }).message;
-  return typeof message === 'string' && message !== '' ? message : undefined;
+function headerReader(headers: Readonly<Record<string, string>>): HeaderReader {
+  return { get: (name) => headers[name.toLowerCase()] ?? null };
 }
