@@ -86,8 +86,8 @@ export async function loadRunModels(project: Project, io: Io, cache: CacheMode |
   const cacheMode = cache ?? project.cacheMode ?? DEFAULT_CACHE_MODE;
   // Requests run on a model thread unless TAGLIOTS_WORKERS=0 (see model/sdk-thread.ts).
   // Its own import, so that the thread loads a small file of its own (the SDK's side only).
-  const transport = (await import('../model/sdk-thread.ts')).sdkTransport({ threads: io.env['TAGLIOTS_WORKERS'] !== '0' });
-  const models = set.profiles.size === 0 ? {} : createConfiguredModels(set, { cacheMode, cacheDir: project.cacheDir, transport });
+  const transport = set.profiles.size === 0 ? undefined : (await import('../model/sdk-thread.ts')).sdkTransport({ threads: io.env['TAGLIOTS_WORKERS'] !== '0' });
+  const models = transport ? createConfiguredModels(set, { cacheMode, cacheDir: project.cacheDir, transport }) : {};
   const configuredUsed = (used: readonly string[]) => [...new Set(used)].filter((name) => set.profiles.has(name)).sort();
   return {
     models,
@@ -105,7 +105,7 @@ export async function loadRunModels(project: Project, io: Io, cache: CacheMode |
       }
     },
     warm(used) {
-      if (configuredUsed(used).length > 0) transport.warm();
+      if (configuredUsed(used).length > 0) transport?.warm();
     },
     header(used) {
       const names = configuredUsed(used);

@@ -62,10 +62,6 @@ export function createHttpFetch(): typeof fetch {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
           response.on('error', failed);
-          // An answer cut off mid-body ends in 'close' without 'end' (and not always with 'error').
-          response.on('close', () => {
-            if (!response.complete) failed(new Error('the connection closed before the answer was complete'));
-          });
           response.on('end', () => {
             const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
             resolve(new BufferedResponse(status, statusText, new HeaderList(raw), bytes, url.href) as unknown as Response);

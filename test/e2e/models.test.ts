@@ -77,8 +77,14 @@ function expectNoKey(...texts: string[]): void {
 
 const infer = (log: RunLog): StageRecord[] => log.cases.map((c) => c.stageRecords['infer']!);
 
+/** Requests run on the model thread by default; TAGLIOTS_WORKERS=0 keeps them on the main thread. The two must not differ. */
+const THREADS = [
+  ['on the model thread', {}],
+  ['on the main thread (TAGLIOTS_WORKERS=0)', { TAGLIOTS_WORKERS: '0' }],
+] as const;
+
 describe.concurrent('calc against a local OpenAI-compatible server', () => {
-  it('survives 429, 500, a malformed body, a hanging response and missing usage without losing a case, logging every retry', async () => {
+  it.each(THREADS)('survives 429, 500, a malformed body, a hanging response and missing usage without losing a case, logging every retry (%s)', async (_where, threadEnv) => {
     const faults: Behaviour[] = [
       { kind: 'rate-limit', retryAfterS: 1 },
       { kind: 'error', status: 500, message: 'internal error' },
@@ -91,7 +97,7 @@ describe.concurrent('calc against a local OpenAI-compatible server', () => {
       respond: (r) => (r.n === 4 ? { kind: 'reply', text: ANSWERS.get(r.lastUser) ?? '?', usage: false } : calcAnswer(r)),
     });
     const cwd = await project(s, { timeoutMs: 2500 });
-    const { result, log, text } = await run(cwd, ['-c', '4', '--cache', 'off']);
+    const { result, log, text } = await run(cwd, ['-c', '4', '--cache', 'off'], { TAGLIOTS_TEST_KEY: KEY, ...threadEnv });
 
     expect(log.end).toMatchObject({ status: 'completed', counts: { total: 24, complete: 24, passed: 24, error: 0, notRun: 0 } });
     expect(log.cases).toHaveLength(24);
@@ -117,10 +123,10 @@ describe.concurrent('calc against a local OpenAI-compatible server', () => {
     expectNoKey(text, result.stdout, result.stderr);
   });
 
-  it('streams when the profile says so, with the same answers', async () => {
+  it.each(THREADS)('streams when the profile says so, with the same answers (%s)', async (_where, threadEnv) => {
     const s = await server();
     const cwd = await project(s, { stream: true });
-    const { log } = await run(cwd, ['--cache', 'off', '--limit', '6']);
+    const { log } = await run(cwd, ['--cache', 'off', '--limit', '6'], { TAGLIOTS_TEST_KEY: KEY, ...threadEnv });
     expect(log.end?.counts).toMatchObject({ complete: 6, passed: 6 });
     expect(s.requests.every((r) => r.body['stream'] === true)).toBe(true);
   });
