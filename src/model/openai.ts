@@ -1,6 +1,7 @@
 /**
  * Configured models: OpenAI, Azure OpenAI and OpenAI-compatible servers, through the official
- * `openai` SDK (imported on first call, so commands that never call a model never load it).
+ * `openai` SDK. The SDK's side of an attempt (sdk-call.ts) runs where the transport says: here, or
+ * on the model thread (sdk-thread.ts); this side decides what each outcome means.
  *
  * One call = cache lookup → context-window check → attempts. Each attempt waits for the profile's
  * rate limiter, runs with its own timeout (and the stage's abort signal), and on failure is either
