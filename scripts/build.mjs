@@ -1,6 +1,8 @@
-// Bundles the CLI and the library with esbuild. Dependencies that load fast are bundled in (one
-// file to read instead of hundreds: CLI start-up time matters); heavy or native ones stay
-// external and are imported lazily where needed.
+// Bundles the CLI and the library with esbuild. Dependencies are bundled in: one file to read
+// instead of hundreds (CLI start-up time matters; the openai SDK loads in about 11 ms as one chunk
+// against 60 ms as its 300 modules). Those imported lazily (nunjucks, openai) get chunks of their
+// own, read on first use. Native and WebAssembly ones (esbuild, tiktoken, chokidar) stay external,
+// and so does zod: pipelines hand their zod schemas to ours, so both must be the same copy.
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
@@ -32,7 +34,7 @@ await build({
   // are on (they are, for users' pipelines); they stay next to the chunks for debugging.
   sourcemap: 'external',
   chunkNames: 'chunks/[name]-[hash]',
-  external: ['esbuild', 'openai', 'tiktoken', 'zod', 'chokidar', 'fsevents'],
+  external: ['esbuild', 'tiktoken', 'zod', 'chokidar', 'fsevents'],
   banner: {
     // Bundled CommonJS dependencies (nunjucks, cli-table3) call require().
     js: "import { createRequire as __tagliotsCreateRequire } from 'node:module'; const require = __tagliotsCreateRequire(import.meta.url);",
