@@ -20,6 +20,9 @@ const B = '019bc000-0000-7000-8000-00000000000b';
 const COUNT = 400;
 const LONG_REPLY = Array.from({ length: 60 }, (_, i) => `line ${i}: the model thinks out loud about the sum`).join('\n');
 
+const RETRY_EVENT = { t: 12.5, stage: 'infer', type: 'stage.retry', data: { attempt: 1, error: 'timeout' } };
+const ARTIFACT = { stage: 'infer', name: 'reply.txt', path: `${B}.artifacts/3f2a9c1b/reply.txt`, sha256: '3f2a9c1b'.padEnd(64, '0'), bytes: 2048, mime: 'text/plain' };
+
 let dir: string;
 let recordsB: CaseRecord[];
 let browser: Browser;
@@ -35,6 +38,9 @@ describe.skipIf(SKIP_BROWSER)('the report page', { timeout: 2 * TIMEOUT }, () =>
     const casesB = perturb(casesA, 8, 0.1).map((c, i) => (i === 5 ? { ...c, outcome: 'pass' as const, reply: LONG_REPLY } : c));
     const recordsA = recordsOf(casesA, 1);
     recordsB = recordsOf(casesB, 2);
+    // The first failing case also has wrapper events and an artifact, shown under their stage.
+    const withExtras = recordsB.findIndex((r) => r.status === 'error');
+    recordsB[withExtras] = { ...recordsB[withExtras]!, events: [RETRY_EVENT], artifacts: [ARTIFACT] };
     await writeLog(join(runs, `${A}.jsonl`), header(A, { count: COUNT, model: 'flakey' }), recordsA, endRecord(recordsA, COUNT));
     await writeLog(join(runs, `${B}.jsonl`), header(B, { count: COUNT, model: 'perfect' }), recordsB, endRecord(recordsB, COUNT));
     const result = await runCli(['report', B, '--baseline', A, '--runs-dir', runs, '-o', 'report.html'], { cwd: dir, timeoutMs: TIMEOUT });
@@ -138,7 +144,7 @@ describe.skipIf(SKIP_BROWSER)('the report page', { timeout: 2 * TIMEOUT }, () =>
     await page.waitForSelector(`${run} .rows .row[data-row="0"]`);
   });
 
-  it('opens a case: fields, error with its stage, context and stack, timing, prompts and outputs', async () => {
+  it('opens a case: fields, error with its stage, context and stack, timing, prompts, events, artifacts and outputs', async () => {
     await page.selectOption(`${run} select.status-filter`, 'error');
     const failing = recordsB.find((r) => r.status === 'error')!;
     await waitForCount(`${expected((r) => r.status === 'error')} of ${COUNT} cases`);
@@ -155,6 +161,10 @@ describe.skipIf(SKIP_BROWSER)('the report page', { timeout: 2 * TIMEOUT }, () =>
     expect(await panel.locator('.conversation .message.role-user pre').first().textContent()).toBe(String(failing.case['user']));
     expect(await panel.locator('.stage').nth(1).locator('.output pre').textContent()).toBe(String(failing.stages['infer']));
     expect(await panel.locator('.stage').nth(3).locator('.pill').textContent()).toBe('skipped');
+    const infer = panel.locator('.stage').nth(1);
+    expect(await infer.locator('table.events tbody tr td').allTextContents()).toEqual(['+12.5 ms', 'stage.retry', JSON.stringify(RETRY_EVENT.data)]);
+    expect(await infer.locator('table.artifacts tbody tr td').allTextContents()).toEqual(['reply.txt', 'text/plain', '2,048 B', ARTIFACT.path]);
+    expect(await panel.locator('table.events').count()).toBe(1);
     expect(page.url()).toMatch(/#case=\d+$/);
 
     // Next and previous follow the table's order; Escape closes.

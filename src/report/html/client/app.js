@@ -1190,8 +1190,13 @@ function stageHead(name, stage) {
   return h('div', { class: 'stage-head' }, h('span', { class: 'stage-name mono', text: name }), h('span', { class: `pill ${status}`, text: status }), h('span', { class: 'muted', text: facts.join(' · ') }));
 }
 
-function stageBody(record, name) {
-  const stage = record.stageRecords?.[name];
+/**
+ * What a stage did: its error, model calls, prompts, events, artifacts and output. `part` holds the
+ * stages and their records (the case, or one turn of a multi-turn case); `owner` is the case, which
+ * holds the events and artifacts of every turn.
+ */
+function stageBody(part, name, owner = part, turn = undefined) {
+  const stage = part.stageRecords?.[name];
   const parts = [];
   if (stage?.error) parts.push(errorView(stage.error, { noStage: true }));
   if (Array.isArray(stage?.calls) && stage.calls.length > 0) parts.push(callsTable(stage.calls));
@@ -1201,24 +1206,82 @@ function stageBody(record, name) {
       parts.push(h('div', { class: 'prompt' }, h('div', { class: 'sub', text: `Prompt sent to ${llm.model ?? 'the model'}` }), conversation(llm.messages)));
     }
   }
-  if (record.stages && Object.prototype.hasOwnProperty.call(record.stages, name)) parts.push(h('div', { class: 'output' }, valueView(record.stages[name])));
+  const mine = (item) => item && item.stage === name && item.turn === turn;
+  const events = Array.isArray(owner.events) ? owner.events.filter(mine) : [];
+  if (events.length > 0) parts.push(h('div', { class: 'events' }, h('div', { class: 'sub', text: 'Events' }), eventsTable(events)));
+  const artifacts = Array.isArray(owner.artifacts) ? owner.artifacts.filter(mine) : [];
+  if (artifacts.length > 0) parts.push(h('div', { class: 'artifacts' }, h('div', { class: 'sub', text: 'Artifacts' }), artifactsTable(artifacts)));
+  if (part.stages && Object.prototype.hasOwnProperty.call(part.stages, name)) parts.push(h('div', { class: 'output' }, valueView(part.stages[name])));
   else if (!stage?.error) parts.push(h('p', { class: 'muted', text: 'No output.' }));
   return parts;
 }
 
+/** Events of one stage: when (from the start of the case), what, and their data. */
+function eventsTable(events) {
+  const table = h('table', { class: 'plain events' }, h('thead', {}, h('tr', {}, ['at', 'type', 'data'].map((t) => h('th', { text: t })))));
+  const tbody = h('tbody');
+  for (const event of events) {
+    const data = event.data === undefined ? '' : (JSON.stringify(event.data) ?? '');
+    tbody.append(h('tr', {}, h('td', { class: 'num', text: `+${fmtMs(event.t)}` }), h('td', { class: 'mono', text: String(event.type) }), h('td', {}, data ? textBlock(data, 'json') : null)));
+  }
+  table.append(tbody);
+  return table;
+}
+
+/** Artifacts of one stage, with their paths relative to the runs folder. */
+function artifactsTable(artifacts) {
+  const table = h('table', { class: 'plain artifacts' }, h('thead', {}, h('tr', {}, ['name', 'type', 'size', 'path (in the runs folder)'].map((t) => h('th', { text: t })))));
+  const tbody = h('tbody');
+  for (const artifact of artifacts) {
+    tbody.append(h('tr', {}, h('td', { class: 'mono', text: String(artifact.name) }), h('td', { text: String(artifact.mime ?? '') }), h('td', { class: 'num', text: `${fmtCount(artifact.bytes ?? 0)} B` }), h('td', { class: 'mono', text: String(artifact.path) })));
+  }
+  table.append(tbody);
+  return table;
+}
+
+/** The stages of the case, or of one turn, each with its head and body. */
+function stagesView(part, names, owner, turn) {
+  const stages = h('div', { class: 'stages' });
+  for (const name of names) stages.append(h('div', { class: 'stage' }, stageHead(name, part.stageRecords?.[name]), stageBody(part, name, owner, turn)));
+  return stages;
+}
+
+const TURN_VERDICTS = { true: 'passed', false: 'failed' };
+
+/** A turn's status, verdict and facts, as one line. */
+function turnHead(turn) {
+  const facts = [];
+  if (turn.passed === true || turn.passed === false) facts.push(TURN_VERDICTS[turn.passed]);
+  if (turn.score !== null && turn.score !== undefined) facts.push(`score ${fmtNum(turn.score)}`);
+  if (turn.durationMs !== undefined) facts.push(fmtMs(turn.durationMs));
+  if (turn.reason) facts.push(turn.reason);
+  return h('div', { class: 'turn-head' }, h('span', { class: 'turn-name', text: `Turn ${turn.index}` }), h('span', { class: `pill ${turn.status}`, text: turn.status }), h('span', { class: 'muted', text: facts.join(' · ') }));
+}
+
+function turnView(record, turn, run) {
+  const view = h('div', { class: 'turn', 'data-turn': String(turn.index) }, turnHead(turn));
+  if (turn.error) view.append(errorView(turn.error));
+  if (turn.columns && Object.keys(turn.columns).length > 0) view.append(keyValues(turn.columns));
+  if (Object.keys(turn.stageRecords ?? {}).length === 0) return view;
+  const names = stageNamesOf(run, turn);
+  if (turn.startMs !== undefined && turn.endMs !== undefined) view.append(stageTimeline(turn, names));
+  view.append(stagesView(turn, names, record, turn.index));
+  return view;
+}
+
 function caseDetail(record, run) {
-  const names = stageNamesOf(run, record);
   const root = h('div', { class: 'case-detail' });
   root.append(h('div', { class: 'detail-facts' }, h('span', { text: caseFacts(record, run) })));
   if (record.error) root.append(section('Error', errorView(record.error)));
   root.append(section('Case', keyValues(record.case ?? {})));
   if (record.columns && Object.keys(record.columns).length > 0) root.append(section('Columns', keyValues(record.columns)));
-  root.append(section('Timing', stageTimeline(record, names)));
-  const stages = h('div', { class: 'stages' });
-  for (const name of names) {
-    stages.append(h('div', { class: 'stage' }, stageHead(name, record.stageRecords?.[name]), stageBody(record, name)));
+  if (Array.isArray(record.turns)) {
+    root.append(section(`Turns (${record.turns.length})`, h('div', { class: 'turns' }, record.turns.map((turn) => turnView(record, turn, run)))));
+    return root;
   }
-  root.append(section('Stages', stages));
+  const names = stageNamesOf(run, record);
+  root.append(section('Timing', stageTimeline(record, names)));
+  root.append(section('Stages', stagesView(record, names, record, undefined)));
   return root;
 }
 
@@ -1522,13 +1585,29 @@ function sideBySide(recordA, recordB, runA, runB) {
   const caseB = recordB?.case;
   if (recordA && recordB && same(caseA, caseB)) root.append(h('div', { class: 'sbs-row' }, h('div', { class: 'sbs-title' }, h('span', { text: 'Case' }), h('span', { class: 'pill same', text: 'same' })), keyValues(caseA ?? {})));
   else root.append(row('Case', cell(recordA, runA, (r) => keyValues(r.case ?? {})), cell(recordB, runB, (r) => keyValues(r.case ?? {})), Boolean(recordA && recordB)));
-  const names = stageNamesOf(runB, recordA, recordB);
-  for (const name of names) {
-    const stage = (record) => h('div', { class: 'stage' }, stageHead(name, record.stageRecords?.[name]), stageBody(record, name));
-    const outA = recordA?.stages?.[name];
-    const outB = recordB?.stages?.[name];
-    const differs = recordA && recordB ? !same(outA, outB) || recordA.stageRecords?.[name]?.status !== recordB.stageRecords?.[name]?.status : undefined;
-    root.append(row(`Stage ${name}`, cell(recordA, runA, stage), cell(recordB, runB, stage), differs));
+  // A multi-turn case compares turn by turn; a single-turn one is one part without a turn.
+  const partsOf = (record) => (!record ? [] : Array.isArray(record.turns) ? record.turns : [record]);
+  const multi = Array.isArray(recordA?.turns) || Array.isArray(recordB?.turns);
+  const partsA = partsOf(recordA);
+  const partsB = partsOf(recordB);
+  for (let k = 0; k < Math.max(partsA.length, partsB.length, 1); k++) {
+    const partA = partsA[k];
+    const partB = partsB[k];
+    const turnIndex = multi ? (partB ?? partA)?.index ?? k : undefined;
+    const missing = h('p', { class: 'muted', text: multi && (recordA && recordB) ? 'No such turn in this run.' : 'Not in this run.' });
+    const partCell = (part, record, render) => h('div', { class: 'side' }, part && record ? render(part, record) : missing.cloneNode(true));
+    if (multi) {
+      const head = (part) => h('div', {}, turnHead(part), part.error ? errorView(part.error) : null);
+      const differs = partA && partB ? partA.status !== partB.status || partA.passed !== partB.passed || partA.score !== partB.score : undefined;
+      root.append(row(`Turn ${turnIndex}`, partCell(partA, recordA, head), partCell(partB, recordB, head), differs));
+    }
+    const names = stageNamesOf(runB, partA, partB);
+    for (const name of names) {
+      if (multi && !partA?.stageRecords?.[name] && !partB?.stageRecords?.[name]) continue;
+      const stage = (part, record) => h('div', { class: 'stage' }, stageHead(name, part.stageRecords?.[name]), stageBody(part, name, record, turnIndex));
+      const differs = partA && partB ? !same(partA.stages?.[name], partB.stages?.[name]) || partA.stageRecords?.[name]?.status !== partB.stageRecords?.[name]?.status : undefined;
+      root.append(row(`${multi ? `Turn ${turnIndex} · ` : ''}Stage ${name}`, partCell(partA, recordA, stage), partCell(partB, recordB, stage), differs));
+    }
   }
   return root;
 }
