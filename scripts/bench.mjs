@@ -167,8 +167,11 @@ function rateLimitReport(m) {
   };
 }
 
-/** A loop of 10k chat completions, 100 at a time, through the bare openai SDK against the 20 ms server. */
-function sdkLoopScenario({ id, title, tagliotsFetch }) {
+/**
+ * A loop of 10k chat completions, 100 at a time, against the 20 ms server, with no tagliots: the
+ * script `loop(temp, server)` writes awaits `request()` and prints the loop's time.
+ */
+function clientLoopScenario({ id, title, label, note = '', loop }) {
   return {
     id,
     title,
@@ -179,16 +182,12 @@ function sdkLoopScenario({ id, title, tagliotsFetch }) {
     targets: {},
     async prepare(temp) {
       const server = await startTestServer({ keepRequests: false, latencyMs: 20 });
-      const fetchModule = join(temp, `${id}-fetch.mjs`);
-      if (tagliotsFetch) await esbuild({ entryPoints: [join(ROOT, 'src/model/http-fetch.ts')], bundle: true, format: 'esm', platform: 'node', outfile: fetchModule, logLevel: 'silent' });
       const script = join(temp, `${id}-loop.mjs`);
       writeFileSync(
         script,
-        `import { OpenAI } from ${JSON.stringify(join(ROOT, 'node_modules/openai/index.mjs'))};\n` +
-          (tagliotsFetch ? `import { createHttpFetch } from ${JSON.stringify(fetchModule)};\n` : '') +
-          `const client = new OpenAI({ apiKey: 'none', baseURL: ${JSON.stringify(server.url)}, maxRetries: 0${tagliotsFetch ? ', fetch: createHttpFetch()' : ''} });\n` +
+        (await loop(temp, server)) +
           `let next = 0; const t = performance.now();\n` +
-          `await Promise.all(Array.from({ length: 100 }, async () => { while (next < 10000) { next++; await client.chat.completions.create({ model: 'bench', messages: [{ role: 'user', content: '1+1' }] }).withResponse(); } }));\n` +
+          `await Promise.all(Array.from({ length: 100 }, async () => { while (next < 10000) { next++; await request(); } }));\n` +
           `process.stdout.write(JSON.stringify({ ms: performance.now() - t }));\n`,
       );
       return { server, script };
@@ -200,8 +199,40 @@ function sdkLoopScenario({ id, title, tagliotsFetch }) {
       return { loopMs: ms, efficiency: 2000 / ms };
     },
     metrics: true,
-    report: (m) => ({ lines: [`the bare SDK loop took ${fmtMs(m.loopMs)} against an ideal of 2.00 s: ${pct(m.efficiency)}`], misses: [] }),
+    report: (m) => ({ lines: [`the ${label} took ${fmtMs(m.loopMs)} against an ideal of 2.00 s: ${pct(m.efficiency)}${note}`], misses: [] }),
   };
+}
+
+/** The bare openai SDK: with the fetch it ships with, or with tagliots' node:http fetch. */
+function sdkLoop({ tagliotsFetch }) {
+  return async (temp, server) => {
+    const fetchModule = join(temp, 'http-fetch.mjs');
+    if (tagliotsFetch) await esbuild({ entryPoints: [join(ROOT, 'src/model/http-fetch.ts')], bundle: true, format: 'esm', platform: 'node', outfile: fetchModule, logLevel: 'silent' });
+    return (
+      `import { OpenAI } from ${JSON.stringify(join(ROOT, 'node_modules/openai/index.mjs'))};\n` +
+      (tagliotsFetch ? `import { createHttpFetch } from ${JSON.stringify(fetchModule)};\n` : '') +
+      `const client = new OpenAI({ apiKey: 'none', baseURL: ${JSON.stringify(server.url)}, maxRetries: 0${tagliotsFetch ? ', fetch: createHttpFetch()' : ''} });\n` +
+      `const request = () => client.chat.completions.create({ model: 'bench', messages: [{ role: 'user', content: '1+1' }] }).withResponse();\n`
+    );
+  };
+}
+
+/** Plain node:http with keep-alive: what any Node client can reach. */
+function httpLoop(_temp, server) {
+  return (
+    `import http from 'node:http';\n` +
+    `const url = new URL(${JSON.stringify(`${server.url}/chat/completions`)});\n` +
+    `const agent = new http.Agent({ keepAlive: true });\n` +
+    `const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: '1+1' }] });\n` +
+    `const headers = { 'content-type': 'application/json', authorization: 'Bearer none', 'content-length': Buffer.byteLength(body) };\n` +
+    `const request = () => new Promise((resolve, reject) => {\n` +
+    `  const sent = http.request({ hostname: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers, agent }, (response) => {\n` +
+    `    const chunks = []; response.on('data', (c) => chunks.push(c)); response.on('error', reject);\n` +
+    `    response.on('end', () => { const reply = JSON.parse(Buffer.concat(chunks).toString('utf8')); if (response.statusCode !== 200 || !reply.choices) reject(new Error('bad reply')); else resolve(reply); });\n` +
+    `  });\n` +
+    `  sent.on('error', reject); sent.end(body);\n` +
+    `});\n`
+  );
 }
 
 const SCENARIOS = [
@@ -279,50 +310,16 @@ const SCENARIOS = [
   }),
   // The bare openai SDK, same server, same concurrency, no tagliots: with the fetch it ships with,
   // and with the node:http fetch tagliots gives it (what is left is the SDK's own per-request work).
-  sdkLoopScenario({ id: 'sdk-latency', title: 'bare openai SDK loop, 20 ms a reply, 10k requests, 100 at a time (baseline)', tagliotsFetch: false }),
-  sdkLoopScenario({ id: 'sdk-fetch-latency', title: "same, with tagliots' node:http fetch", tagliotsFetch: true }),
-  {
-    // What any Node client reaches here: node:http with keep-alive, no SDK, no pipeline. The server and
-    // the client share the machine's cores, so this, not the 20 ms, bounds every client's efficiency.
+  clientLoopScenario({ id: 'sdk-latency', title: 'bare openai SDK loop, 20 ms a reply, 10k requests, 100 at a time (baseline)', label: 'bare SDK loop', loop: sdkLoop({ tagliotsFetch: false }) }),
+  clientLoopScenario({ id: 'sdk-fetch-latency', title: "same, with tagliots' node:http fetch", label: "bare SDK loop with tagliots' fetch", loop: sdkLoop({ tagliotsFetch: true }) }),
+  // The server and the client share the machine's cores, so this, not the 20 ms, bounds every client's efficiency.
+  clientLoopScenario({
     id: 'http-latency',
     title: 'bare node:http loop, no SDK, 20 ms a reply, 10k requests, 100 at a time (ceiling)',
-    cases: 10_000,
-    runs: 3,
-    quickRuns: 1,
-    warmup: 1,
-    targets: {},
-    async prepare(temp) {
-      const server = await startTestServer({ keepRequests: false, latencyMs: 20 });
-      const script = join(temp, 'http-loop.mjs');
-      writeFileSync(
-        script,
-        `import http from 'node:http';\n` +
-          `const url = new URL(${JSON.stringify(`${server.url}/chat/completions`)});\n` +
-          `const agent = new http.Agent({ keepAlive: true });\n` +
-          `const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: '1+1' }] });\n` +
-          `const headers = { 'content-type': 'application/json', authorization: 'Bearer none', 'content-length': Buffer.byteLength(body) };\n` +
-          `const post = () => new Promise((resolve, reject) => {\n` +
-          `  const request = http.request({ hostname: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers, agent }, (response) => {\n` +
-          `    const chunks = []; response.on('data', (c) => chunks.push(c)); response.on('error', reject);\n` +
-          `    response.on('end', () => { const reply = JSON.parse(Buffer.concat(chunks).toString('utf8')); if (response.statusCode !== 200 || !reply.choices) reject(new Error('bad reply')); else resolve(reply); });\n` +
-          `  });\n` +
-          `  request.on('error', reject); request.end(body);\n` +
-          `});\n` +
-          `let next = 0; const t = performance.now();\n` +
-          `await Promise.all(Array.from({ length: 100 }, async () => { while (next < 10000) { next++; await post(); } }));\n` +
-          `process.stdout.write(JSON.stringify({ ms: performance.now() - t }));\n`,
-      );
-      return { server, script };
-    },
-    cleanup: (state) => state.server.close(),
-    argv: (ctx) => [ctx.state.script],
-    verify: (_ctx, child) => {
-      const { ms } = JSON.parse(child.stdout);
-      return { loopMs: ms, efficiency: 2000 / ms };
-    },
-    metrics: true,
-    report: (m) => ({ lines: [`the bare node:http loop took ${fmtMs(m.loopMs)} against an ideal of 2.00 s: ${pct(m.efficiency)} (what any client reaches on this machine)`], misses: [] }),
-  },
+    label: 'bare node:http loop',
+    note: ' (what any client reaches on this machine)',
+    loop: httpLoop,
+  }),
   modelScenario({
     id: 'model-latency',
     title: 'run calc/local server, 20 ms a reply, 10k cases, -c 100',

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { CaseRecord, RunEndRecord, RunStartRecord } from '../../src/log/schema.ts';
 
@@ -66,6 +67,15 @@ export async function launchBrowser(): Promise<Browser> {
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** A browser with one page, showing the report file at `path` once it has drawn its first screen. */
+export async function openReportFile(path: string): Promise<{ browser: Browser; watched: WatchedPage }> {
+  const browser = await launchBrowser();
+  const watched = await browser.newPage();
+  await watched.page.goto(pathToFileURL(path).href);
+  await waitReady(watched.page);
+  return { browser, watched };
 }
 
 /** Waits until the page has drawn its first screen (`<html data-ready>`). */

@@ -5,14 +5,13 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CaseRecord } from '../../src/log/schema.ts';
 import { keywordsOf, parseFilter } from '../../src/suite/filter.ts';
 import { tempDirs } from '../helpers/fixtures.ts';
 import { runCli } from '../helpers/run-cli.ts';
-import { SKIP_BROWSER, TIMEOUT, endRecord, header, launchBrowser, marks, perturb, recordsOf, syntheticCases, waitForText, waitReady, writeLog, type Browser, type PageGlobals, type WatchedPage } from './chromium.ts';
+import { SKIP_BROWSER, TIMEOUT, endRecord, header, marks, openReportFile, perturb, recordsOf, syntheticCases, waitForText, writeLog, type Browser, type PageGlobals, type WatchedPage } from './chromium.ts';
 
 const temp = tempDirs();
 const A = '019bc000-0000-7000-8000-00000000000a';
@@ -45,11 +44,8 @@ describe.skipIf(SKIP_BROWSER)('the report page', { timeout: 2 * TIMEOUT }, () =>
     await writeLog(join(runs, `${B}.jsonl`), header(B, { count: COUNT, model: 'perfect' }), recordsB, endRecord(recordsB, COUNT));
     const result = await runCli(['report', B, '--baseline', A, '--runs-dir', runs, '-o', 'report.html'], { cwd: dir, timeoutMs: TIMEOUT });
     expect(result.exitCode, result.stderr).toBe(0);
-    browser = await launchBrowser();
-    watched = await browser.newPage();
+    ({ browser, watched } = await openReportFile(join(dir, 'report.html')));
     page = watched.page;
-    await page.goto(pathToFileURL(join(dir, 'report.html')).href);
-    await waitReady(page);
   }, 120_000);
 
   afterAll(async () => {

@@ -4,14 +4,13 @@
  * detail shows every turn with its status, error and stages; the side-by-side view compares turn by turn.
  */
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseRecord } from '../../src/log/schema.ts';
 import { readRunLog } from '../../src/log/reader.ts';
 import { onlyRunLog, tempDirs } from '../helpers/fixtures.ts';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
-import { SKIP_BROWSER, TIMEOUT, launchBrowser, waitForText, waitReady, type Browser, type WatchedPage } from './chromium.ts';
+import { SKIP_BROWSER, TIMEOUT, openReportFile, waitForText, type Browser, type WatchedPage } from './chromium.ts';
 
 const temp = tempDirs();
 
@@ -41,11 +40,8 @@ describe.skipIf(SKIP_BROWSER)('multi-turn cases in the report page', { timeout: 
     const out = join(await temp.make('tagliots-turns-report-'), 'report.html');
     const report = await runCli(['report', flakey, '--baseline', perfect, '-o', out], { cwd: REPO_ROOT, timeoutMs: TIMEOUT });
     expect(report.exitCode, report.stderr).toBe(0);
-    browser = await launchBrowser();
-    watched = await browser.newPage();
+    ({ browser, watched } = await openReportFile(out));
     page = watched.page;
-    await page.goto(pathToFileURL(out).href);
-    await waitReady(page);
   }, 120_000);
 
   afterAll(async () => {
