@@ -131,6 +131,21 @@ describe.concurrent('calc against a local OpenAI-compatible server', () => {
     expect(s.requests.every((r) => r.body['stream'] === true)).toBe(true);
   });
 
+  it.each(THREADS)('talks to Azure OpenAI: deployment path, api-version and api-key header (%s)', async (_where, threadEnv) => {
+    const s = await server();
+    const cwd = await project(s, { type: 'azure-openai', baseURL: undefined, endpoint: s.origin, deployment: 'calc-dep', apiVersion: '2024-10-21' });
+    const { log, result, text } = await run(cwd, ['--cache', 'off', '--limit', '4'], { TAGLIOTS_TEST_KEY: KEY, ...threadEnv });
+    expect(log.end?.counts).toMatchObject({ complete: 4, passed: 4 });
+    expect(s.requests).toHaveLength(4);
+    for (const request of s.requests) {
+      expect(request.path).toBe('/openai/deployments/calc-dep/chat/completions?api-version=2024-10-21');
+      expect(request.headers['api-key']).toBe(KEY);
+      expect(request.headers['authorization']).toBeUndefined();
+    }
+    expect(infer(log).flatMap((r) => r.calls ?? []).every((c) => c.provider === 'azure-openai' && c.status === 'ok')).toBe(true);
+    expectNoKey(text, result.stdout, result.stderr);
+  });
+
   it('fails every case at once on 401, without retrying and without printing the key', async () => {
     const s = await server();
     const cwd = await project(s);
