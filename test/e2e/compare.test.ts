@@ -4,10 +4,10 @@
  * and case durations are set to fixed values (the only parts of a log that change from one run to
  * the next, apart from ids), so whole outputs can be snapshots.
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLogs, tempDirs } from '../helpers/fixtures.ts';
+import { tempDirs } from '../helpers/fixtures.ts';
+import { runFrozen } from '../helpers/log-runs.ts';
 import { hasAnsi, normalize, stackFrames } from '../helpers/normalize.ts';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
 
@@ -18,24 +18,7 @@ const FIXTURES = join(REPO_ROOT, 'test/fixtures/logs/compare');
 
 /** Runs `tagliots run <args>` into `runsDir` and returns the new log, with its git state and durations fixed. */
 async function runInto(runsDir: string, args: readonly string[]): Promise<string> {
-  const before = new Set(await runLogs(runsDir));
-  const result = await runCli(['run', ...args, '--runs-dir', runsDir], { cwd: REPO_ROOT });
-  expect(result.exitCode, result.stderr).toBe(0);
-  const [log] = (await runLogs(runsDir)).filter((path) => !before.has(path));
-  await freeze(log!);
-  return log!;
-}
-
-/** Replaces what differs between two runs of the same thing: the git state and the timings. */
-async function freeze(path: string): Promise<void> {
-  const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
-  const out = lines.map((line) => {
-    const record = JSON.parse(line) as Record<string, unknown>;
-    if (record['type'] === 'run.start') record['git'] = { sha: 'c0ffee0000000000000000000000000000000000', branch: 'main', dirty: false, changes: [] };
-    if (record['type'] === 'case') record['durationMs'] = 1 + (record['index'] as number) / 4;
-    return JSON.stringify(record);
-  });
-  await writeFile(path, `${out.join('\n')}\n`);
+  return (await runFrozen(runsDir, args)).log!;
 }
 
 let runsDir: string;

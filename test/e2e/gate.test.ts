@@ -6,6 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLogs, tempDirs } from '../helpers/fixtures.ts';
+import { runFrozen } from '../helpers/log-runs.ts';
 import { normalize, stackFrames } from '../helpers/normalize.ts';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
 
@@ -14,23 +15,8 @@ afterAll(() => temp.cleanup());
 
 /** Runs `tagliots run <args>` into `runsDir`; returns the result and the new log, with its git state and durations fixed. */
 async function runInto(runsDir: string, args: readonly string[], exitCode = 0) {
-  const before = new Set(await runLogs(runsDir));
-  const result = await runCli(['run', ...args, '--runs-dir', runsDir], { cwd: REPO_ROOT });
-  expect(result.exitCode, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(exitCode);
-  const [log] = (await runLogs(runsDir)).filter((path) => !before.has(path));
-  if (log) await freeze(log);
+  const { result, log } = await runFrozen(runsDir, args, exitCode);
   return { result, log: log! };
-}
-
-async function freeze(path: string): Promise<void> {
-  const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
-  const out = lines.map((line) => {
-    const record = JSON.parse(line) as Record<string, unknown>;
-    if (record['type'] === 'run.start') record['git'] = { sha: 'c0ffee0000000000000000000000000000000000', branch: 'main', dirty: false, changes: [] };
-    if (record['type'] === 'case') record['durationMs'] = 1 + (record['index'] as number) / 4;
-    return JSON.stringify(record);
-  });
-  await writeFile(path, `${out.join('\n')}\n`);
 }
 
 let dir: string;

@@ -2,7 +2,7 @@
  * Runs for the end-to-end tests of the log-reading commands (summarize, format, timeline, history,
  * export): real `tagliots run`s of the samples into a temp runs folder, and the CLI run against it.
  */
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
@@ -30,6 +30,34 @@ export async function makeRuns<K extends keyof typeof SAMPLE_RUNS>(runsDir: stri
     ids[name] = basename(added[0]!, '.jsonl');
   }
   return ids;
+}
+
+/**
+ * Runs `tagliots run <args>` from the repository root into `runsDir`, expecting `exitCode`, and
+ * returns the result and the new log (if one was written) with its git state and durations fixed.
+ */
+export async function runFrozen(runsDir: string, args: readonly string[], exitCode = 0): Promise<{ result: CliResult; log: string | undefined }> {
+  const before = new Set(await runLogs(runsDir));
+  const result = await runCli(['run', ...args, '--runs-dir', runsDir], { cwd: REPO_ROOT });
+  expect(result.exitCode, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(exitCode);
+  const [log] = (await runLogs(runsDir)).filter((path) => !before.has(path));
+  if (log) await freezeRunLog(log);
+  return { result, log };
+}
+
+/**
+ * Replaces what differs between two runs of the same thing, the git state and the case durations,
+ * with fixed values, so that whole outputs of the commands reading the log can be snapshots.
+ */
+export async function freezeRunLog(path: string): Promise<void> {
+  const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+  const out = lines.map((line) => {
+    const record = JSON.parse(line) as Record<string, unknown>;
+    if (record['type'] === 'run.start') record['git'] = { sha: 'c0ffee0000000000000000000000000000000000', branch: 'main', dirty: false, changes: [] };
+    if (record['type'] === 'case') record['durationMs'] = 1 + (record['index'] as number) / 4;
+    return JSON.stringify(record);
+  });
+  await writeFile(path, `${out.join('\n')}\n`);
 }
 
 /** Copies a fixture log into `runsDir` (under `as`, default its own name) and returns the copy's path. */
