@@ -1,5 +1,5 @@
 import { ModelError } from '../errors.ts';
-import { sleep } from './retry.ts';
+import { sleep } from '../util/sleep.ts';
 import type { CallOptions, ChatMessage, CompletionRequest, CompletionResult, Model } from './types.ts';
 
 /** Produces the expected answer of the case a call is made for (the pipeline's `expected()`). */

@@ -16,7 +16,8 @@ import { costOf } from './pricing.ts';
 import type { ModelProfile } from './profiles.ts';
 import type { HeaderReader, ProfileLimiter } from './rate-limit.ts';
 import { displayUrl, redactSecrets } from './redact.ts';
-import { isRetryableStatus, retryAfterFromHeaders, retryDelayMs, sleep, type AttemptFailure } from './retry.ts';
+import { isRetryableStatus, retryAfterFromHeaders, retryDelayMs, type AttemptFailure } from './retry.ts';
+import { sleep } from '../util/sleep.ts';
 import { inThreadTransport, type SdkFailure, type SdkReply, type SdkSender, type SdkTransport } from './sdk-call.ts';
 import { countMessageTokens, encoderFor, estimateUsage } from './tokens.ts';
 import type {

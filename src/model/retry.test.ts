@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY, isRetryableStatus, parseDuration, retryAfterFromHeaders, retryDelayMs, sleep } from './retry.ts';
+import { DEFAULT_RETRY, isRetryableStatus, parseDuration, retryAfterFromHeaders, retryDelayMs } from './retry.ts';
 
 const headers = (values: Record<string, string>) => ({ get: (name: string) => values[name] ?? null });
 
@@ -52,13 +52,5 @@ describe('isRetryableStatus', () => {
   it('retries rate limits, timeouts, conflicts and server errors only', () => {
     expect([408, 409, 429, 500, 502, 503, 504].every(isRetryableStatus)).toBe(true);
     expect([400, 401, 403, 404, 422].some(isRetryableStatus)).toBe(false);
-  });
-});
-
-describe('sleep', () => {
-  it('rejects with the reason when the signal aborts', async () => {
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error('stop')), 10);
-    await expect(sleep(10_000, controller.signal)).rejects.toThrow('stop');
   });
 });

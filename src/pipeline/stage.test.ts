@@ -8,6 +8,7 @@ import { fail, ok, skip } from './outcome.ts';
 import { loop, parallel, stage, isStage } from './stage.ts';
 import type { PipelineSpec, StageContext, Stages } from './types.ts';
 import type { JsonObject } from '../util/json.ts';
+import { sleep } from '../util/sleep.ts';
 
 type Ctx = StageContext<any, any, any>;
 
@@ -26,16 +27,6 @@ const runCase = (env: CaseEnvironment, c: JsonObject = { id: 'c1' }, index = 0):
 const run = (stages: Stages<any, any, any>, c?: JsonObject) => runCase(environment(stages), c);
 const types = (record: CaseRecord) => (record.events ?? []).map((e) => e.type);
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    });
-  });
-}
 
 /** A stage that fails its first `failures` calls (thrown errors), then answers `value`. */
 function flaky(failures: number, value: unknown = 'done') {

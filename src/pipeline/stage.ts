@@ -14,6 +14,7 @@ import type { z } from 'zod';
 import { stableStringify, type Json } from '../util/json.ts';
 import { cancel, fail, failFromError, isOutcome, ok, recorderOf, skip, toOutcome, type FailOutcome, type Outcome } from './outcome.ts';
 import type { StageContext } from './types.ts';
+import { sleep } from '../util/sleep.ts';
 
 type AnyCtx = StageContext<any, any, any>;
 
@@ -108,21 +109,6 @@ function backoffMs(backoff: Backoff | undefined, attempt: number, error: StageEr
   return Math.min(raw, backoff.maxMs ?? Number.POSITIVE_INFINITY);
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /**
  * A context that is `ctx` except for `overrides`; methods stay bound to the original, so usage,

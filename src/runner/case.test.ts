@@ -8,6 +8,7 @@ import { buildStageGraph } from '../pipeline/dag.ts';
 import type { PipelineSpec, StageContext, Stages } from '../pipeline/types.ts';
 import type { JsonObject } from '../util/json.ts';
 import { startCase, type CaseEnvironment, type CaseRun } from './case.ts';
+import { sleep } from '../util/sleep.ts';
 
 type Ctx = StageContext<any, any, any>;
 type AnyStages = Stages<any, any, any>;
@@ -40,22 +41,6 @@ function start(stages: AnyStages, options: EnvOptions = {}, input: JsonObject = 
 const run = (stages: AnyStages, options: EnvOptions = {}, input: JsonObject = theCase): Promise<CaseRecord> =>
   start(stages, options, input).done;
 
-/** Resolves after `ms`, or rejects with the signal's reason when it is aborted first. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** A promise with its resolve function, to let a test act at a precise moment. */
 function deferred<T = void>() {

@@ -4,24 +4,10 @@ import type { CaseResult, PipelineSpec, StageContext, Stages } from '../pipeline
 import type { SuiteCase } from '../suite/load.ts';
 import { executeRun, type ExecuteRunOptions, type RunControl, type RunListener } from './run.ts';
 import { prepareRun } from './setup.ts';
+import { sleep } from '../util/sleep.ts';
 
 type Ctx = StageContext<any, any, any>;
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 const suite = (n: number, extra: (i: number) => Record<string, unknown> = () => ({})): SuiteCase[] =>
   Array.from({ length: n }, (_, index) => ({ index, id: `case-${index}`, case: { id: `case-${index}`, ...extra(index) } }));
