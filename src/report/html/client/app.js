@@ -1156,27 +1156,22 @@ function stageTimeline(record, names) {
   return table;
 }
 
+/** A table of class `plain <kind>`: a head row of `headings`, then a row of cells per item. */
+function plainTable(kind, headings, items, cells) {
+  return h('table', { class: `plain ${kind}` }, h('thead', {}, h('tr', {}, headings.map((t) => h('th', { text: t })))), h('tbody', {}, items.map((item) => h('tr', {}, cells(item)))));
+}
+
 function callsTable(calls) {
-  const table = h('table', { class: 'plain calls' }, h('thead', {}, h('tr', {}, ['model', 'status', 'cache', 'attempts', 'duration', 'waited', 'tokens', 'cost'].map((t) => h('th', { text: t })))));
-  const tbody = h('tbody');
-  for (const call of calls) {
-    tbody.append(
-      h(
-        'tr',
-        {},
-        h('td', {}, h('span', { class: 'mono', text: call.profile ?? '' }), call.model && call.model !== call.profile ? h('span', { class: 'muted', text: ` ${call.model}` }) : null, call.provider ? h('span', { class: 'muted', text: ` (${call.provider})` }) : null),
-        h('td', {}, call.status === 'ok' ? h('span', { class: 'good', text: 'ok' }) : h('span', { class: 'bad', text: `${call.status}${call.error ? `: ${call.error}` : ''}` })),
-        h('td', { text: call.cache ?? '' }),
-        h('td', { text: Array.isArray(call.attempts) ? String(call.attempts.length) : '' }),
-        h('td', { text: fmtMs(call.durationMs) }),
-        h('td', { text: call.waitedMs || call.rateLimitWaitMs ? fmtMs((call.waitedMs ?? 0) + (call.rateLimitWaitMs ?? 0)) : '' }),
-        h('td', { text: call.usage ? `${fmtCount(call.usage.inputTokens)} / ${fmtCount(call.usage.outputTokens)}${call.usageEstimated ? ' (est.)' : ''}` : '' }),
-        h('td', { text: call.costUsd !== undefined ? fmtUsd(call.costUsd) : '' }),
-      ),
-    );
-  }
-  table.append(tbody);
-  return table;
+  return plainTable('calls', ['model', 'status', 'cache', 'attempts', 'duration', 'waited', 'tokens', 'cost'], calls, (call) => [
+    h('td', {}, h('span', { class: 'mono', text: call.profile ?? '' }), call.model && call.model !== call.profile ? h('span', { class: 'muted', text: ` ${call.model}` }) : null, call.provider ? h('span', { class: 'muted', text: ` (${call.provider})` }) : null),
+    h('td', {}, call.status === 'ok' ? h('span', { class: 'good', text: 'ok' }) : h('span', { class: 'bad', text: `${call.status}${call.error ? `: ${call.error}` : ''}` })),
+    h('td', { text: call.cache ?? '' }),
+    h('td', { text: Array.isArray(call.attempts) ? String(call.attempts.length) : '' }),
+    h('td', { text: fmtMs(call.durationMs) }),
+    h('td', { text: call.waitedMs || call.rateLimitWaitMs ? fmtMs((call.waitedMs ?? 0) + (call.rateLimitWaitMs ?? 0)) : '' }),
+    h('td', { text: call.usage ? `${fmtCount(call.usage.inputTokens)} / ${fmtCount(call.usage.outputTokens)}${call.usageEstimated ? ' (est.)' : ''}` : '' }),
+    h('td', { text: call.costUsd !== undefined ? fmtUsd(call.costUsd) : '' }),
+  ]);
 }
 
 function stageHead(name, stage) {
@@ -1218,25 +1213,20 @@ function stageBody(part, name, owner = part, turn = undefined) {
 
 /** Events of one stage: when (from the start of the case), what, and their data. */
 function eventsTable(events) {
-  const table = h('table', { class: 'plain events' }, h('thead', {}, h('tr', {}, ['at', 'type', 'data'].map((t) => h('th', { text: t })))));
-  const tbody = h('tbody');
-  for (const event of events) {
+  return plainTable('events', ['at', 'type', 'data'], events, (event) => {
     const data = event.data === undefined ? '' : (JSON.stringify(event.data) ?? '');
-    tbody.append(h('tr', {}, h('td', { class: 'num', text: `+${fmtMs(event.t)}` }), h('td', { class: 'mono', text: String(event.type) }), h('td', {}, data ? textBlock(data, 'json') : null)));
-  }
-  table.append(tbody);
-  return table;
+    return [h('td', { class: 'num', text: `+${fmtMs(event.t)}` }), h('td', { class: 'mono', text: String(event.type) }), h('td', {}, data ? textBlock(data, 'json') : null)];
+  });
 }
 
 /** Artifacts of one stage, with their paths relative to the runs folder. */
 function artifactsTable(artifacts) {
-  const table = h('table', { class: 'plain artifacts' }, h('thead', {}, h('tr', {}, ['name', 'type', 'size', 'path (in the runs folder)'].map((t) => h('th', { text: t })))));
-  const tbody = h('tbody');
-  for (const artifact of artifacts) {
-    tbody.append(h('tr', {}, h('td', { class: 'mono', text: String(artifact.name) }), h('td', { text: String(artifact.mime ?? '') }), h('td', { class: 'num', text: `${fmtCount(artifact.bytes ?? 0)} B` }), h('td', { class: 'mono', text: String(artifact.path) })));
-  }
-  table.append(tbody);
-  return table;
+  return plainTable('artifacts', ['name', 'type', 'size', 'path (in the runs folder)'], artifacts, (artifact) => [
+    h('td', { class: 'mono', text: String(artifact.name) }),
+    h('td', { text: String(artifact.mime ?? '') }),
+    h('td', { class: 'num', text: `${fmtCount(artifact.bytes ?? 0)} B` }),
+    h('td', { class: 'mono', text: String(artifact.path) }),
+  ]);
 }
 
 /** The stages of the case, or of one turn, each with its head and body. */
@@ -1246,12 +1236,10 @@ function stagesView(part, names, owner, turn) {
   return stages;
 }
 
-const TURN_VERDICTS = { true: 'passed', false: 'failed' };
-
 /** A turn's status, verdict and facts, as one line. */
 function turnHead(turn) {
   const facts = [];
-  if (turn.passed === true || turn.passed === false) facts.push(TURN_VERDICTS[turn.passed]);
+  if (turn.passed !== null && turn.passed !== undefined) facts.push(turn.passed ? 'passed' : 'failed');
   if (turn.score !== null && turn.score !== undefined) facts.push(`score ${fmtNum(turn.score)}`);
   if (turn.durationMs !== undefined) facts.push(fmtMs(turn.durationMs));
   if (turn.reason) facts.push(turn.reason);
@@ -1594,8 +1582,8 @@ function sideBySide(recordA, recordB, runA, runB) {
     const partA = partsA[k];
     const partB = partsB[k];
     const turnIndex = multi ? (partB ?? partA)?.index ?? k : undefined;
-    const missing = h('p', { class: 'muted', text: multi && (recordA && recordB) ? 'No such turn in this run.' : 'Not in this run.' });
-    const partCell = (part, record, render) => h('div', { class: 'side' }, part && record ? render(part, record) : missing.cloneNode(true));
+    const missing = multi && recordA && recordB ? 'No such turn in this run.' : 'Not in this run.';
+    const partCell = (part, record, render) => h('div', { class: 'side' }, part && record ? render(part, record) : h('p', { class: 'muted', text: missing }));
     if (multi) {
       const head = (part) => h('div', {}, turnHead(part), part.error ? errorView(part.error) : null);
       const differs = partA && partB ? partA.status !== partB.status || partA.passed !== partB.passed || partA.score !== partB.score : undefined;
