@@ -1,4 +1,5 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError } from '@commander-js/extra-typings';
+import type { Command as PlainCommand } from 'commander';
 import { EXIT, isTagliotsError } from '../errors.ts';
 import type { Io } from '../util/io.ts';
 import { TAGLIOTS_VERSION } from '../version.ts';
@@ -12,7 +13,7 @@ import { registerAddIds } from './commands/add-ids.ts';
 import { registerSummarize } from './commands/summarize.ts';
 import { registerFormat } from './commands/format.ts';
 import { registerTimeline } from './commands/timeline.ts';
-import { registerHistory } from './commands/history.ts';
+import { historyCommand } from '../commands/history.ts';
 import { registerExport } from './commands/export.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerGate } from './commands/gate.ts';
@@ -20,10 +21,37 @@ import { registerMerge } from './commands/merge.ts';
 import { registerReport } from './commands/report.ts';
 import { registerView } from './commands/view.ts';
 import { registerCheck } from './commands/check.ts';
-import type { CommandEnv } from './options.ts';
+import type { AnyCommand, CommandEnv } from '../commands/shared/flags.ts';
 
-/** Every command, in the order `tagliots --help` lists them. Each file registers one command. */
-const COMMANDS = [registerRun, registerRerun, registerResume, registerAddIds, registerPipelines, registerCheck, registerModels, registerCache, registerSummarize, registerFormat, registerTimeline, registerHistory, registerExport, registerCompare, registerGate, registerMerge, registerReport, registerView];
+/** A command still registered the old way (a function adding it to the program). */
+type Registration = (program: PlainCommand, env: CommandEnv) => void;
+/** A command defined in one file under src/commands/: a factory of its definition. */
+type Definition = (env: CommandEnv) => AnyCommand;
+
+/**
+ * Every command, in the order `tagliots --help` lists them. Command files import only their flags
+ * at the top; each handler loads the engine code it needs when it runs.
+ */
+const COMMANDS: readonly { readonly register?: Registration; readonly define?: Definition }[] = [
+  { register: registerRun },
+  { register: registerRerun },
+  { register: registerResume },
+  { register: registerAddIds },
+  { register: registerPipelines },
+  { register: registerCheck },
+  { register: registerModels },
+  { register: registerCache },
+  { register: registerSummarize },
+  { register: registerFormat },
+  { register: registerTimeline },
+  { define: historyCommand },
+  { register: registerExport },
+  { register: registerCompare },
+  { register: registerGate },
+  { register: registerMerge },
+  { register: registerReport },
+  { register: registerView },
+];
 
 /** Builds the command tree. Command modules are imported only when their command runs. */
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -40,8 +68,21 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   const env: CommandEnv = { io, setExit };
-  for (const register of COMMANDS) register(program, env);
+  for (const { register, define } of COMMANDS) {
+    if (define) program.addCommand(inheritSettings(define(env), program));
+    else register?.(program as unknown as PlainCommand, env);
+  }
   return program;
+}
+
+/**
+ * addCommand() does not pass the program's settings (exitOverride, output, suggestions) on as
+ * command() does: copy them into a command defined on its own, and into its subcommands.
+ */
+function inheritSettings(command: AnyCommand, parent: AnyCommand): AnyCommand {
+  command.copyInheritedSettings(parent);
+  for (const sub of command.commands) inheritSettings(sub, command);
+  return command;
 }
 
 /** Runs the CLI and returns the exit code. Never throws. */

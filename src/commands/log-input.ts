@@ -5,7 +5,8 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { shownPath } from '../util/paths.ts';
 import { planRecordSelection, type RecordSelection } from '../analysis/select-records.ts';
 import { UsageError, isTagliotsError, messageOf } from '../errors.ts';
 import { readRunLogBatches, readRunLogEnds } from '../log/reader.ts';
@@ -41,11 +42,7 @@ export async function findRunLog(ref: string, runsDir: string | undefined, io: I
   return resolveRun(await resolveRunsDir(runsDir, io), ref, io.cwd);
 }
 
-/** `path` relative to `cwd` when it is inside it, else as is. */
-export function shownPath(path: string, cwd: string): string {
-  const rel = relative(cwd, path);
-  return rel !== '' && !rel.startsWith('..') ? rel : path;
-}
+export { shownPath } from '../util/paths.ts';
 
 export interface OpenedLog {
   readonly path: string;

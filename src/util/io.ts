@@ -15,6 +15,10 @@ export interface Io {
    * interrupts; on the third it exits (code 130) right after the handlers ran.
    */
   onInterrupt(handler: () => void): () => void;
+  /** Makes the id of a new run (`run`, `rerun`, `resume`, `merge`). @default a new UUIDv7 */
+  newRunId?(): string;
+  /** The time now, for the timestamps a command records. @default the system clock */
+  now?(): Date;
 }
 
 export interface OutputStream {
