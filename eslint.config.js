@@ -1,6 +1,52 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of src/, lowest first, and what each may import: one row per row of the repository map
+ * in CONTRIBUTING.md. A layer may import itself and the layers it lists; `errors.ts` and `version.ts`
+ * are open to all. Tests are not a layer: they may reach into any module they test.
+ */
+const LAYERS = {
+  util: [],
+  log: ['util'],
+  config: ['util', 'log'],
+  suite: ['util'],
+  model: ['util', 'log', 'config'],
+  pipeline: ['util', 'log', 'config', 'model'],
+  project: ['util', 'log', 'config', 'model', 'pipeline'],
+  runner: ['util', 'log', 'config', 'suite', 'model', 'pipeline', 'project'],
+  analysis: ['util', 'log', 'config', 'suite'],
+  report: ['util', 'log', 'suite', 'analysis'],
+  engine: ['util', 'log', 'config', 'suite', 'model', 'pipeline', 'project', 'runner', 'analysis'],
+  commands: ['util', 'log', 'config', 'suite', 'model', 'pipeline', 'project', 'runner', 'analysis', 'report', 'engine'],
+  cli: ['util', 'commands'],
+};
+
+/** The files that may use the `process` global: the CLI's entry and Io, and the host facts module. */
+const PROCESS_FILES = ['src/cli/bin.ts', 'src/cli/process-io.ts', 'src/host.ts'];
+
+function layerRule(layer, allowed) {
+  const forbidden = Object.keys(LAYERS).filter((other) => other !== layer && !allowed.includes(other));
+  return {
+    files: [`src/${layer}/**/*.ts`],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: forbidden.map((other) => `**/${other}/**`),
+              message: `src/${layer}/ may import only ${allowed.length > 0 ? allowed.map((l) => `${l}/`).join(', ') : 'itself'} (and errors.ts): see the repository map in CONTRIBUTING.md.`,
+            },
+            { group: ['tagliots'], message: 'import the module itself, not the public entry point.' },
+          ],
+        },
+      ],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'runs/**', 'coverage/**', '**/node_modules/**'] },
   js.configs.recommended,
@@ -21,17 +67,10 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
-    // Layering: analysis and report read run logs only; they never run pipelines or call models.
-    files: ['src/analysis/**', 'src/report/**'],
-    ignores: ['src/report/progress.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/runner/**', '**/model/**', '**/pipeline/**', '**/project/**'], message: 'analysis and report read run logs only.' }] }],
-    },
+    // One place touches the process: everything else gets cwd, env and streams through the Io or options.
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.test.ts', ...PROCESS_FILES],
+    rules: { 'no-restricted-globals': ['error', { name: 'process', message: 'take cwd, env and output from the Io or the options; facts about the process come from src/host.ts.' }] },
   },
-  {
-    files: ['src/log/**', 'src/util/**', 'src/config/**', 'src/suite/**'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/runner/**', '**/commands/**', '**/cli/**', '**/report/**', '**/analysis/**'], message: 'lower layers must not import higher ones.' }] }],
-    },
-  },
+  ...Object.entries(LAYERS).map(([layer, allowed]) => layerRule(layer, allowed)),
 );

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BROWSER_SUFFIX, bundleForBrowser } from './browser-bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -18,6 +19,18 @@ const rawText = {
   setup(b) {
     b.onResolve({ filter: /\?raw$/ }, (args) => ({ path: resolve(args.resolveDir, args.path.slice(0, -'?raw'.length)), namespace: 'raw-text' }));
     b.onLoad({ filter: /.*/, namespace: 'raw-text' }, async (args) => ({ contents: await readFile(args.path, 'utf8'), loader: 'text', watchFiles: [args.path] }));
+  },
+};
+// `import code from './formats.ts?browser'`: a module bundled for the report page, as text (see
+// browser-bundle.mjs; vitest.config.ts does the same for the tests).
+const browserBundle = {
+  name: 'browser-bundle',
+  setup(b) {
+    b.onResolve({ filter: /\?browser$/ }, (args) => ({ path: resolve(args.resolveDir, args.path.slice(0, -BROWSER_SUFFIX.length)), namespace: 'browser-bundle' }));
+    b.onLoad({ filter: /.*/, namespace: 'browser-bundle' }, async (args) => {
+      const { code, inputs } = await bundleForBrowser(args.path);
+      return { contents: code, loader: 'text', watchFiles: inputs };
+    });
   },
 };
 rmSync(`${root}/dist`, { recursive: true, force: true });
@@ -39,6 +52,6 @@ await build({
     // Bundled CommonJS dependencies (nunjucks, cli-table3) call require().
     js: "import { createRequire as __tagliotsCreateRequire } from 'node:module'; const require = __tagliotsCreateRequire(import.meta.url);",
   },
-  plugins: [rawText],
+  plugins: [rawText, browserBundle],
   logLevel: 'warning',
 });

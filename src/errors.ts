@@ -7,6 +7,8 @@ export const EXIT = {
   ok: 0,
   failure: 1,
   usage: 2,
+  /** A run stopped at its cost budget (--max-cost): distinct from success, failure and Ctrl-C, so scripts can tell. */
+  budget: 3,
   interrupted: 130,
 } as const;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CaseRecord, RunEndRecord, RunStartRecord } from '../log/schema.ts';
-import { compareRuns, configDifferences, createDigestBuilder, idAt, type RunDigest } from './compare.ts';
+import { compareDigests, configDifferences, createDigestBuilder, idAt, type RunDigest } from './compare.ts';
 
 type Outcome = 'P' | 'F' | 'E' | 'C';
 
@@ -100,7 +100,7 @@ describe('createDigestBuilder', () => {
   });
 });
 
-describe('compareRuns', () => {
+describe('compareDigests', () => {
   const a = digest(
     indexed([
       record('p-p', 'P', { keywords: ['x'] }),
@@ -126,7 +126,7 @@ describe('compareRuns', () => {
     ]),
     { runId: 'run-b' },
   );
-  const c = compareRuns(a, b);
+  const c = compareDigests(a, b);
 
   it('aligns by case id and lists the cases only in A and only in B', () => {
     expect(c.common).toBe(7);
@@ -198,20 +198,20 @@ describe('compareRuns', () => {
       ]).reverse(),
       { runId: 'run-b' },
     );
-    expect(JSON.stringify(compareRuns(a, reversed))).toBe(JSON.stringify(c));
+    expect(JSON.stringify(compareDigests(a, reversed))).toBe(JSON.stringify(c));
   });
 });
 
-describe('compareRuns: statistics, metrics, verdicts', () => {
+describe('compareDigests: statistics, metrics, verdicts', () => {
   const many = (n: number, outcome: Outcome, prefix: string, extra: Partial<CaseRecord> = {}) => Array.from({ length: n }, (_, i) => record(`${prefix}${i}`, outcome, extra));
 
   it('says B is worse with 12 regressions vs 3 fixes (McNemar p = 0.035)', () => {
     const a = digest([...many(12, 'P', 'r'), ...many(3, 'F', 'f'), ...many(20, 'P', 's')]);
     const b = digest([...many(12, 'F', 'r'), ...many(3, 'P', 'f'), ...many(20, 'P', 's')], { runId: 'run-b' });
-    const c = compareRuns(a, b);
+    const c = compareDigests(a, b);
     expect(c.mcnemar!.pTwoSided).toBeCloseTo(0.03515625, 12);
     expect(c.verdict).toEqual({ kind: 'worse', text: 'B is worse: 12 regressions vs 3 fixes, p = 0.035' });
-    expect(compareRuns(b, a).verdict).toEqual({ kind: 'better', text: 'B is better: 3 regressions vs 12 fixes, p = 0.035' });
+    expect(compareDigests(b, a).verdict).toEqual({ kind: 'better', text: 'B is better: 3 regressions vs 12 fixes, p = 0.035' });
     expect(c.passRate.delta).toBeCloseTo(-9 / 35);
     expect(c.passRate.ci!.high).toBeLessThan(0);
   });
@@ -220,7 +220,7 @@ describe('compareRuns: statistics, metrics, verdicts', () => {
     const usage = (input: number) => ({ usage: { calls: 1, inputTokens: input, outputTokens: 1 } });
     const a = digest([record('a', 'P', { costUsd: 0.01, durationMs: 100, ...usage(10) }), record('b', 'P', { costUsd: 0.02, durationMs: 300, ...usage(20) })]);
     const b = digest([record('a', 'P', { costUsd: 0.03, durationMs: 200, ...usage(15) }), record('b', 'P', { costUsd: 0.05, durationMs: 400, ...usage(25) })], { runId: 'b' });
-    const c = compareRuns(a, b);
+    const c = compareDigests(a, b);
     expect(c.costUsd.a).toBeCloseTo(0.03);
     expect(c.costUsd.delta).toBeCloseTo(0.05);
     expect(c.inputTokens).toEqual({ a: 30, b: 40, delta: 10 });
@@ -232,13 +232,13 @@ describe('compareRuns: statistics, metrics, verdicts', () => {
   });
 
   it('has no metrics it cannot compute (no cost, no usage)', () => {
-    const c = compareRuns(digest([record('a', 'P')]), digest([record('a', 'P')], { runId: 'b' }));
+    const c = compareDigests(digest([record('a', 'P')]), digest([record('a', 'P')], { runId: 'b' }));
     expect(c.costUsd).toEqual({ a: null, b: null, delta: null });
     expect(c.inputTokens.delta).toBeNull();
   });
 
   it('handles runs with no case in common without dividing by zero', () => {
-    const c = compareRuns(digest([record('a', 'P'), record('b', 'F')]), digest([record('c', 'P')], { runId: 'b' }));
+    const c = compareDigests(digest([record('a', 'P'), record('b', 'F')]), digest([record('c', 'P')], { runId: 'b' }));
     expect(c.common).toBe(0);
     expect(c.mcnemar).toBeNull();
     expect(c.passRate).toEqual({ a: null, b: null, delta: null, ci: null });
@@ -249,7 +249,7 @@ describe('compareRuns: statistics, metrics, verdicts', () => {
 
   it('says when A and B are the same run', () => {
     const a = digest([record('a', 'P'), record('b', 'F')]);
-    const c = compareRuns(a, a);
+    const c = compareDigests(a, a);
     expect(c.sameRun).toBe(true);
     expect(c.identical).toBe(true);
     expect(c.verdict).toEqual({ kind: 'same-run', text: 'Same run: A and B are both run-a.' });
@@ -258,7 +258,7 @@ describe('compareRuns: statistics, metrics, verdicts', () => {
   it('aligns repeats by (id, repeat) and warns about duplicates', () => {
     const a = digest([record('x', 'P', { repeat: 0 }), record('x', 'P', { repeat: 1 }), record('x', 'F', { repeat: 1 })], { repeat: 2 });
     const b = digest([record('x', 'P'), record('x', 'F', { repeat: 1 }), record('x', 'P', { repeat: 2 })], { runId: 'b', repeat: 3 });
-    const c = compareRuns(a, b);
+    const c = compareDigests(a, b);
     expect(c.common).toBe(2);
     expect(c.regressions.map((r) => `${r.caseId}#${r.repeat}`)).toEqual(['x#1']);
     expect(c.onlyB).toEqual([{ caseId: 'x', repeat: 2, index: 0 }]);
@@ -269,15 +269,15 @@ describe('compareRuns: statistics, metrics, verdicts', () => {
   it('lists every common case up to maxRows, else only the changed ones', () => {
     const a = digest([record('a', 'P'), record('b', 'P'), record('c', 'P')]);
     const b = digest([record('a', 'P'), record('b', 'F'), record('c', 'P')], { runId: 'b' });
-    expect(compareRuns(a, b, { maxRows: 3 })).toMatchObject({ casesListed: 'all', changed: 1 });
-    expect(compareRuns(a, b, { maxRows: 3 }).cases).toHaveLength(3);
-    expect(compareRuns(a, b, { maxRows: 2 }).cases.map((x) => x.caseId)).toEqual(['b']);
+    expect(compareDigests(a, b, { maxRows: 3 })).toMatchObject({ casesListed: 'all', changed: 1 });
+    expect(compareDigests(a, b, { maxRows: 3 }).cases).toHaveLength(3);
+    expect(compareDigests(a, b, { maxRows: 2 }).cases.map((x) => x.caseId)).toEqual(['b']);
   });
 
   it('keeps the first N cases in suite order with limit', () => {
     const a = digest(indexed([record('z', 'P'), record('y', 'P'), record('x', 'P')]));
     const b = digest(indexed([record('z', 'F'), record('y', 'F'), record('x', 'F')]), { runId: 'b' });
-    const c = compareRuns(a, b, { limit: 2 });
+    const c = compareDigests(a, b, { limit: 2 });
     expect(c.common).toBe(2);
     expect(c.regressions.map((r) => r.caseId)).toEqual(['y', 'z']);
   });
@@ -286,10 +286,10 @@ describe('compareRuns: statistics, metrics, verdicts', () => {
     const long = (id: string) => `${id}-${'x'.repeat(30)}`;
     const a = digest([record(long('abc1'), 'P'), record(long('abc2'), 'P'), record(long('zzz'), 'P')]);
     const b = digest([record(long('abc1'), 'P'), record(long('abc2'), 'P'), record(long('añb9'), 'P')], { runId: 'b' });
-    expect(compareRuns(a, b).idPrefixLength).toBe(4);
-    expect(compareRuns(a, a).idPrefixLength).toBe(4);
+    expect(compareDigests(a, b).idPrefixLength).toBe(4);
+    expect(compareDigests(a, a).idPrefixLength).toBe(4);
     // Short ids are shown whole.
-    expect(compareRuns(digest([record('auth-login', 'P'), record('auth-logout', 'P')]), digest([record('x', 'P')], { runId: 'b' })).idPrefixLength).toBe(11);
+    expect(compareDigests(digest([record('auth-login', 'P'), record('auth-logout', 'P')]), digest([record('x', 'P')], { runId: 'b' })).idPrefixLength).toBe(11);
   });
 
   it('falls back to the score interval for pipelines without passed()', () => {
@@ -297,7 +297,7 @@ describe('compareRuns: statistics, metrics, verdicts', () => {
     const scored = (id: string, score: number) => ({ ...record(id, 'P', { score }), passed: null });
     const a = digest(Array.from({ length: 40 }, (_, i) => scored(`c${i}`, 0.8)), noPassed);
     const b = digest(Array.from({ length: 40 }, (_, i) => scored(`c${i}`, 0.5 + (i % 3) * 0.01)), { runId: 'b', ...noPassed });
-    const c = compareRuns(a, b);
+    const c = compareDigests(a, b);
     expect(c.verdict.kind).toBe('worse');
     expect(c.verdict.text).toMatch(/^B is worse: mean score -0\.29\d* \(95% CI /);
   });
@@ -317,7 +317,7 @@ describe('warnings and config differences', () => {
       },
       null,
     );
-    expect(compareRuns(a, b).warnings).toEqual([
+    expect(compareDigests(a, b).warnings).toEqual([
       "Different pipelines: A ran 'calc', B ran 'other'.",
       "Different suite content: sha256 abc… in A, def… in B (A: suite.json, B: suite2.json).",
       'Different git commits: A at 111111111111, B at 222222222222.',

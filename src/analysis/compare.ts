@@ -8,12 +8,14 @@
  * sorted, sums are exact, and the bootstrap is seeded.
  */
 import type { CaseRecord, GitInfo, RunCounts, RunEndRecord, RunStartRecord, RunStatus } from '../log/schema.ts';
-import { flattenLeaves } from '../util/dotted.ts';
+import { flattenLeaves } from '../config/dotted.ts';
+import { RunTotals } from '../log/totals.ts';
+import { createExactSum } from '../util/exact-sum.ts';
 import { deepEqual } from '../util/json.ts';
+import { formatCount } from '../util/units.ts';
 import {
   BOOTSTRAP_DEFAULTS,
   bootstrapMean,
-  createExactSum,
   formatPValue,
   mcnemarExact,
   quantileSorted,
@@ -141,14 +143,9 @@ export function createDigestBuilder(header: RunStartRecord, options: DigestOptio
   let keywordSet = new Int32Array(capacity);
   const keywordSets: string[][] = [];
   const keywordIndex = new Map<string, number>();
-  const counts: RunCounts = { total: 0, complete: 0, error: 0, cancelled: 0, passed: 0, failed: 0, notRun: 0 };
+  const totals = new RunTotals();
   const scoreSum = createExactSum();
-  const costSum = createExactSum();
   let scored = 0;
-  let costed = 0;
-  let tokensIn = 0;
-  let tokensOut = 0;
-  let used = 0;
   let filtered = false;
 
   const grow = <T extends Int32Array | Uint32Array | Uint8Array | Float32Array | Float64Array>(array: T, length: number, used = size): T => {
@@ -211,9 +208,7 @@ export function createDigestBuilder(header: RunStartRecord, options: DigestOptio
       indexes[i] = record.index;
       const outcome = outcomeCode(record);
       outcomes[i] = outcome;
-      counts[record.status]++;
-      if (record.passed === true) counts.passed++;
-      else if (record.status === 'complete' && record.passed === false) counts.failed++;
+      totals.add(record);
       scores[i] = record.score ?? Number.NaN;
       if (record.score !== null) {
         scoreSum.add(record.score);
@@ -221,26 +216,16 @@ export function createDigestBuilder(header: RunStartRecord, options: DigestOptio
       }
       durations[i] = record.durationMs;
       costs[i] = record.costUsd ?? Number.NaN;
-      if (record.costUsd !== undefined) {
-        costSum.add(record.costUsd);
-        costed++;
-      }
       inputTokens[i] = record.usage ? record.usage.inputTokens : Number.NaN;
       outputTokens[i] = record.usage ? record.usage.outputTokens : Number.NaN;
-      if (record.usage) {
-        used++;
-        tokensIn += record.usage.inputTokens;
-        tokensOut += record.usage.outputTokens;
-      }
       keywordSet[i] = keywordsOf(record);
     },
     finish(end, source) {
       // Give back what the header's count over-reserved (a filtered or partial run).
       if (capacity > size * 1.25 + 16) resize(size);
       if (idBytes.length > idUsed * 1.25 + 64) idBytes = grow(idBytes, idUsed, idUsed);
-      const seen = counts.complete + counts.error + counts.cancelled;
-      counts.total = filtered ? seen : Math.max(seen, header.suite.count * repeat);
-      counts.notRun = counts.total - seen;
+      const seen = totals.cases;
+      const usage = totals.usage;
       const info: RunInfo = {
         runId: header.runId,
         path: source.path,
@@ -254,11 +239,11 @@ export function createDigestBuilder(header: RunStartRecord, options: DigestOptio
         repeat,
         selection: header.selection ?? null,
         mergedFrom: header.mergedFrom ?? null,
-        counts,
+        counts: totals.counts(filtered ? seen : Math.max(seen, header.suite.count * repeat)),
         meanScore: scored > 0 ? scoreSum.value() / scored : null,
-        costUsd: costed > 0 ? costSum.value() : null,
-        inputTokens: used > 0 ? tokensIn : null,
-        outputTokens: used > 0 ? tokensOut : null,
+        costUsd: totals.costUsd ?? null,
+        inputTokens: usage ? usage.inputTokens : null,
+        outputTokens: usage ? usage.outputTokens : null,
         warnings: [...(source.warnings ?? [])],
       };
       return { header, info, size, ids: { bytes: idBytes, offsets: idOffsets }, repeats, indexes, outcomes, scores, durations, costs, inputTokens, outputTokens, keywordSet, keywordSets };
@@ -476,7 +461,7 @@ const byGoTaglio = (a: CaseChange, b: CaseChange) => order(a) - order(b) || byId
 const sameScore = (x: number, y: number) => x === y || (Number.isNaN(x) && Number.isNaN(y));
 
 /** Compares run B with run A (the baseline). */
-export function compareRuns(a: RunDigest, b: RunDigest, options: CompareOptions = {}): Comparison {
+export function compareDigests(a: RunDigest, b: RunDigest, options: CompareOptions = {}): Comparison {
   const alpha = options.alpha ?? 0.05;
   const maxRows = options.maxRows ?? 100;
   const resamples = options.resamples ?? BOOTSTRAP_DEFAULTS.resamples;
@@ -848,18 +833,18 @@ function duplicateWarnings(a: number, b: number): string[] {
   return [...(a > 0 ? [text('A', a)] : []), ...(b > 0 ? [text('B', b)] : [])];
 }
 
-const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : word.endsWith('x') ? 'es' : 's'}`;
+const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : word.endsWith('x') ? 'es' : 's'}`;
 
 function verdictOf(c: Omit<Comparison, 'verdict'>): Verdict {
   if (c.sameRun) return { kind: 'same-run', text: `Same run: A and B are both ${c.a.runId}.` };
   if (c.common === 0) {
     return {
       kind: 'no-common-cases',
-      text: `Nothing to compare: A and B have no case in common (${c.onlyA.length.toLocaleString('en-US')} only in A, ${c.onlyB.length.toLocaleString('en-US')} only in B).`,
+      text: `Nothing to compare: A and B have no case in common (${formatCount(c.onlyA.length)} only in A, ${formatCount(c.onlyB.length)} only in B).`,
     };
   }
   if (c.changed === 0) {
-    const only = c.onlyA.length + c.onlyB.length > 0 ? ` (${c.onlyA.length.toLocaleString('en-US')} only in A, ${c.onlyB.length.toLocaleString('en-US')} only in B)` : '';
+    const only = c.onlyA.length + c.onlyB.length > 0 ? ` (${formatCount(c.onlyA.length)} only in A, ${formatCount(c.onlyB.length)} only in B)` : '';
     return { kind: 'no-change', text: `No change: all ${plural(c.common, 'common case')} have the same outcome and score${only}.` };
   }
   const m = c.mcnemar!;

@@ -17,8 +17,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CaseRecord, RunEndRecord, RunStartRecord } from '../log/schema.ts';
-import { compareRuns, createDigestBuilder, type RunDigest } from './compare.ts';
-import { evaluateGate } from './gate.ts';
+import { compareDigests, createDigestBuilder, type RunDigest } from './compare.ts';
+import { applyGateRules } from './gate.ts';
 import { createRandom, type Random } from './stats.ts';
 
 const CASES = 300;
@@ -102,8 +102,8 @@ function failureRate(scenario: Scenario, seed: number): { rate: number; meanDrop
       scenario === 'A/A' ? p : scenario === 'planted drop' ? p.map((x) => (random() < BROKEN_SHARE ? x / 10 : x)) : p.map((x) => x * KEPT_SHARE);
     const a = run('a', p, random);
     const b = run('b', q, random);
-    const comparison = compareRuns(a, b, { maxRows: 0, resamples: 0 });
-    const gate = evaluateGate(b, { alpha: ALPHA }, comparison);
+    const comparison = compareDigests(a, b, { maxRows: 0, resamples: 0 });
+    const gate = applyGateRules(b, { alpha: ALPHA }, comparison);
     if (!gate.passed) failures++;
     drop += comparison.passRate.delta!;
   }

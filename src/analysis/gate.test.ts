@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CaseRecord, RunEndRecord, RunStartRecord } from '../log/schema.ts';
-import { compareRuns, createDigestBuilder, type RunDigest } from './compare.ts';
-import { evaluateGate, needsBaseline } from './gate.ts';
+import { compareDigests, createDigestBuilder, type RunDigest } from './compare.ts';
+import { applyGateRules, needsBaseline } from './gate.ts';
 
 function header(runId: string, count: number): RunStartRecord {
   return {
@@ -54,19 +54,19 @@ function run(runId: string, records: CaseRecord[], options: { count?: number; en
   return builder.finish(options.end === undefined ? END() : options.end, { path: `${runId}.jsonl` });
 }
 
-describe('evaluateGate', () => {
+describe('applyGateRules', () => {
   const baseline = run('base', [rec('c1', 'P', ['p0']), rec('c2', 'P', ['p0']), rec('c3', 'P'), rec('c4', 'F'), rec('c5', 'P')]);
   const current = run('cur', [rec('c1', 'P', ['p0'], 0.5), rec('c2', 'E', ['p0'], 0.25), rec('c3', 'F', [], 1), rec('c4', 'P'), rec('c5', 'P')]);
 
   it('passes a complete run with no rules', () => {
-    const result = evaluateGate(current, {});
+    const result = applyGateRules(current, {});
     expect(result.passed).toBe(true);
     expect(result.rules.map((r) => [r.id, r.status, r.measured])).toEqual([['complete', 'pass', 'completed, 5/5 cases']]);
   });
 
   it('reports each rule with the measured value and the threshold', () => {
-    const comparison = compareRuns(baseline, current, { maxRows: 0 });
-    const result = evaluateGate(current, { minPassRate: 0.9, maxRegressions: 0, alpha: 0.05, maxCost: 1.5, require: ['p0'] }, comparison);
+    const comparison = compareDigests(baseline, current, { maxRows: 0 });
+    const result = applyGateRules(current, { minPassRate: 0.9, maxRegressions: 0, alpha: 0.05, maxCost: 1.5, require: ['p0'] }, comparison);
     expect(result.passed).toBe(false);
     expect(result.failed).toBe(4);
     expect(result.rules.map((r) => ({ id: r.id, status: r.status, measured: r.measured, threshold: r.threshold }))).toEqual([
@@ -88,33 +88,33 @@ describe('evaluateGate', () => {
     const ids = Array.from({ length: 20 }, (_, i) => `c${i}`);
     const a = run('a', ids.map((id) => rec(id, 'P')));
     const b = run('b', ids.map((id, i) => rec(id, i < 8 ? 'F' : 'P')));
-    const gate = evaluateGate(b, { alpha: 0.05 }, compareRuns(a, b));
+    const gate = applyGateRules(b, { alpha: 0.05 }, compareDigests(a, b));
     const rule = gate.rules.find((r) => r.id === 'alpha')!;
     expect(rule.status).toBe('fail');
     expect(rule.value).toBeCloseTo(1 / 256, 12);
     // The same flips the other way are an improvement: the one-sided rule passes.
-    expect(evaluateGate(a, { alpha: 0.05 }, compareRuns(b, a)).passed).toBe(true);
+    expect(applyGateRules(a, { alpha: 0.05 }, compareDigests(b, a)).passed).toBe(true);
   });
 
   it('fails an interrupted or incomplete run unless it is allowed', () => {
     const interrupted = run('i', [rec('c1', 'P')], { count: 3, end: END('interrupted') });
-    const result = evaluateGate(interrupted, {});
+    const result = applyGateRules(interrupted, {});
     expect(result.passed).toBe(false);
     expect(result.rules[0]).toMatchObject({ id: 'complete', status: 'fail', measured: 'interrupted (2 of 3 cases not run)' });
-    expect(evaluateGate(interrupted, { allowIncomplete: true }).rules[0]!.status).toBe('skip');
-    expect(evaluateGate(interrupted, { allowIncomplete: true }).passed).toBe(true);
+    expect(applyGateRules(interrupted, { allowIncomplete: true }).rules[0]!.status).toBe('skip');
+    expect(applyGateRules(interrupted, { allowIncomplete: true }).passed).toBe(true);
     const incomplete = run('n', [rec('c1', 'P')], { end: null });
-    expect(evaluateGate(incomplete, {}).rules[0]!.measured).toMatch(/^incomplete \(no run.end/);
+    expect(applyGateRules(incomplete, {}).rules[0]!.measured).toMatch(/^incomplete \(no run.end/);
     // Cases not run count against the pass rate.
-    expect(evaluateGate(interrupted, { minPassRate: 0.5, allowIncomplete: true }).rules[1]).toMatchObject({ status: 'fail', measured: '33.33% (1/3)' });
+    expect(applyGateRules(interrupted, { minPassRate: 0.5, allowIncomplete: true }).rules[1]).toMatchObject({ status: 'fail', measured: '33.33% (1/3)' });
   });
 
   it('skips what it cannot check, and fails what cannot pass', () => {
     const noCost = run('x', [rec('c1', 'P')]);
-    expect(evaluateGate(noCost, { maxCost: 1 }).rules[1]).toMatchObject({ id: 'max-cost', status: 'skip', measured: 'not recorded' });
-    expect(evaluateGate(noCost, { require: ['nothing-has-this'] }).rules[1]).toMatchObject({ status: 'skip', measured: 'no matching case' });
+    expect(applyGateRules(noCost, { maxCost: 1 }).rules[1]).toMatchObject({ id: 'max-cost', status: 'skip', measured: 'not recorded' });
+    expect(applyGateRules(noCost, { require: ['nothing-has-this'] }).rules[1]).toMatchObject({ status: 'skip', measured: 'no matching case' });
     const other = run('o', [rec('zz', 'P')]);
-    const result = evaluateGate(noCost, { maxRegressions: 0 }, compareRuns(other, noCost));
+    const result = applyGateRules(noCost, { maxRegressions: 0 }, compareDigests(other, noCost));
     expect(result.rules[1]).toMatchObject({ id: 'baseline', status: 'fail', measured: '0 common cases' });
     expect(result.passed).toBe(false);
   });

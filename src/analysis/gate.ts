@@ -14,6 +14,7 @@
 import { parseFilter } from '../suite/filter.ts';
 import { OUTCOMES, idAt, type CaseRef, type Comparison, type Outcome, type RunDigest, type RunInfo } from './compare.ts';
 import { formatPValue } from './stats.ts';
+import { formatCount as count, formatRate as pct, formatUsd as money } from '../util/units.ts';
 
 export interface GateRules {
   /** Between 0 and 1. */
@@ -65,15 +66,11 @@ export function needsBaseline(rules: GateRules): boolean {
   return rules.maxRegressions !== undefined || rules.alpha !== undefined;
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-const money = (x: number) => `$${x.toFixed(x !== 0 && Math.abs(x) < 0.01 ? 4 : 2)}`;
-const count = (n: number) => n.toLocaleString('en-US');
-
 /**
  * Evaluates `rules` on `run`; `comparison` is the run compared with the baseline (A = baseline,
  * B = run), required by the baseline rules (max-regressions, alpha).
  */
-export function evaluateGate(run: RunDigest, rules: GateRules, comparison: Comparison | null = null): GateResult {
+export function applyGateRules(run: RunDigest, rules: GateRules, comparison: Comparison | null = null): GateResult {
   const info = run.info;
   const results: RuleResult[] = [];
   const rule = (r: Omit<RuleResult, 'reason'> & { reason?: string | null }) => results.push({ ...r, reason: r.reason ?? null });

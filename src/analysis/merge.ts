@@ -5,11 +5,10 @@
  * and counts, usage and cost are recomputed from the case records.
  */
 import { UsageError } from '../errors.ts';
-import type { CaseRecord, RunEndRecord, RunStartRecord, RunStatus, Usage } from '../log/schema.ts';
-import { addUsage } from '../log/usage.ts';
+import type { CaseRecord, RunEndRecord, RunStartRecord, RunStatus } from '../log/schema.ts';
+import { RunTotals } from '../log/totals.ts';
 import { deepEqual } from '../util/json.ts';
 import { configDifferences } from './compare.ts';
-import { createExactSum } from './stats.ts';
 
 export interface MergeInput {
   /** For messages: the log's path as the user should see it. */
@@ -138,10 +137,7 @@ export interface MergeAccumulator {
 
 export function createMergeAccumulator(plan: MergePlan): MergeAccumulator {
   const owner = new Map<string, number>();
-  const counts = { total: plan.header.suite.count * (plan.header.repeat ?? 1), complete: 0, error: 0, cancelled: 0, passed: 0, failed: 0, notRun: 0 };
-  let usage: Usage | undefined;
-  const cost = createExactSum();
-  let costed = false;
+  const totals = new RunTotals();
   return {
     add(record, from) {
       const key = record.repeat ? `${record.caseId}\u0000${record.repeat}` : record.caseId;
@@ -154,29 +150,21 @@ export function createMergeAccumulator(plan: MergePlan): MergeAccumulator {
         });
       }
       owner.set(key, from);
-      counts[record.status]++;
-      if (record.passed === true) counts.passed++;
-      else if (record.status === 'complete' && record.passed === false) counts.failed++;
-      if (record.usage) usage = addUsage(usage, { ...record.usage });
-      if (record.costUsd !== undefined) {
-        cost.add(record.costUsd);
-        costed = true;
-      }
+      totals.add(record);
     },
     finish() {
       const ends = plan.inputs.map((input) => input.end!);
       const status = ends.map((end) => end.status).reduce((worst, s) => (SEVERITY[s] > SEVERITY[worst] ? s : worst), 'completed' as RunStatus);
-      const seen = counts.complete + counts.error + counts.cancelled;
-      counts.notRun = Math.max(0, counts.total - seen);
+      const { usage, costUsd } = totals;
       const error = ends.find((end) => end.error)?.error;
       return {
         type: 'run.end',
         status,
         endedAt: ends.map((end) => end.endedAt).sort().at(-1)!,
         durationMs: Math.max(...ends.map((end) => end.durationMs)),
-        counts,
+        counts: totals.counts(plan.header.suite.count * (plan.header.repeat ?? 1)),
         ...(usage && { usage }),
-        ...(costed && { costUsd: cost.value() }),
+        ...(costUsd !== undefined && { costUsd }),
         ...(error && { error }),
       };
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CaseRecord, RunStartRecord } from '../log/schema.ts';
-import { compareRuns, createDigestBuilder } from './compare.ts';
+import { compareDigests, createDigestBuilder } from './compare.ts';
 import { MAX_CELL_CHARS, PAIR_KINDS, createReportRowsBuilder, modelsOf, permuteRows, reportComparison, sliceRows, suiteOrder } from './report-data.ts';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
@@ -162,7 +162,7 @@ describe('reportComparison', () => {
     recordsA.forEach((r) => rowsA.add(r));
     const rowsB = createReportRowsBuilder(b);
     recordsB.forEach((r) => rowsB.add(r));
-    const comparison = compareRuns(digest(a, recordsA), digest(b, recordsB), { maxRows: 0, resamples: 0 });
+    const comparison = compareDigests(digest(a, recordsA), digest(b, recordsB), { maxRows: 0, resamples: 0 });
     const result = reportComparison(comparison, rowsA.rows, rowsB.rows);
     const kinds = result.pairs.kind.map((k) => PAIR_KINDS[k]);
     expect(kinds).toEqual(['regression', 'fix', 'changed', 'onlyA', 'onlyB', 'unchanged']);

@@ -264,7 +264,7 @@ export interface ReportPairs {
 }
 
 /**
- * What the comparison view shows: compareRuns' statistics and verdict (without its per-case lists,
+ * What the comparison view shows: compareDigests' statistics and verdict (without its per-case lists,
  * which the page rebuilds from `pairs`), and every case of either run, paired by (case id, repeat).
  */
 export interface ReportComparison {
@@ -282,12 +282,12 @@ const pairKey = (id: string, repeat: number) => (repeat === 0 ? id : `${id}\u000
 /**
  * Pairs the rows of A (the baseline) and B by (case id, repeat) and sorts them: regressions, fixes,
  * other changes (outcome or score), only in A, only in B, unchanged; each in suite order. The
- * regressions and fixes are compareRuns' own, so the page and `tagliots compare` agree.
+ * regressions and fixes are compareDigests' own, so the page and `tagliots compare` agree.
  */
 export function pairRows(a: ReportRows, b: ReportRows, comparison: Comparison): ReportPairs {
   const regressions = new Set(comparison.regressions.map((c) => pairKey(c.caseId, c.repeat)));
   const fixes = new Set(comparison.fixes.map((c) => pairKey(c.caseId, c.repeat)));
-  // compareRuns lists only the changed cases when it did not list them all (maxRows).
+  // compareDigests lists only the changed cases when it did not list them all (maxRows).
   const changed = comparison.casesListed === 'changed' ? new Set(comparison.cases.map((c) => pairKey(c.caseId, c.repeat))) : null;
   const inA = new Map<string, number>();
   for (let i = 0; i < a.id.length; i++) {
@@ -314,13 +314,13 @@ export function pairRows(a: ReportRows, b: ReportRows, comparison: Comparison): 
   return { kind: list.map((p) => p.kind), a: list.map((p) => p.a), b: list.map((p) => p.b) };
 }
 
-/** Outcome or score differ (what compareRuns counts as changed), for when it listed every case. */
+/** Outcome or score differ (what compareDigests counts as changed), for when it listed every case. */
 function rowsDiffer(a: ReportRows, i: number, b: ReportRows, j: number): boolean {
   const outcome = (rows: ReportRows, k: number) => (rows.status[k] !== 0 ? 2 : rows.passed[k] === 0 ? 1 : 0);
   return outcome(a, i) !== outcome(b, j) || a.score[i] !== b.score[j];
 }
 
-/** The comparison for the page, from compareRuns' result and both runs' rows. */
+/** The comparison for the page, from compareDigests' result and both runs' rows. */
 export function reportComparison(comparison: Comparison, a: ReportRows, b: ReportRows): ReportComparison {
   const { regressions, fixes, cases: _cases, onlyA, onlyB, ...rest } = comparison;
   return {

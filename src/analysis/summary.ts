@@ -1,5 +1,5 @@
 import type { CaseRecord, CaseStatus, RunCounts, RunEndRecord, RunStartRecord, RunStatus, Usage } from '../log/schema.ts';
-import { addUsage } from '../log/usage.ts';
+import { countOutcome, RunTotals } from '../log/totals.ts';
 import { createIdCollector } from '../util/ids.ts';
 import { createRepeatTracker, type RepeatStats } from './repeats.ts';
 
@@ -97,11 +97,9 @@ export function createSummaryBuilder(header: RunStartRecord, options: SummaryOpt
   const ids = createIdCollector();
   const repeat = header.repeat ?? 1;
   const repeats = repeat > 1 ? createRepeatTracker(repeat, { hasPassed: header.pipeline.hasPassed }) : null;
-  let cost: number | null = null;
-  const counts: RunCounts = { total: typeof options.total === 'number' ? options.total : header.suite.count * repeat, complete: 0, error: 0, cancelled: 0, passed: 0, failed: 0, notRun: 0 };
+  const totals = new RunTotals();
   let scoreSum = 0;
   let scored = 0;
-  let usage: Usage | undefined;
   let anyKeywords = false;
   let rowsSeen = 0;
   let skippedStages = 0;
@@ -123,15 +121,11 @@ export function createSummaryBuilder(header: RunStartRecord, options: SummaryOpt
   return {
     add(record) {
       if (!record.repeat) ids.add(record.caseId); // repetitions share the id
-      counts[record.status]++;
-      if (record.passed === true) counts.passed++;
-      else if (record.status === 'complete' && record.passed === false) counts.failed++;
+      totals.add(record);
       if (record.score !== null) {
         scoreSum += record.score;
         scored++;
       }
-      if (record.usage) usage = addUsage(usage, record.usage);
-      if (record.costUsd !== undefined) cost = (cost ?? 0) + record.costUsd;
       repeats?.add(record);
       const rawKeywords = record.case['keywords'];
       const keywords = Array.isArray(rawKeywords) ? rawKeywords.filter((k): k is string => typeof k === 'string').sort() : [];
@@ -155,9 +149,7 @@ export function createSummaryBuilder(header: RunStartRecord, options: SummaryOpt
         turnStats.cases++;
         for (const turn of record.turns) {
           turnStats.total++;
-          turnStats[turn.status]++;
-          if (turn.passed === true) turnStats.passed++;
-          else if (turn.status === 'complete' && turn.passed === false) turnStats.failed++;
+          countOutcome(turnStats, turn);
           if (turn.status === 'complete') countSkips(turn.stageRecords);
           const position = (perTurn[turn.index] ??= { turn: turn.index, runs: 0, passed: 0 });
           position.runs++;
@@ -180,14 +172,12 @@ export function createSummaryBuilder(header: RunStartRecord, options: SummaryOpt
       }
     },
     finish(end) {
-      if (typeof options.total === 'function') counts.total = options.total();
+      const counts = totals.counts(typeof options.total === 'function' ? options.total() : (options.total ?? header.suite.count * repeat));
       attention.sort(byIndex);
       others.sort(byIndex);
       const shown = attention.slice(0, maxRows);
       shown.push(...others.slice(0, Math.max(0, maxRows - shown.length)));
       shown.sort(byIndex);
-      const seen = counts.complete + counts.error + counts.cancelled;
-      counts.notRun = Math.max(0, counts.total - seen);
       return {
         runId: header.runId,
         pipeline: header.pipeline.name,
@@ -199,12 +189,12 @@ export function createSummaryBuilder(header: RunStartRecord, options: SummaryOpt
         hiddenRows: rowsSeen - shown.length,
         idPrefixLength: ids.uniquePrefixLength(),
         meanScore: scored > 0 ? scoreSum / scored : null,
-        usage,
+        usage: totals.usage,
         status: end ? end.status : 'incomplete',
         durationMs: end ? end.durationMs : null,
         anyKeywords,
         repeat,
-        costUsd: cost,
+        costUsd: totals.costUsd ?? null,
         repeats: repeats ? repeats.finish() : null,
         skippedStages,
         stageCancelled,

@@ -1,59 +1,54 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
-import type { Command as PlainCommand } from 'commander';
 import { EXIT, isTagliotsError } from '../errors.ts';
 import type { Io } from '../util/io.ts';
 import { TAGLIOTS_VERSION } from '../version.ts';
-import { registerModels } from './commands/models.ts';
-import { registerCache } from './commands/cache.ts';
-import { registerPipelines } from './commands/pipelines.ts';
-import { registerRun } from './commands/run.ts';
-import { registerRerun } from './commands/rerun.ts';
-import { registerResume } from './commands/resume.ts';
-import { registerAddIds } from './commands/add-ids.ts';
-import { registerSummarize } from './commands/summarize.ts';
-import { registerFormat } from './commands/format.ts';
-import { registerTimeline } from './commands/timeline.ts';
+import { modelsCommand } from '../commands/models.ts';
+import { cacheCommand } from '../commands/cache.ts';
+import { pipelinesCommand } from '../commands/pipelines.ts';
+import { runCommand } from '../commands/run.ts';
+import { rerunCommand } from '../commands/rerun.ts';
+import { resumeCommand } from '../commands/resume.ts';
+import { addIdsCommand } from '../commands/add-ids.ts';
+import { summarizeCommand } from '../commands/summarize.ts';
+import { formatCommand } from '../commands/format.ts';
+import { timelineCommand } from '../commands/timeline.ts';
 import { historyCommand } from '../commands/history.ts';
-import { registerExport } from './commands/export.ts';
-import { registerCompare } from './commands/compare.ts';
-import { registerGate } from './commands/gate.ts';
-import { registerMerge } from './commands/merge.ts';
-import { registerReport } from './commands/report.ts';
-import { registerView } from './commands/view.ts';
-import { registerCheck } from './commands/check.ts';
+import { exportCommand } from '../commands/export.ts';
+import { compareCommand } from '../commands/compare.ts';
+import { gateCommand } from '../commands/gate.ts';
+import { mergeCommand } from '../commands/merge.ts';
+import { reportCommand } from '../commands/report.ts';
+import { viewCommand } from '../commands/view.ts';
+import { checkCommand } from '../commands/check.ts';
 import type { AnyCommand, CommandEnv } from '../commands/shared/flags.ts';
 
-/** A command still registered the old way (a function adding it to the program). */
-type Registration = (program: PlainCommand, env: CommandEnv) => void;
-/** A command defined in one file under src/commands/: a factory of its definition. */
-type Definition = (env: CommandEnv) => AnyCommand;
-
 /**
- * Every command, in the order `tagliots --help` lists them. Command files import only their flags
- * at the top; each handler loads the engine code it needs when it runs.
+ * Every command, in the order `tagliots --help` lists them: one file each under src/commands/,
+ * exporting a factory of its definition. Command files import only their flags at the top; each
+ * handler loads the engine code it needs when it runs, so building this tree stays cheap.
  */
-const COMMANDS: readonly { readonly register?: Registration; readonly define?: Definition }[] = [
-  { register: registerRun },
-  { register: registerRerun },
-  { register: registerResume },
-  { register: registerAddIds },
-  { register: registerPipelines },
-  { register: registerCheck },
-  { register: registerModels },
-  { register: registerCache },
-  { register: registerSummarize },
-  { register: registerFormat },
-  { register: registerTimeline },
-  { define: historyCommand },
-  { register: registerExport },
-  { register: registerCompare },
-  { register: registerGate },
-  { register: registerMerge },
-  { register: registerReport },
-  { register: registerView },
+const COMMANDS: readonly ((env: CommandEnv) => AnyCommand)[] = [
+  runCommand,
+  rerunCommand,
+  resumeCommand,
+  addIdsCommand,
+  pipelinesCommand,
+  checkCommand,
+  modelsCommand,
+  cacheCommand,
+  summarizeCommand,
+  formatCommand,
+  timelineCommand,
+  historyCommand,
+  exportCommand,
+  compareCommand,
+  gateCommand,
+  mergeCommand,
+  reportCommand,
+  viewCommand,
 ];
 
-/** Builds the command tree. Command modules are imported only when their command runs. */
+/** Builds the command tree. */
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('tagliots')
     .description('Run LLM evaluation pipelines over suites of cases, and analyse the run logs they write.')
@@ -68,10 +63,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   const env: CommandEnv = { io, setExit };
-  for (const { register, define } of COMMANDS) {
-    if (define) program.addCommand(inheritSettings(define(env), program));
-    else register?.(program as unknown as PlainCommand, env);
-  }
+  for (const define of COMMANDS) program.addCommand(inheritSettings(define(env), program));
   return program;
 }
 

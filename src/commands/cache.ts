@@ -1,41 +1,50 @@
-import { relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import { EXIT } from '../errors.ts';
-import { ResponseCache } from '../model/cache.ts';
-import { DEFAULT_CACHE_DIR } from '../project/config.ts';
-import { findProjectConfig, loadProject } from '../project/load.ts';
-import { formatCount } from '../report/format-value.ts';
 import type { Io } from '../util/io.ts';
+import { Command, type CommandEnv } from './shared/flags.ts';
 
-export interface CacheCommandOptions {
-  readonly action: 'stats' | 'clear';
+/** `tagliots cache` and its subcommands `stats` and `clear`: their flags, help and handlers. */
+export function cacheCommand(env: CommandEnv) {
+  const cache = new Command('cache').description('show or clear the response cache of configured models');
+  cache
+    .command('stats')
+    .description('entries, size and age of the response cache')
+    .option('--json', 'print JSON')
+    .action(async (opts) => env.setExit(await cacheStats({ json: opts.json === true }, env.io)));
+  cache
+    .command('clear')
+    .description('delete every cached response')
+    .action(async () => env.setExit(await cacheClear(env.io)));
+  return cache;
+}
+
+export interface CacheStatsOptions {
   readonly json?: boolean;
 }
 
-/** `tagliots cache stats|clear`: the response cache of the project (or of the working directory without one). */
-export async function cacheCommand(options: CacheCommandOptions, io: Io): Promise<number> {
-  const dir = findProjectConfig(io.cwd) ? (await loadProject(io.cwd)).cacheDir : resolve(io.cwd, DEFAULT_CACHE_DIR);
-  const cache = new ResponseCache(dir);
-  const shown = relative(io.cwd, dir) || dir;
-  if (options.action === 'clear') {
-    const removed = await cache.clear();
-    io.stdout.write(`Removed ${formatCount(removed)} cached response${removed === 1 ? '' : 's'} from ${shown}.\n`);
-    return EXIT.ok;
-  }
-  const stats = await cache.stats();
+/** The cache folder as shown: relative to the working folder, or absolute when it is the working folder. */
+const shownCacheDir = (dir: string, io: Io) => relative(io.cwd, dir) || dir;
+
+/** Prints the entries, size and age of the response cache of the project (or of the working folder without one). */
+export async function cacheStats(options: CacheStatsOptions, io: Io): Promise<number> {
+  const [{ responseCacheStats }, { formatBytes, formatCount }] = await Promise.all([import('../engine/cache.ts'), import('../util/units.ts')]);
+  const stats = await responseCacheStats({ cwd: io.cwd });
   if (options.json) {
-    io.stdout.write(`${JSON.stringify({ dir, entries: stats.entries, bytes: stats.bytes, oldest: stats.oldest?.toISOString() ?? null, newest: stats.newest?.toISOString() ?? null }, null, 2)}\n`);
+    const { dir, entries, bytes, oldest, newest } = stats;
+    io.stdout.write(`${JSON.stringify({ dir, entries, bytes, oldest: oldest?.toISOString() ?? null, newest: newest?.toISOString() ?? null }, null, 2)}\n`);
     return EXIT.ok;
   }
-  io.stdout.write(`Response cache: ${shown}\n`);
+  io.stdout.write(`Response cache: ${shownCacheDir(stats.dir, io)}\n`);
   io.stdout.write(`  entries: ${formatCount(stats.entries)}\n`);
   io.stdout.write(`  size: ${formatBytes(stats.bytes)}\n`);
   if (stats.oldest && stats.newest) io.stdout.write(`  written: ${stats.oldest.toISOString()} to ${stats.newest.toISOString()}\n`);
   return EXIT.ok;
 }
 
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+/** Deletes every cached response of the project's response cache. */
+export async function cacheClear(io: Io): Promise<number> {
+  const [{ clearResponseCache }, { formatCount }] = await Promise.all([import('../engine/cache.ts'), import('../util/units.ts')]);
+  const { dir, removed } = await clearResponseCache({ cwd: io.cwd });
+  io.stdout.write(`Removed ${formatCount(removed)} cached response${removed === 1 ? '' : 's'} from ${shownCacheDir(dir, io)}.\n`);
+  return EXIT.ok;
 }

@@ -1,57 +1,80 @@
-import { stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { compareRuns, createDigestBuilder, digestBuffers, idAt, type Comparison, type DigestBuilder, type RunDigest } from '../analysis/compare.ts';
-import { EXIT, TagliotsError, UsageError } from '../errors.ts';
-import { readRunLogBatches } from '../log/reader.ts';
-import type { CaseRecord, RunEndRecord } from '../log/schema.ts';
-import { resolveRun } from '../log/store.ts';
-import { comparisonMarkdown, multiComparisonMarkdown } from '../report/compare-markdown.ts';
-import { renderComparison, renderMultiComparison } from '../report/compare-table.ts';
-import { createTheme } from '../report/theme.ts';
-import { createCaseSelector } from '../suite/select.ts';
-import { resolveRunsDir } from './log-input.ts';
+import { EXIT, UsageError } from '../errors.ts';
 import { colorEnabled, type Io } from '../util/io.ts';
+import { addRunsDirOption, Command, idList, positiveInteger, probability, rowLimit, type CommandEnv } from './shared/flags.ts';
+
+/** `tagliots compare`: its flags, help and handler. */
+export function compareCommand(env: CommandEnv) {
+  const command = new Command('compare')
+    .description('compare runs case by case: regressions, fixes, deltas and paired statistics')
+    .argument('<runs...>', 'two or more runs (baseline first): run id prefixes, `latest`, or log files')
+    .option('--json', 'print the whole comparison as JSON')
+    .option('--md', 'print Markdown for a pull-request comment')
+    .option('--filter <expr>', "only cases whose keywords match the expression, e.g. 'p0 && !slow'")
+    .option('--ids <ids>', 'only these cases: comma-separated case ids or id prefixes', idList('--ids'))
+    .option('--limit <n>', 'only the first N cases in suite order', positiveInteger('--limit'))
+    .option('--rows <n>', "list every common case up to N of them, else only the changed ones; 'all'", rowLimit, 100)
+    .option('--alpha <p>', 'significance level of the verdict', probability('--alpha'), 0.05);
+  return addRunsDirOption(command)
+    .addHelpText(
+      'after',
+      `
+Cases are aligned by case id and repeat index. A is the first run (the baseline), B the second;
+with more runs, each is compared with the baseline and printed as one row.
+
+Examples:
+  $ tagliots compare 019aa1f4 latest
+  $ tagliots compare main.jsonl runs/019aa1f5-….jsonl --md > comment.md
+  $ tagliots compare baseline.jsonl b.jsonl c.jsonl d.jsonl
+
+Exit codes: 0 compared, 2 usage error or a run that cannot be read.`,
+    )
+    .action(async (runs, opts) => {
+      if (opts.json && opts.md) throw new UsageError('E_USAGE', '--json and --md cannot be combined.', { hint: 'Pick one output format.' });
+      const format = opts.json ? 'json' : opts.md ? 'md' : 'text';
+      const { filter, ids, limit, rows: maxRows, alpha, runsDir } = opts;
+      env.setExit(await compare({ runs, format, filter, ids, limit, maxRows, alpha, runsDir }, env.io));
+    });
+}
 
 export type OutputFormat = 'text' | 'json' | 'md';
 
-/** Which cases to compare (--filter, --ids, --limit). */
-export interface CaseFilter {
-  readonly filter?: string;
-  readonly ids?: readonly string[];
-  readonly limit?: number;
-}
-
-export interface CompareCommandOptions extends CaseFilter {
+export interface CompareCommandOptions {
   /** Run references: the baseline first. */
   readonly runs: readonly string[];
   readonly runsDir?: string;
   /** @default 'text' */
   readonly format?: OutputFormat;
+  /** Only cases whose keywords match this expression. */
+  readonly filter?: string;
+  /** Only these cases: ids or id prefixes. */
+  readonly ids?: readonly string[];
+  /** Only the first N cases in suite order. */
+  readonly limit?: number;
   /** List every common case when there are at most this many. @default 100 */
   readonly maxRows?: number;
   /** Significance level of the verdict. @default 0.05 */
   readonly alpha?: number;
 }
 
-export async function compareCommand(options: CompareCommandOptions, io: Io): Promise<number> {
+/** Compares each run with the first (the baseline) and prints the comparison as text, JSON or Markdown. */
+export async function compare(options: CompareCommandOptions, io: Io): Promise<number> {
   if (options.runs.length < 2) {
     throw new UsageError('E_USAGE', `compare needs at least two runs (got ${options.runs.length}).`, {
       hint: 'tagliots compare <baseline> <run> [more runs...]: each a run id prefix, `latest` or a log file.',
     });
   }
-  const paths = await resolveRunRefs(options.runs, options.runsDir, io);
-  const digests = await loadDigests(paths, options, io);
-  checkIds(options, digests);
-  const [baseline, ...others] = digests as [RunDigest, ...RunDigest[]];
-  const compareOptions = {
-    ...(options.alpha !== undefined && { alpha: options.alpha }),
-    ...(options.maxRows !== undefined && { maxRows: options.maxRows }),
-    ...(options.limit !== undefined && { limit: options.limit }),
-  };
-  const comparisons: Comparison[] = others.map((other) => compareRuns(baseline, other, compareOptions));
-  const format = options.format ?? 'text';
+  // The engine and the renderers load on first use: `tagliots --help` reads none of them.
+  const [{ compareToBaseline }, { engineContext }, { comparisonMarkdown, multiComparisonMarkdown }, { renderComparison, renderMultiComparison }, { createTheme }] = await Promise.all([
+    import('../engine/compare-runs.ts'),
+    import('./shared/output.ts'),
+    import('../report/compare-markdown.ts'),
+    import('../report/compare-table.ts'),
+    import('../report/theme.ts'),
+  ]);
+  const [first, ...others] = options.runs;
+  const { runs: _runs, format = 'text', ...compareOptions } = options;
+  const result = await compareToBaseline(first!, others, { ...compareOptions, ...engineContext(io), env: io.env });
+  const { baseline, comparisons } = result;
   const theme = createTheme(colorEnabled(io, io.stdout), io.stdout.columns);
   if (comparisons.length === 1) {
     const comparison = comparisons[0]!;
@@ -59,170 +82,11 @@ export async function compareCommand(options: CompareCommandOptions, io: Io): Pr
     else if (format === 'md') io.stdout.write(comparisonMarkdown(comparison));
     else io.stdout.write(renderComparison(comparison, theme, { maxRows: options.maxRows ?? 100 }));
   } else if (format === 'json') {
-    io.stdout.write(`${JSON.stringify({ baseline: baseline.info, comparisons }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } else if (format === 'md') {
-    io.stdout.write(multiComparisonMarkdown(baseline.info, comparisons));
+    io.stdout.write(multiComparisonMarkdown(baseline, comparisons));
   } else {
-    io.stdout.write(renderMultiComparison(baseline.info, comparisons, theme));
+    io.stdout.write(renderMultiComparison(baseline, comparisons, theme));
   }
   return EXIT.ok;
-}
-
-/** An --ids prefix that matches no case of any run is a typo: say so. */
-export function checkIds(filter: CaseFilter, digests: readonly RunDigest[]): void {
-  const prefixes = filter.ids ?? [];
-  if (prefixes.length === 0) return;
-  const found = new Set<string>();
-  for (const d of digests) {
-    for (let i = 0; i < d.size && found.size < prefixes.length; i++) {
-      const id = idAt(d.ids, i);
-      for (const prefix of prefixes) if (id.startsWith(prefix)) found.add(prefix);
-    }
-  }
-  const unmatched = prefixes.filter((prefix) => !found.has(prefix));
-  if (unmatched.length > 0) {
-    throw new UsageError('E_SELECT_IDS', `No case id starts with ${unmatched.map((id) => `'${id}'`).join(', ')}.`, {
-      hint: 'Give case ids (or unique prefixes of them) separated by commas.',
-    });
-  }
-}
-
-/**
- * Resolves run references (`latest`, run-id prefixes, paths) to log paths. The runs folder is only
- * looked up (from the project config, which may have to be loaded) when a reference needs it.
- */
-export async function resolveRunRefs(refs: readonly string[], runsDirOption: string | undefined, io: Io): Promise<string[]> {
-  let runsDir: string | undefined = runsDirOption;
-  const out: string[] = [];
-  for (const ref of refs) {
-    if (ref.toLowerCase() !== 'latest' && ref !== '' && (await isFile(resolve(io.cwd, ref)))) {
-      out.push(resolve(io.cwd, ref));
-      continue;
-    }
-    runsDir ??= await resolveRunsDir(undefined, io);
-    out.push(await resolveRun(runsDir, ref, io.cwd));
-  }
-  return out;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function keepFor(filter: CaseFilter): ((record: CaseRecord) => boolean) | undefined {
-  if (filter.filter === undefined && (filter.ids ?? []).length === 0) return undefined;
-  const selector = createCaseSelector({ ...(filter.filter !== undefined && { filter: filter.filter }), ...(filter.ids && { ids: filter.ids }) });
-  return (record) => selector.matches({ id: record.caseId, case: record.case });
-}
-
-/** Streams one log into a digest, in bounded memory (the digest itself is a few dozen bytes a case). */
-export async function loadDigest(path: string, filter: CaseFilter = {}): Promise<RunDigest> {
-  const keep = keepFor(filter);
-  let builder: DigestBuilder | undefined;
-  let end: RunEndRecord | null = null;
-  const warnings: string[] = [];
-  for await (const batch of readRunLogBatches(path, { onWarning: (warning) => warnings.push(warning) })) {
-    for (const { record } of batch) {
-      if (record.type === 'case') builder!.add(record);
-      else if (record.type === 'run.start') builder = createDigestBuilder(record, keep ? { keep } : {});
-      else end = record;
-    }
-  }
-  return builder!.finish(end, { path, warnings });
-}
-
-/** Logs this big (in total) are read in worker threads, one per log, when there are several. */
-const WORKER_MIN_BYTES = 32 * 1024 * 1024;
-const WORKER_TAG = 'tagliots:digest';
-
-/**
- * Reads several logs into digests. Parsing and validating a log is CPU-bound, so large logs are
- * read in parallel worker threads (set TAGLIOTS_WORKERS=0 to turn that off, 1 to force it).
- */
-export async function loadDigests(paths: readonly string[], filter: CaseFilter, io: Io): Promise<RunDigest[]> {
-  const setting = io.env['TAGLIOTS_WORKERS'];
-  const canUseWorkers = import.meta.url.endsWith('.js') && setting !== '0' && paths.length > 1;
-  let useWorkers = canUseWorkers && setting === '1';
-  if (canUseWorkers && !useWorkers && availableParallelism() > 1) {
-    let bytes = 0;
-    for (const path of paths) bytes += (await stat(path).catch(() => ({ size: 0 }))).size;
-    useWorkers = bytes >= WORKER_MIN_BYTES;
-  }
-  if (!useWorkers) {
-    const digests: RunDigest[] = [];
-    for (const path of paths) digests.push(await loadDigest(path, filter));
-    return digests;
-  }
-  // A few workers at a time, each reading one log.
-  const slots = Math.max(1, Math.min(paths.length, availableParallelism()));
-  const results: RunDigest[] = new Array(paths.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < paths.length) {
-      const at = next++;
-      results[at] = await digestInWorker(paths[at]!, filter);
-    }
-  };
-  await Promise.all(Array.from({ length: slots }, worker));
-  return results;
-}
-
-interface WorkerReply {
-  readonly digest?: RunDigest;
-  readonly error?: { readonly code?: string; readonly message: string; readonly hint?: string; readonly exitCode?: number; readonly stack?: string };
-}
-
-/**
- * A cap on the heap of a reader thread. The digest lives outside the heap (typed arrays), so the
- * heap only holds the reader's working set and stays far below it; the cap keeps a pathological log
- * (huge records) from growing two heaps at once. A log that needs more is read again on the main
- * thread.
- */
-const WORKER_HEAP_MB = 256;
-
-function digestInWorker(path: string, filter: CaseFilter): Promise<RunDigest> {
-  return new Promise((resolvePromise, reject) => {
-    const worker = new Worker(new URL(import.meta.url), {
-      workerData: { tag: WORKER_TAG, path, filter },
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
-    });
-    let settled = false;
-    worker.once('message', (reply: WorkerReply) => {
-      settled = true;
-      void worker.terminate();
-      if (reply.digest) resolvePromise(reply.digest);
-      else if (reply.error?.code) reject(new TagliotsError(reply.error.code, reply.error.message, { ...(reply.error.hint && { hint: reply.error.hint }), ...(reply.error.exitCode !== undefined && { exitCode: reply.error.exitCode }) }));
-      else reject(Object.assign(new Error(reply.error?.message ?? 'worker failed'), { stack: reply.error?.stack }));
-    });
-    worker.once('error', (error) => {
-      if (settled) return;
-      settled = true;
-      if ((error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') loadDigest(path, filter).then(resolvePromise, reject);
-      else reject(error);
-    });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`the log reader thread for ${path} exited with code ${code}`));
-      settled = true;
-    });
-  });
-}
-
-// The worker side: this module, loaded in a worker thread, reads the log it was given and posts the digest back.
-if (!isMainThread && (workerData as { tag?: unknown } | null)?.tag === WORKER_TAG) {
-  const { path, filter } = workerData as { path: string; filter: CaseFilter };
-  loadDigest(path, filter).then(
-    (digest) => {
-      parentPort!.postMessage({ digest } satisfies WorkerReply, digestBuffers(digest));
-    },
-    (error: unknown) => {
-      const e = error as Partial<TagliotsError> & Error;
-      parentPort!.postMessage({
-        error: { message: e?.message ?? String(error), ...(e instanceof TagliotsError && { code: e.code, exitCode: e.exitCode, ...(e.hint && { hint: e.hint }) }), ...(e?.stack && { stack: e.stack }) },
-      } satisfies WorkerReply);
-    },
-  );
 }

@@ -1,13 +1,42 @@
 import { EXIT, UsageError } from '../errors.ts';
 import type { CaseRecord } from '../log/schema.ts';
-import { runFacts, sortCases } from '../report/format-case.ts';
-import { renderCaseMarkdown, renderRunHeaderMarkdown } from '../report/format-markdown.ts';
-import { renderCaseTerminal, renderRunHeaderTerminal } from '../report/format-terminal.ts';
-import { createTheme } from '../report/theme.ts';
-import { LEGACY_VERSION } from '../log/legacy.ts';
 import type { Selection } from '../suite/select.ts';
 import { colorEnabled, type Io } from '../util/io.ts';
-import { createOutput, findRunLog, openLog, shownPath, warnAboutLog } from './log-input.ts';
+import { shownPath } from '../util/paths.ts';
+import { addRunsDirOption, addSelectionOptions, Command, selectionFrom, type CommandEnv } from './shared/flags.ts';
+import { createOutput, engineContext, warnAboutLog } from './shared/output.ts';
+
+/** `tagliots format`: its flags, help and handler. */
+export function formatCommand(env: CommandEnv) {
+  const command = addRunsDirOption(
+    new Command('format')
+      .description('print a readable report of each case of a run')
+      .argument('<run>', "the run: 'latest', a run-id prefix, or a path to a log file")
+      .argument('[case-id-prefix]', 'only the cases whose id starts with this'),
+  )
+    .option('--md', 'Markdown (long values collapsed in <details>)')
+    .option('--failed', 'only failed and errored cases')
+    .option('--out <file>', 'write to this file instead of stdout');
+  return addSelectionOptions(command)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tagliots format latest
+  $ tagliots format latest b52
+  $ tagliots format 019aa1 --failed --md --out report.md
+
+Exit codes: 0 success, 1 unexpected error, 2 usage error, unknown run or case, unreadable log.`,
+    )
+    .action(async (run, casePrefix, opts) =>
+      env.setExit(
+        await format(
+          { run, casePrefix, runsDir: opts.runsDir, markdown: opts.md === true, failed: opts.failed === true, out: opts.out, selection: selectionFrom(opts) },
+          env.io,
+        ),
+      ),
+    );
+}
 
 export interface FormatOptions {
   readonly run: string;
@@ -24,14 +53,17 @@ export interface FormatOptions {
 }
 
 /**
- * `tagliots format <run> [case-id-prefix]`: a readable report of each case, in suite order. The
- * cases to print are held in memory to sort them; select with a prefix, --failed or --limit on
- * very large runs.
+ * Prints a readable report of each case, in suite order. The cases to print are held in memory to
+ * sort them; select with a prefix, --failed or --limit on very large runs.
  */
-export async function formatCommand(options: FormatOptions, io: Io): Promise<number> {
-  const path = await findRunLog(options.run, options.runsDir, io);
-  const shown = shownPath(path, io.cwd);
-  const log = await openLog(path, options.selection);
+export async function format(options: FormatOptions, io: Io): Promise<number> {
+  const [{ readRunLog }, { LEGACY_VERSION }, { runFacts, sortCases }] = await Promise.all([
+    import('../engine/read-run-log.ts'),
+    import('../log/legacy.ts'),
+    import('../report/format-case.ts'),
+  ]);
+  const log = await readRunLog(options.run, { runsDir: options.runsDir, selection: options.selection, ...engineContext(io) });
+  const shown = shownPath(log.path, io.cwd);
   const { header } = log;
   const prefix = options.casePrefix;
   const picked: CaseRecord[] = [];
@@ -51,7 +83,8 @@ export async function formatCommand(options: FormatOptions, io: Io): Promise<num
     if (options.failed && !(record.status === 'error' || (record.status === 'complete' && record.passed === false))) return;
     picked.push(record);
   });
-  warnAboutLog(log, io, shown);
+  const end = await log.end();
+  warnAboutLog(io, { shown, warnings: log.warnings, ended: end !== null });
   if (prefix !== undefined && matched === 0) {
     throw new UsageError('E_CASE_NOT_FOUND', `No case id starts with '${prefix}' in ${shown} (${seen} case record${seen === 1 ? '' : 's'}${options.selection ? ' selected' : ''}).`, {
       hint: someIds.length > 0 ? `Case ids look like ${someIds.map((s) => s.id).join(', ')}. \`tagliots summarize ${header.runId}\` lists them.` : 'The log holds no cases.',
@@ -59,13 +92,15 @@ export async function formatCommand(options: FormatOptions, io: Io): Promise<num
   }
   picked.sort(sortCases);
 
-  const facts = runFacts(header, log.end(), header.versions.tagliots === LEGACY_VERSION);
+  const facts = runFacts(header, end, header.versions.tagliots === LEGACY_VERSION);
   const out = createOutput(io, options.out);
   try {
     if (options.markdown) {
+      const { renderCaseMarkdown, renderRunHeaderMarkdown } = await import('../report/format-markdown.ts');
       out.write(renderRunHeaderMarkdown(facts));
       for (const record of picked) out.write(renderCaseMarkdown(record, header));
     } else {
+      const [{ renderCaseTerminal, renderRunHeaderTerminal }, { createTheme }] = await Promise.all([import('../report/format-terminal.ts'), import('../report/theme.ts')]);
       // Colour only on a terminal: never in a file.
       const theme = createTheme(options.out === undefined && colorEnabled(io, io.stdout), io.stdout.columns);
       out.write(renderRunHeaderTerminal(facts, theme));

@@ -1,6 +1,7 @@
 import { EXIT } from '../errors.ts';
 import { colorEnabled, type Io } from '../util/io.ts';
 import { shownPath } from '../util/paths.ts';
+import { createOutput, engineContext } from './shared/output.ts';
 import { addRunsDirOption, Command, countOrAll, type CommandEnv } from './shared/flags.ts';
 
 /** `tagliots history`: its flags, help and handler. */
@@ -30,13 +31,13 @@ export interface HistoryOptions {
 /** Prints the recent runs of the runs folder, newest first. */
 export async function history(options: HistoryOptions, io: Io): Promise<number> {
   // The engine and the renderers load on first use: `tagliots --help` reads none of them.
-  const [{ resolveRunsDir, createOutput }, { runHistory }, { renderHistory }, { createTheme }] = await Promise.all([
-    import('./log-input.ts'),
+  const [{ resolveRunsDir }, { runHistory }, { renderHistory }, { createTheme }] = await Promise.all([
+    import('../engine/runs-dir.ts'),
     import('../engine/history.ts'),
     import('../report/history-table.ts'),
     import('../report/theme.ts'),
   ]);
-  const runsDir = await resolveRunsDir(options.runsDir, io);
+  const runsDir = await resolveRunsDir({ runsDir: options.runsDir, ...engineContext(io) });
   const { entries, total, idLength } = await runHistory(runsDir, { cwd: io.cwd, ...(options.limit !== undefined && { limit: options.limit }) });
   const out = createOutput(io, undefined);
   if (options.json) {

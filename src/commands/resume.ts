@@ -1,197 +1,91 @@
-/**
- * `tagliots resume <run>`: finishes a run that was interrupted or killed. It writes a new log
- * (`mode: 'resume'`, `parentRunId`) that starts with a copy of every finished record of the
- * original and then runs only the (case, repeat) pairs the original lacks. The original log is
- * never modified, so a resume that is itself killed can be resumed in turn.
- */
-import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
-import { parseOverrideArgs } from '../config/overrides.ts';
-import { isSecretPath, REDACTED } from '../config/secrets.ts';
-import { EXIT, SuiteError, UsageError } from '../errors.ts';
-import { readRunLogEnds, readRunLogRecords } from '../log/reader.ts';
-import type { CaseRecord, RunStartRecord } from '../log/schema.ts';
-import { listRuns, resolveRun } from '../log/store.ts';
-import { loadProject } from '../project/load.ts';
-import { formatCount } from '../report/format-value.ts';
-import { repeatRounds, runKey } from '../runner/plan.ts';
-import { loadSuite, type SuiteCase } from '../suite/load.ts';
-import { createCaseSelector, isEmptySelection, type Selection } from '../suite/select.ts';
-import { getPath } from '../util/dotted.ts';
-import { readGitInfo } from '../util/git.ts';
+import type { ResumeInfo, ResumeOptions } from '../engine/resume.ts';
+import { EXIT } from '../errors.ts';
+import type { RunStartRecord } from '../log/schema.ts';
+import type { Theme } from '../report/theme.ts';
 import type { Io } from '../util/io.ts';
-import { checkSecretsSupplied, diffConfigs, gitWarning, pipelineOfRun, renderConfigChanges, type ConfigChange } from './rerun.ts';
-import { executePlan, outputOptions, type RunOutputOptions } from './run.ts';
+import type { RunTerminalOptions } from './shared/run-terminal.ts';
+import { addModelRunOptions, addRunOutputOptions, Command, modelRunOptionsFrom, positiveInteger, runOutputFrom, type CommandEnv } from './shared/flags.ts';
 
-export interface ResumeCommandOptions extends RunOutputOptions {
-  /** `latest`, a run-id prefix or a log path. */
-  readonly run: string;
-  /** Only for secrets, which the log does not keep: `key.path=value`. */
-  readonly overrides?: readonly string[];
-  /** Resume even when the suite file changed since the run started (cases are matched by id). */
-  readonly allowChangedSuite?: boolean;
+/** `tagliots resume`: its flags, help and handler. */
+export function resumeCommand(env: CommandEnv) {
+  const command = new Command('resume')
+    .description('finish an interrupted or killed run: run only the cases its log lacks')
+    .argument('<run>', "the run to finish: 'latest', a run-id prefix or a log file")
+    .argument('[secrets...]', 'secrets the log does not keep, again: key.path=value')
+    .option('-c, --concurrency <n>', 'cases in flight at once (default: as in the original run)', positiveInteger('--concurrency'))
+    .option('--allow-changed-suite', 'resume even though the suite file changed since the run started');
+  return addModelRunOptions(addRunOutputOptions(command, 100))
+    .addHelpText(
+      'after',
+      `
+Writes a new log that copies every finished case of the original (cancelled ones run again) and
+runs the rest, with the recorded config and the same suite and selection. The original log is
+left as it is.
+
+Examples:
+  $ tagliots resume latest
+  $ tagliots resume 019aa1 -c 4
+
+Exit codes: 0 success (or nothing to resume), 1 unexpected error (or errored cases with --strict), 2 usage/config/input error, 3 stopped at --max-cost, 130 interrupted.`,
+    )
+    .action(async (run, secrets, opts) =>
+      env.setExit(
+        await resume(
+          {
+            run,
+            overrides: secrets,
+            allowChangedSuite: opts.allowChangedSuite === true,
+            ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }),
+            ...runOutputFrom(opts),
+            ...modelRunOptionsFrom(opts),
+          },
+          env.io,
+        ),
+      ),
+    );
 }
 
-export async function resumeCommand(options: ResumeCommandOptions, io: Io): Promise<number> {
-  const overrides = parseOverrideArgs(options.overrides ?? [], 'command line');
-  const git = readGitInfo(io.cwd);
-  const project = await loadProject(io.cwd);
-  const runsDir = options.runsDir ?? project.runsDir;
-  const logPath = await resolveRun(runsDir, options.run, io.cwd);
-  const shownLog = relative(io.cwd, logPath) || logPath;
-  const { header: original, end } = await readRunLogEnds(logPath);
+export type ResumeCommandOptions = RunTerminalOptions & Pick<ResumeOptions, 'run' | 'overrides' | 'allowChangedSuite' | 'concurrency' | 'runsDir' | 'cache' | 'maxCostUsd'>;
 
-  if (end?.status === 'completed') {
-    io.stdout.write(`Run ${original.runId} completed: all ${formatCount(end.counts.total)} cases ran. Nothing to resume.\n`);
+/** Finishes an interrupted or killed run, showing progress and the summary. */
+export async function resume(options: ResumeCommandOptions, io: Io): Promise<number> {
+  // The engine and the renderers load on first use: `tagliots --help` reads none of them.
+  const [{ resumeRun }, { createRunTerminal }, { gitLine, renderConfigChanges }, { formatCount }] = await Promise.all([
+    import('../engine/resume.ts'),
+    import('./shared/run-terminal.ts'),
+    import('../report/run-config.ts'),
+    import('../util/units.ts'),
+  ]);
+  const terminal = createRunTerminal(io, options);
+
+  /** The "Resume configuration" block printed before the first case. */
+  const renderResumeConfig = (header: RunStartRecord, resumed: ResumeInfo, theme: Theme, logPath: string): string => {
+    const { chalk } = theme;
+    const { cases, repeat } = resumed;
+    const lines = [chalk.bold('Resume configuration')];
+    lines.push(`  id: ${header.runId}`);
+    lines.push(`  resumes: ${resumed.original.runId} (${terminal.shown(resumed.originalLogPath)})`);
+    lines.push(`  suite: ${header.suite.path} (${formatCount(cases)} case${cases === 1 ? '' : 's'}${repeat > 1 ? `, ${repeat} times each` : ''})`);
+    lines.push(`  finished: ${formatCount(resumed.finished)} of ${formatCount(resumed.total)} (copied); ${formatCount(resumed.toRun)} to run`);
+    lines.push(`  pipeline: ${header.pipeline.name}`);
+    lines.push(...renderConfigChanges(resumed.configChanges, theme, 'same config as the original run'));
+    lines.push(`  concurrency: ${header.concurrency}`);
+    if (header.git) lines.push(gitLine(header.git, theme));
+    lines.push(`  log: ${logPath}`);
+    return `${lines.join('\n')}\n\n`;
+  };
+
+  const result = await terminal.run(
+    resumeRun({
+      ...options,
+      ...terminal.options,
+      onStart: (header, start, resumed) => terminal.start(header, start, renderResumeConfig(header, resumed, terminal.theme, terminal.shown(start.logPath))),
+    }),
+  );
+  if (result.status === 'nothing') {
+    io.stdout.write(`${result.note}\n`);
     return EXIT.ok;
   }
-  if (original.mode === 'rerun') {
-    // A rerun's cases were chosen from its parent's log (--only, --from), which its header does
-    // not fully record: resuming it from the suite would run other cases.
-    throw new UsageError('E_RESUME_RERUN', `Run ${original.runId} is a rerun of run ${original.parentRunId ?? '(unknown)'}: resume finishes runs started by \`tagliots run\`.`, {
-      hint: `Start the rerun again: tagliots ${original.command.join(' ')}`,
-    });
-  }
-  const child = await resumedBy(resolve(io.cwd, runsDir), original.runId);
-  if (child) {
-    if (child.complete) {
-      io.stdout.write(`Run ${original.runId} was resumed already by run ${child.runId}, which completed. Nothing to resume.\n`);
-      return EXIT.ok;
-    }
-    throw new UsageError('E_RESUME_SUPERSEDED', `Run ${original.runId} was resumed already by run ${child.runId}, which did not finish either.`, {
-      hint: `Resume that one instead: tagliots resume ${child.runId}`,
-    });
-  }
-
-  for (const override of overrides) {
-    if (!isSecretPath(override.path) || getPath(original.config, override.path) !== REDACTED) {
-      throw new UsageError('E_RESUME_OVERRIDE', `resume runs with the recorded config of run ${original.runId}, so '${override.path}' cannot be changed.`, {
-        hint: `Only secrets the log does not keep may be given again. To change the config, use: tagliots rerun ${original.runId.slice(0, 8)} ${override.path}=...`,
-      });
-    }
-  }
-  checkSecretsSupplied(original, overrides, 'resume');
-  const spec = pipelineOfRun(project, original, shownLog);
-
-  // The suite, as the original run read it: its path is relative to the original working folder.
-  const fromOriginalCwd = resolve(original.cwd, original.suite.path);
-  const suite = await loadSuite(existsSync(fromOriginalCwd) ? fromOriginalCwd : original.suite.path, { cwd: io.cwd });
-  if (suite.sha256 !== original.suite.sha256 && !options.allowChangedSuite) {
-    throw new SuiteError(
-      'E_RESUME_SUITE_CHANGED',
-      `The suite ${original.suite.path} changed since run ${original.runId} started (sha256 ${original.suite.sha256.slice(0, 12)} then, ${suite.sha256.slice(0, 12)} now): resuming would mix cases from two versions of it.`,
-      { hint: 'Restore the suite and resume, start a new run, or pass --allow-changed-suite to resume anyway (finished cases are kept by id; cases no longer in the suite are dropped).' },
-    );
-  }
-
-  // The same cases as the original run: its selection applied to the same suite.
-  const selection = selectionOf(original);
-  let count = suite.count;
-  let source = (): AsyncIterable<SuiteCase> => suite.cases();
-  if (selection) {
-    const selector = createCaseSelector(selection);
-    count = await selector.plan(() => suite.cases());
-    source = () => selector.select(suite.cases());
-  }
-  const repeat = original.repeat ?? 1;
-  const ids = new Set<string>();
-  for await (const c of source()) ids.add(c.id);
-
-  // Finished records, one per (case, repeat). Cancelled cases did not finish: they run again.
-  const isCopied = (record: CaseRecord, seen: Set<string>): boolean => {
-    if (record.status === 'cancelled' || !ids.has(record.caseId) || (record.repeat ?? 0) >= repeat) return false;
-    const key = runKey(record.caseId, record.repeat);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  };
-  const done = new Set<string>();
-  for await (const { record } of readRunLogRecords(logPath)) if (record.type === 'case') isCopied(record, done);
-  const total = count * repeat;
-  const toRun = total - done.size;
-  let configChanges: ConfigChange[] = [];
-
-  return executePlan(
-    {
-      ...outputOptions(options),
-      concurrency: options.concurrency ?? original.concurrency,
-      project,
-      spec,
-      overrides,
-      base: original.config,
-      suite: { ...original.suite, sha256: suite.sha256, count },
-      mode: 'resume',
-      parentRunId: original.runId,
-      ...(selection && { selection }),
-      repeat,
-      git,
-      copied: {
-        count: done.size,
-        async *records() {
-          const seen = new Set<string>();
-          for await (const { record } of readRunLogRecords(logPath)) if (record.type === 'case' && isCopied(record, seen)) yield record;
-        },
-      },
-      cases: () => ({
-        items: (async function* () {
-          for await (const item of repeatRounds(source, repeat)) if (!done.has(runKey(item.id, item.repeat))) yield item;
-        })(),
-        total: toRun,
-      }),
-      beforeStart: (header) => {
-        configChanges = diffConfigs(original.config, header.config);
-        if (configChanges.length > 0) {
-          io.stderr.write(`Warning: the config differs from run ${original.runId}'s (see below): the finished cases used the old one.\n`);
-        }
-        const warning = gitWarning(original.git, header.git, 'this resume');
-        if (warning) io.stderr.write(`${warning}\n`);
-        if (suite.sha256 !== original.suite.sha256) io.stderr.write(`Warning: the suite changed since run ${original.runId} started (--allow-changed-suite).\n`);
-      },
-      renderConfig: (header, theme, shownLogPath) => {
-        const { chalk } = theme;
-        const lines = [chalk.bold('Resume configuration')];
-        lines.push(`  id: ${header.runId}`);
-        lines.push(`  resumes: ${original.runId} (${shownLog})`);
-        lines.push(`  suite: ${header.suite.path} (${formatCount(count)} case${count === 1 ? '' : 's'}${repeat > 1 ? `, ${repeat} times each` : ''})`);
-        lines.push(`  finished: ${formatCount(done.size)} of ${formatCount(total)} (copied); ${formatCount(toRun)} to run`);
-        lines.push(`  pipeline: ${header.pipeline.name}`);
-        lines.push(...renderConfigChanges(configChanges, theme, 'same config as the original run'));
-        lines.push(`  concurrency: ${header.concurrency}`);
-        if (header.git) lines.push(`  git: ${header.git.sha?.slice(0, 12) ?? '(no commits)'}${header.git.dirty ? chalk.yellow(' (uncommitted changes)') : ''}`);
-        lines.push(`  log: ${shownLogPath}`);
-        return `${lines.join('\n')}\n\n`;
-      },
-    },
-    io,
-  );
+  terminal.printSummary(result);
+  return terminal.exitCode(result);
 }
-
-/** The selection a run recorded, as a Selection to apply again. */
-function selectionOf(header: RunStartRecord): Selection | undefined {
-  const recorded = header.selection;
-  if (!recorded) return undefined;
-  const selection: Selection = {
-    ...(recorded.filter !== undefined && { filter: recorded.filter }),
-    ...(recorded.ids !== undefined && { ids: recorded.ids }),
-    ...(recorded.limit !== undefined && { limit: recorded.limit }),
-    ...(recorded.sample !== undefined && { sample: recorded.sample }),
-    ...(recorded.seed !== undefined && { seed: recorded.seed }),
-    ...(recorded.shard !== undefined && { shard: { index: recorded.shard.index, count: recorded.shard.count } }),
-  };
-  return isEmptySelection(selection) ? undefined : selection;
-}
-
-/** A later run that resumes `runId`, if any (the newest). Logs that cannot be read are skipped. */
-async function resumedBy(runsDir: string, runId: string): Promise<{ runId: string; complete: boolean } | undefined> {
-  const later = (await listRuns(runsDir)).filter((run) => run.runId.toLowerCase() > runId.toLowerCase()).reverse();
-  for (const run of later) {
-    try {
-      const { header, end } = await readRunLogEnds(run.path);
-      if (header.mode === 'resume' && header.parentRunId === runId) return { runId: header.runId, complete: end?.status === 'completed' };
-    } catch {
-      // Not a readable log: not a resume of this run.
-    }
-  }
-  return undefined;
-}
-

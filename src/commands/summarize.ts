@@ -1,15 +1,32 @@
-import { createKeywordBreakdown } from '../analysis/keyword-breakdown.ts';
-import { createSummaryBuilder } from '../analysis/summary.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { LEGACY_VERSION } from '../log/legacy.ts';
-import { renderKeywordTable } from '../report/keyword-table.ts';
-import { renderRunConfig } from '../report/run-config.ts';
-import { renderSummary } from '../report/summary-table.ts';
-import { createTheme } from '../report/theme.ts';
-import type { Selection } from '../suite/select.ts';
 import { colorEnabled, type Io } from '../util/io.ts';
-import { describeSelection } from '../report/selection.ts';
-import { createOutput, findRunLog, openLog, shownPath, warnAboutLog } from './log-input.ts';
+import type { Selection } from '../suite/select.ts';
+import { addRunsDirOption, addSelectionOptions, Command, rowLimit, selectionFrom, type CommandEnv } from './shared/flags.ts';
+import { createOutput, engineContext, warnAboutLog } from './shared/output.ts';
+
+/** `tagliots summarize`: its flags, help and handler. */
+export function summarizeCommand(env: CommandEnv) {
+  const command = addRunsDirOption(
+    new Command('summarize').description('print the summary of a run from its log').argument('<run>', "the run: 'latest', a run-id prefix, or a path to a log file"),
+  )
+    .option('--by <what>', "add a breakdown table: 'keyword'")
+    .option('--json', 'print the summary as JSON')
+    .option('--rows <n>', "most table rows to print, or 'all'", rowLimit, 100);
+  return addSelectionOptions(command)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tagliots summarize latest
+  $ tagliots summarize 019aa1 --by keyword --rows all
+  $ tagliots summarize runs/019aa1f4-3c2e-7d81-b6a9-5e0c2f7d4a13.jsonl --filter 'hexadecimal && !flakey-fails' --json
+
+Exit codes: 0 success, 1 unexpected error, 2 usage error, unknown run or unreadable log.`,
+    )
+    .action(async (run, opts) =>
+      env.setExit(await summarize({ run, runsDir: opts.runsDir, by: opts.by, json: opts.json === true, maxRows: opts.rows, selection: selectionFrom(opts) }, env.io)),
+    );
+}
 
 export interface SummarizeOptions {
   /** `latest`, a run-id prefix or a path to a log. */
@@ -23,76 +40,48 @@ export interface SummarizeOptions {
   readonly selection?: Selection;
 }
 
-export const BY_VALUES = ['keyword'] as const;
+/** What `--by` takes. */
+const BY_VALUES = ['keyword'] as const;
 
-/** `tagliots summarize <run>`: the summary `run` prints, from the log alone, streamed. */
-export async function summarizeCommand(options: SummarizeOptions, io: Io): Promise<number> {
+/** Prints the summary `run` prints, from the log alone (the engine's summarizeRun(), rendered). */
+export async function summarize(options: SummarizeOptions, io: Io): Promise<number> {
   if (options.by !== undefined && !(BY_VALUES as readonly string[]).includes(options.by)) {
     throw new UsageError('E_USAGE', `Unknown --by '${options.by}'.`, { hint: `--by takes: ${BY_VALUES.join(', ')}.` });
   }
-  const path = await findRunLog(options.run, options.runsDir, io);
-  const shown = shownPath(path, io.cwd);
-  const log = await openLog(path, options.selection);
-  const { header } = log;
-  const repeat = header.repeat ?? 1;
-  const summary = createSummaryBuilder(header, {
-    maxRows: options.maxRows ?? 100,
-    ...(log.selection.count !== null ? { total: () => (log.selection.count ?? 0) * repeat } : {}),
-  });
-  const keywords = options.by === 'keyword' ? createKeywordBreakdown({ hasPassed: header.pipeline.hasPassed }) : undefined;
-  await log.forEachCase((record) => {
-    summary.add(record);
-    keywords?.add(record);
-  });
-  const end = log.end();
-  // A selection's counts are not the run's: run.end only gives the status and the duration.
-  const result = summary.finish(end);
-  const keywordRows = keywords?.finish();
-  warnAboutLog(log, io, shown);
+  // The engine and the renderers load on first use: `tagliots --help` reads none of them.
+  const [{ readRunLog }, { summarizeLog }] = await Promise.all([import('../engine/read-run-log.ts'), import('../engine/summarize-run.ts')]);
+  const context = engineContext(io);
+  const log = await readRunLog(options.run, { runsDir: options.runsDir, selection: options.selection, ...context });
+  const { summary, header, end, table } = await summarizeLog(log, { selection: options.selection, byKeyword: options.by === 'keyword', maxRows: options.maxRows, cwd: io.cwd });
+  warnAboutLog(io, { shown: summary.log, warnings: summary.warnings, ended: end !== null });
 
   const out = createOutput(io, undefined);
   if (options.json) {
-    out.write(
-      `${JSON.stringify(
-        {
-          runId: header.runId,
-          log: shown,
-          pipeline: header.pipeline.name,
-          suite: header.suite.path,
-          status: result.status,
-          incomplete: end === null,
-          ...(options.selection ? { selection: options.selection, selectedCases: log.selection.count } : {}),
-          counts: result.counts,
-          meanScore: result.meanScore,
-          usage: result.usage ?? null,
-          costUsd: result.costUsd,
-          durationMs: result.durationMs,
-          repeat: result.repeat,
-          ...(result.repeats ? { repeats: result.repeats } : {}),
-          ...(keywordRows ? { byKeyword: keywordRows } : {}),
-          rows: result.rows,
-          hiddenRows: result.hiddenRows,
-          warnings: [...log.warnings],
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    out.write(`${JSON.stringify(summary, null, 2)}\n`);
     out.close();
     return EXIT.ok;
   }
 
+  const [{ LEGACY_VERSION }, { renderKeywordTable }, { renderRunConfig }, { describeSelection }, { renderSummary }, { createTheme }] = await Promise.all([
+    import('../log/legacy.ts'),
+    import('../report/keyword-table.ts'),
+    import('../report/run-config.ts'),
+    import('../report/selection.ts'),
+    import('../report/summary-table.ts'),
+    import('../report/theme.ts'),
+  ]);
   const theme = createTheme(colorEnabled(io, io.stdout), io.stdout.columns);
-  let config = renderRunConfig(header, theme, shown);
+  let config = renderRunConfig(header, theme, summary.log);
   if (header.versions.tagliots === LEGACY_VERSION) config = config.replace(/\(defaults\)/, '(GoTaglio logs do not record config deltas)');
-  if (options.selection && log.selection.count !== null) {
-    config = config.replace(/\n\n$/, `\n  selection: ${describeSelection(options.selection)} (${log.selection.count} case${log.selection.count === 1 ? '' : 's'})\n\n`);
+  const selected = summary.selectedCases;
+  if (options.selection && selected !== undefined && selected !== null) {
+    config = config.replace(/\n\n$/, `\n  selection: ${describeSelection(options.selection)} (${selected} case${selected === 1 ? '' : 's'})\n\n`);
   }
   out.write(config);
   // run.end's model-call totals are the whole run's: not shown for a selection.
-  out.write(renderSummary(result, theme, { allRowsHint: 'run with --rows all to print every row', end: options.selection ? null : end }));
+  out.write(renderSummary(table, theme, { allRowsHint: 'run with --rows all to print every row', end: options.selection ? null : end }));
   if (end?.status === 'error') out.write(theme.chalk.red(`Run stopped early: ${end.error?.message ?? 'the run machinery failed'}\n`));
-  if (keywordRows) out.write(`\n${renderKeywordTable(keywordRows, theme, { hasPassed: header.pipeline.hasPassed, hasScore: header.pipeline.hasScore })}`);
+  if (summary.byKeyword) out.write(`\n${renderKeywordTable(summary.byKeyword, theme, { hasPassed: header.pipeline.hasPassed, hasScore: header.pipeline.hasScore })}`);
   out.close();
   return EXIT.ok;
 }

@@ -11,17 +11,36 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { open, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { gzip } from 'node:zlib';
-import { historyEntry, unreadableEntry, type HistoryEntry } from '../analysis/history.ts';
-import { createReportRowsBuilder, reportRun, sliceRows, type ReportRowsBuilder, type ReportRun } from '../analysis/report-data.ts';
+import type { HistoryEntry } from '../analysis/history.ts';
+import type { FollowedRun } from '../engine/report-run.ts';
 import { EXIT, UsageError, isTagliotsError, messageOf } from '../errors.ts';
-import { readRunLogEnds } from '../log/reader.ts';
-import { RunLogRecordSchema, type RunEndRecord, type RunStartRecord } from '../log/schema.ts';
-import { listRuns } from '../log/store.ts';
-import { contentSecurityPolicy, createNonce, renderPage, type PageBoot } from '../report/html/page.ts';
+import type { PageBoot } from '../report/html/page.ts';
 import { UUID_PATTERN } from '../util/ids.ts';
 import type { Io } from '../util/io.ts';
-import { resolveRunsDir, shownPath } from './log-input.ts';
-import { comparePages, loadRun } from './report.ts';
+import { shownPath } from '../util/paths.ts';
+import { addRunsDirOption, Command, integer, type CommandEnv } from './shared/flags.ts';
+import { engineContext } from './shared/output.ts';
+
+/** `tagliots view`: its flags, help and handler. */
+export function viewCommand(env: CommandEnv) {
+  const command = new Command('view')
+    .description('browse runs, reports and comparisons in a browser (serves on 127.0.0.1)')
+    .option('--port <n>', 'port to listen on; 0 picks a free one', integer('--port'), DEFAULT_VIEW_PORT);
+  return addRunsDirOption(command)
+    .addHelpText(
+      'after',
+      `
+Serves the run history, each run's report and the comparison of any two runs, on 127.0.0.1 only.
+A run in progress updates as its cases finish. Stop it with Ctrl-C.
+
+Examples:
+  $ tagliots view
+  $ tagliots view --port 8080 --runs-dir ../other-project/runs
+
+Exit codes: 0 stopped with Ctrl-C, 1 unexpected error, 2 usage error or the port is taken.`,
+    )
+    .action(async (opts) => env.setExit(await view({ port: opts.port, runsDir: opts.runsDir }, env.io)));
+}
 
 export interface ViewOptions {
   /** 0 picks a free port. @default 7433 */
@@ -29,14 +48,15 @@ export interface ViewOptions {
   readonly runsDir?: string;
 }
 
-export const DEFAULT_VIEW_PORT = 7433;
+const DEFAULT_VIEW_PORT = 7433;
 const HOST = '127.0.0.1';
 
-/** `tagliots view`: serves until Ctrl-C, then closes every connection and returns 0. */
-export async function viewCommand(options: ViewOptions, io: Io): Promise<number> {
+/** Serves until Ctrl-C, then closes every connection and returns 0. */
+export async function view(options: ViewOptions, io: Io): Promise<number> {
   const port = options.port ?? DEFAULT_VIEW_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('E_USAGE', `--port must be between 0 and 65535 (got ${port}).`);
-  const runsDir = await resolveRunsDir(options.runsDir, io);
+  const { resolveRunsDir } = await import('../engine/runs-dir.ts');
+  const runsDir = await resolveRunsDir({ runsDir: options.runsDir, ...engineContext(io) });
   const server = createViewServer({ runsDir, cwd: io.cwd, onError: (text) => io.stderr.write(`${text}\n`) });
   const address = await server.listen(port);
   io.stdout.write(`tagliots view: ${address.url}\n  runs: ${shownPath(runsDir, io.cwd)}\n  Press Ctrl-C to stop.\n`);
@@ -67,27 +87,16 @@ export interface ViewServer {
   readonly server: Server;
 }
 
-/** A run's log as read so far: rows, and where each case line is in the file. */
+/** A run followed for its page, with what the server keeps about it. */
 interface LiveRun {
-  readonly path: string;
-  readonly header: RunStartRecord;
-  end: RunEndRecord | null;
-  rows: ReportRowsBuilder;
-  /** Byte offset of the start and end of each case line (by line number among case records). */
-  starts: number[];
-  ends: number[];
-  /** Bytes read: up to and including the last complete line. */
-  consumed: number;
-  ino: number;
-  warnings: string[];
-  lineNumber: number;
+  readonly followed: FollowedRun;
+  /** The read in progress: one at a time per run. */
   busy: Promise<void>;
   lastUsed: number;
   /** The last full response (`from` 0), while the log has not grown: a large run is sent again at once. */
   full: { size: number; ended: boolean; body: string; gzipped: Buffer | null } | null;
 }
 
-const CHUNK = 4 << 20;
 const MAX_CACHED_RUNS = 8;
 
 class HttpError extends Error {
@@ -99,12 +108,28 @@ class HttpError extends Error {
   }
 }
 
+/** What the server reads runs and renders pages with, loaded on the first request: `tagliots --help` reads none of it. */
+async function loadModules() {
+  const [history, { sliceRows }, reportRun, { readRunLogEnds }, { listRuns }, page] = await Promise.all([
+    import('../analysis/history.ts'),
+    import('../analysis/report-data.ts'),
+    import('../engine/report-run.ts'),
+    import('../log/reader.ts'),
+    import('../log/store.ts'),
+    import('../report/html/page.ts'),
+  ]);
+  return { ...history, sliceRows, ...reportRun, readRunLogEnds, listRuns, ...page };
+}
+
+type Modules = Awaited<ReturnType<typeof loadModules>>;
+
 export function createViewServer(options: ViewServerOptions): ViewServer {
   const { runsDir, cwd } = options;
   const live = new Map<string, LiveRun>();
   const comparisons = new Map<string, { body: string; gzipped: Buffer | null }>();
   let port = 0;
   let realRunsDir: string | null = null;
+  let modules: Promise<Modules> | undefined;
 
   /** The log of run `id`, or null when there is none in the runs folder. */
   async function logPath(id: string): Promise<string | null> {
@@ -126,12 +151,11 @@ export function createViewServer(options: ViewServerOptions): ViewServer {
     return path;
   }
 
-  async function openLive(id: string): Promise<LiveRun> {
+  async function openLive(m: Modules, id: string): Promise<LiveRun> {
     const path = await needLog(id);
     let run = live.get(id);
-    if (!run || run.path !== path) {
-      const { header } = await readRunLogEnds(path);
-      run = { path, header, end: null, rows: createReportRowsBuilder(header), starts: [], ends: [], consumed: -1, ino: -1, warnings: [], lineNumber: 0, busy: Promise.resolve(), lastUsed: 0, full: null };
+    if (!run || run.followed.path !== path) {
+      run = { followed: await m.followRun(path, cwd), busy: Promise.resolve(), lastUsed: 0, full: null };
       live.set(id, run);
       if (live.size > MAX_CACHED_RUNS) {
         const oldest = [...live.entries()].sort(([, x], [, y]) => x.lastUsed - y.lastUsed)[0];
@@ -141,92 +165,23 @@ export function createViewServer(options: ViewServerOptions): ViewServer {
     run.lastUsed = Date.now();
     const current = run;
     // One read at a time per run; a failed read does not stop the next one.
-    current.busy = current.busy.catch(() => undefined).then(() => refresh(current));
+    current.busy = current.busy.catch(() => undefined).then(() => current.followed.refresh());
     await current.busy;
     return current;
   }
 
-  /** Reads what was appended to the log since the last time (all of it the first time). */
-  async function refresh(run: LiveRun): Promise<void> {
-    const info = await stat(run.path);
-    if (info.ino !== run.ino || info.size < run.consumed) {
-      // A new or rewritten file: start over.
-      run.rows = createReportRowsBuilder(run.header);
-      run.starts = [];
-      run.ends = [];
-      run.consumed = 0;
-      run.end = null;
-      run.warnings = [];
-      run.lineNumber = 0;
-      run.ino = info.ino;
-    }
-    if (run.end || info.size <= run.consumed) return;
-    const handle = await open(run.path, 'r');
-    try {
-      let carry = Buffer.alloc(0);
-      let carryAt = run.consumed;
-      for (let position = run.consumed; position < info.size; ) {
-        const length = Math.min(CHUNK, info.size - position);
-        const chunk = Buffer.alloc(length);
-        const { bytesRead } = await handle.read(chunk, 0, length, position);
-        if (bytesRead === 0) break;
-        position += bytesRead;
-        const data = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-        let start = 0;
-        for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
-          take(run, data.toString('utf8', start, nl), carryAt + start, carryAt + nl);
-          start = nl + 1;
-        }
-        run.consumed = carryAt + start;
-        carry = data.subarray(start);
-        carryAt += start;
-      }
-    } finally {
-      await handle.close();
-    }
-  }
-
-  function take(run: LiveRun, text: string, from: number, to: number): void {
-    run.lineNumber++;
-    if (run.lineNumber === 1) return; // the run.start record, read by readRunLogEnds
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      run.warnings.push(`${shownPath(run.path, cwd)}:${run.lineNumber}: not valid JSON; skipped`);
-      return;
-    }
-    const parsed = RunLogRecordSchema.safeParse(value);
-    if (!parsed.success) {
-      run.warnings.push(`${shownPath(run.path, cwd)}:${run.lineNumber}: not a valid run-log record; skipped`);
-      return;
-    }
-    const record = parsed.data;
-    if (record.type === 'case') {
-      run.rows.add(record);
-      run.starts.push(from);
-      run.ends.push(to);
-    } else if (record.type === 'run.end') {
-      run.end = record;
-    }
-  }
-
-  function runFacts(run: LiveRun): ReportRun {
-    return reportRun(run.header, run.end, { incomplete: run.end === null, warnings: run.warnings, log: shownPath(run.path, cwd) });
-  }
-
-  async function listing(): Promise<{ runsDir: string; runs: Omit<HistoryEntry, 'path'>[] }> {
-    const runs = await listRuns(runsDir);
+  async function listing(m: Modules): Promise<{ runsDir: string; runs: Omit<HistoryEntry, 'path'>[] }> {
+    const runs = await m.listRuns(runsDir);
     const entries = await Promise.all(
       runs.map(async (entry): Promise<HistoryEntry | null> => {
         const path = await logPath(entry.runId);
         if (!path) return null;
         try {
-          const { header, end } = await readRunLogEnds(path);
+          const { header, end } = await m.readRunLogEnds(path);
           // The file name is what the pages link to (a copied log may have another id inside).
-          return { ...historyEntry(path, header, end), runId: entry.runId };
+          return { ...m.historyEntry(path, header, end), runId: entry.runId };
         } catch (error) {
-          return unreadableEntry(entry.runId, path, isTagliotsError(error) ? error.message : messageOf(error));
+          return m.unreadableEntry(entry.runId, path, isTagliotsError(error) ? error.message : messageOf(error));
         }
       }),
     );
@@ -235,19 +190,19 @@ export function createViewServer(options: ViewServerOptions): ViewServer {
     return { runsDir: shownPath(runsDir, cwd), runs: listed.map(({ path: _path, ...rest }) => rest) };
   }
 
-  async function comparison(a: string, b: string): Promise<{ body: string; gzipped: Buffer | null }> {
+  async function comparison(m: Modules, a: string, b: string): Promise<{ body: string; gzipped: Buffer | null }> {
     const [pathA, pathB] = await Promise.all([needLog(a), needLog(b)]);
     const [infoA, infoB] = await Promise.all([stat(pathA), stat(pathB)]);
     const key = `${a}:${infoA.size}:${infoA.mtimeMs}|${b}:${infoB.size}:${infoB.mtimeMs}`;
     const cached = comparisons.get(key);
     if (cached) return cached;
-    const [runA, runB] = await Promise.all([loadRun(pathA, cwd, { digest: true }), loadRun(pathB, cwd, { digest: true })]);
+    const [runA, runB] = await Promise.all([m.loadRun(pathA, cwd, { digest: true }), m.loadRun(pathB, cwd, { digest: true })]);
     const body = JSON.stringify({
       runs: [
         { run: runB.run, rows: runB.rows },
         { run: runA.run, rows: runA.rows },
       ],
-      comparison: comparePages(runA, runB, runA.rows, runB.rows),
+      comparison: m.comparePages(runA, runB, runA.rows, runB.rows),
     });
     const entry = { body, gzipped: null };
     comparisons.clear();
@@ -255,53 +210,56 @@ export function createViewServer(options: ViewServerOptions): ViewServer {
     return entry;
   }
 
-  function page(response: ServerResponse, request: IncomingMessage, title: string, boot: PageBoot): void {
-    const nonce = createNonce();
-    const html = renderPage({ title, boot, nonce });
-    send(response, request, 200, 'text/html; charset=utf-8', html, { 'content-security-policy': contentSecurityPolicy(nonce, 'self') });
+  function page(m: Modules, response: ServerResponse, request: IncomingMessage, title: string, boot: PageBoot): void {
+    const nonce = m.createNonce();
+    const html = m.renderPage({ title, boot, nonce });
+    send(response, request, 200, 'text/html; charset=utf-8', html, { 'content-security-policy': m.contentSecurityPolicy(nonce, 'self') });
   }
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const lib = await (modules ??= loadModules());
     const [path = '/', query = ''] = (request.url ?? '/').split('?', 2);
     let m: RegExpExecArray | null;
-    if (path === '/') return page(response, request, 'Runs · tagliots', { mode: 'server', page: 'history', runsDir: shownPath(runsDir, cwd) });
+    if (path === '/') return page(lib, response, request, 'Runs · tagliots', { mode: 'server', page: 'history', runsDir: shownPath(runsDir, cwd) });
     if ((m = /^\/runs\/([^/]+)$/.exec(path))) {
       const id = m[1]!;
       await needLog(id);
-      return page(response, request, `Run ${id.slice(0, 13)} · tagliots`, { mode: 'server', page: 'run', runId: id, pollMs: options.pollMs ?? 1000 });
+      return page(lib, response, request, `Run ${id.slice(0, 13)} · tagliots`, { mode: 'server', page: 'run', runId: id, pollMs: options.pollMs ?? 1000 });
     }
     if ((m = /^\/compare\/([^/]+)\/([^/]+)$/.exec(path))) {
       await Promise.all([needLog(m[1]!), needLog(m[2]!)]);
-      return page(response, request, `Compare ${m[1]!.slice(0, 13)} and ${m[2]!.slice(0, 13)} · tagliots`, { mode: 'server', page: 'compare', a: m[1]!, b: m[2]! });
+      return page(lib, response, request, `Compare ${m[1]!.slice(0, 13)} and ${m[2]!.slice(0, 13)} · tagliots`, { mode: 'server', page: 'compare', a: m[1]!, b: m[2]! });
     }
-    if (path === '/api/runs') return json(response, request, JSON.stringify(await listing()));
+    if (path === '/api/runs') return json(response, request, JSON.stringify(await listing(lib)));
     if ((m = /^\/api\/runs\/([^/]+)$/.exec(path))) {
-      const run = await openLive(m[1]!);
+      const run = await openLive(lib, m[1]!);
+      const { rows: builder, end } = run.followed;
       const from = Math.max(0, Number(new URLSearchParams(query).get('from') ?? 0) || 0);
-      const rows = run.rows.rows;
-      if (from > 0) return json(response, request, JSON.stringify({ run: runFacts(run), rows: sliceRows(rows, Math.min(from, run.rows.size)), from, total: run.rows.size }));
-      const full = run.full;
-      if (!full || full.size !== run.rows.size || full.ended !== (run.end !== null)) {
-        run.full = { size: run.rows.size, ended: run.end !== null, body: JSON.stringify({ run: runFacts(run), rows, from, total: run.rows.size }), gzipped: null };
+      const rows = builder.rows;
+      if (from > 0) return json(response, request, JSON.stringify({ run: run.followed.facts(), rows: lib.sliceRows(rows, Math.min(from, builder.size)), from, total: builder.size }));
+      let full = run.full;
+      if (!full || full.size !== builder.size || full.ended !== (end !== null)) {
+        full = run.full = { size: builder.size, ended: end !== null, body: JSON.stringify({ run: run.followed.facts(), rows, from, total: builder.size }), gzipped: null };
       }
-      return send(response, request, 200, 'application/json; charset=utf-8', run.full!.body, {}, run.full!);
+      return send(response, request, 200, 'application/json; charset=utf-8', full.body, {}, full);
     }
     if ((m = /^\/api\/runs\/([^/]+)\/cases\/(\d{1,9})$/.exec(path))) {
-      const run = await openLive(m[1]!);
-      const line = Number(m[2]);
-      if (line >= run.starts.length) throw new HttpError(404, `Run ${m[1]} has no case record ${line}`);
-      const handle = await open(run.path, 'r');
+      const run = await openLive(lib, m[1]!);
+      const number = Number(m[2]);
+      const line = run.followed.caseLine(number);
+      if (!line) throw new HttpError(404, `Run ${m[1]} has no case record ${number}`);
+      const handle = await open(run.followed.path, 'r');
       try {
-        const length = run.ends[line]! - run.starts[line]!;
+        const length = line.end - line.start;
         const buffer = Buffer.alloc(length);
-        await handle.read(buffer, 0, length, run.starts[line]!);
+        await handle.read(buffer, 0, length, line.start);
         return json(response, request, buffer.toString('utf8'));
       } finally {
         await handle.close();
       }
     }
     if ((m = /^\/api\/compare\/([^/]+)\/([^/]+)$/.exec(path))) {
-      const entry = await comparison(m[1]!, m[2]!);
+      const entry = await comparison(lib, m[1]!, m[2]!);
       return send(response, request, 200, 'application/json; charset=utf-8', entry.body, {}, entry);
     }
     throw new HttpError(404, 'Not found');

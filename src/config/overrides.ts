@@ -8,7 +8,7 @@ import { extname, resolve as resolvePath } from 'node:path';
 import { caretExcerpt, findJsonSyntaxError, positionOf } from '../util/json-syntax.ts';
 import { loadYaml, type YamlModule } from '../util/yaml.ts';
 import { ConfigError, messageOf } from '../errors.ts';
-import { getPath, isBranch, joinPath } from '../util/dotted.ts';
+import { getPath, isBranch, joinPath } from './dotted.ts';
 import { isPlainObject } from '../util/json.ts';
 
 export interface Override {

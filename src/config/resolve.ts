@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../errors.ts';
 import type { ConfigDelta } from '../log/schema.ts';
-import { flattenLeaves, getPath, joinPath, setPath } from '../util/dotted.ts';
+import { flattenLeaves, getPath, joinPath, setPath } from './dotted.ts';
 import { deepClone, deepEqual, findNonJson, isPlainObject, type Json } from '../util/json.ts';
 import { closest, oxfordJoin } from '../util/suggest.ts';
 import { isInternalMarker, isMarker, isPromptMarker, type PromptMarker } from './markers.ts';

@@ -20,6 +20,7 @@ import {
   type RunStartRecord,
   type StageRecord,
 } from './schema.ts';
+import { RunTotals } from './totals.ts';
 
 /** What readLegacyLog returns: the same parts as a tagliots RunLog. */
 export interface LegacyRunLog {
@@ -292,14 +293,11 @@ function timingOf(t: Json): Partial<StageRecord> {
   return out;
 }
 
+/** The counts of a finished GoTaglio run: every case it logged, and none more. */
 function countCases(cases: readonly CaseRecord[]): RunCounts {
-  const counts: RunCounts = { total: cases.length, complete: 0, error: 0, cancelled: 0, passed: 0, failed: 0, notRun: 0 };
-  for (const c of cases) {
-    counts[c.status]++;
-    if (c.passed === true) counts.passed++;
-    else if (c.passed === false) counts.failed++;
-  }
-  return counts;
+  const totals = new RunTotals();
+  for (const c of cases) totals.add(c);
+  return totals.counts(cases.length);
 }
 
 function gitInfo(metadata: Json): GitInfo | null {

@@ -86,9 +86,65 @@ export const ModelCallSchema = z
     costUsd: z.number().nonnegative().optional().describe("From the profile's pricing; 0 for a cache hit."),
     finishReason: z.string().optional(),
     error: z.string().optional().describe('Why the call failed (never a key).'),
+    loop: z.number().int().positive().optional().describe('A call of a tool loop: the loop of the llm entry that made it.'),
+    round: z.number().int().positive().optional().describe('A call of a tool loop: its round in that loop, from 1.'),
   })
   .describe('One call of a configured model.');
 export type ModelCall = z.infer<typeof ModelCallSchema>;
+
+const ModelToolCallSchema = z
+  .looseObject({
+    id: z.string().describe('The id the model gave the call.'),
+    name: z.string(),
+    arguments: z.string().describe('The arguments as the model wrote them (JSON text, possibly invalid).'),
+  })
+  .describe('A tool call the model asked for.');
+
+export const ChatMessageSchema = z
+  .looseObject({
+    role: z.string(),
+    content: z.string(),
+    toolCalls: z.array(ModelToolCallSchema).optional().describe('An assistant message: the tools the model asked to call.'),
+    toolCallId: z.string().optional().describe('A tool message: the call whose result it carries.'),
+  })
+  .describe('One chat message.');
+
+export const ToolCallRecordSchema = z
+  .looseObject({
+    round: z.number().int().positive().describe('The round that asked for the call, from 1.'),
+    id: z.string(),
+    name: z.string(),
+    arguments: JsonValue.describe('The arguments: parsed JSON, or the text as sent when it is not JSON.'),
+    status: z
+      .enum(['ok', 'error', 'skipped', 'cancelled'])
+      .describe('ok: ran and returned result. error: failed (error says why; the model was told). skipped: not run, the loop stopped first (reason). cancelled: running when the stage was aborted.'),
+    result: JsonValue.optional().describe('What the tool returned.'),
+    error: z
+      .looseObject({
+        kind: z.enum(['unknown_tool', 'arguments', 'exception', 'timeout', 'result']),
+        message: z.string().describe('What the model was told.'),
+      })
+      .optional(),
+    reason: z.string().optional().describe('Why the call was not run.'),
+    startMs: EpochMs.optional().describe('When the tool started; absent when it never ran.'),
+    durationMs: DurationMs.optional(),
+  })
+  .describe('One tool call of a tool loop.');
+
+export const LlmRoundSchema = z
+  .looseObject({
+    round: z.number().int().positive(),
+    startMs: EpochMs.describe('When the model call started.'),
+    durationMs: DurationMs.describe('How long the model call took (the tools run after it).'),
+    usage: TokenCountsSchema.optional(),
+    costUsd: z.number().nonnegative().optional(),
+    cache: z.enum(['hit', 'miss', 'off']).optional(),
+    finishReason: z.string().optional(),
+    text: z.string().describe('The text of the reply.'),
+    toolCalls: z.array(ToolCallRecordSchema).describe('The tool calls the reply asked for, in order.'),
+    error: z.string().optional().describe('Why the model call failed (the loop ended with error or cancelled).'),
+  })
+  .describe('One model call of a tool loop; a configured model records the call itself in calls, with the same loop and round.');
 
 export const LlmInfoSchema = z
   .looseObject({
@@ -96,7 +152,7 @@ export const LlmInfoSchema = z
     templates: z
       .array(z.looseObject({ role: z.string(), source: z.string().describe("The template file, or '(inline)'."), sha256: z.string() }))
       .describe('The message templates, with the sha256 of each source.'),
-    messages: z.array(z.looseObject({ role: z.string(), content: z.string() })).describe('The rendered messages, as first sent.'),
+    messages: z.array(ChatMessageSchema).describe('The rendered messages, as first sent.'),
     output: z
       .object({ schemaSha256: z.string(), mode: z.enum(['json_schema', 'json_prompt']) })
       .optional()
@@ -105,6 +161,16 @@ export const LlmInfoSchema = z
       .array(z.looseObject({ attempt: z.number().int().positive(), ok: z.boolean(), issues: z.array(z.string()).optional(), text: z.string().optional() }))
       .optional()
       .describe('Each reply parsed against the output schema; failed ones keep their text and issues.'),
+    loop: z.number().int().positive().optional().describe('With tools: which tool loop of the stage this is, from 1.'),
+    tools: z
+      .array(z.looseObject({ name: z.string(), sha256: z.string().describe('sha256 of the definition sent: name, description and parameters.') }))
+      .optional()
+      .describe('With tools: the tools offered.'),
+    rounds: z.array(LlmRoundSchema).optional().describe('With tools: every model call of the loop, with the tool calls it asked for.'),
+    outcome: z
+      .enum(['answer', 'max_rounds', 'repeated_call', 'budget', 'cancelled', 'error'])
+      .optional()
+      .describe('With tools: how the loop ended. answer: the model answered. max_rounds, repeated_call, budget: a limit stopped it. cancelled: the stage was aborted. error: a model call failed.'),
   })
   .describe('What an llm() stage sent and parsed.');
 

@@ -62,8 +62,8 @@ export async function resolveRun(runsDir: string, ref: string, cwd: string): Pro
     });
   }
 
-  const asPath = resolve(cwd, ref);
-  if (ref !== '' && (await isFile(asPath))) return asPath;
+  const asPath = await existingLogFile(ref, cwd);
+  if (asPath !== null) return asPath;
 
   const runs = await listRuns(dir);
   const legacy = ref === '' ? [] : await listLegacyRuns(dir);
@@ -86,6 +86,16 @@ export async function resolveRun(runsDir: string, ref: string, cwd: string): Pro
         ? `The newest runs are ${newest.join(', ')}. Use \`latest\`, a run-id prefix or a path to a log file.`
         : `${await describeEmpty(dir, shownDir)}. Run \`tagliots run <suite>\` first.`,
   });
+}
+
+/**
+ * The absolute path `ref` names when it is a path to a file (relative to `cwd`), else null: a run
+ * reference that needs no runs folder.
+ */
+export async function existingLogFile(ref: string, cwd: string): Promise<string | null> {
+  if (ref === '' || ref.toLowerCase() === 'latest') return null;
+  const path = resolve(cwd, ref);
+  return (await isFile(path)) ? path : null;
 }
 
 /** When the run started, from the 48-bit millisecond timestamp that opens a UUIDv7; null for other ids. */

@@ -9,11 +9,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { UsageInput } from './types.ts';
+import type { ModelToolCall, UsageInput } from './types.ts';
+import { pid } from '../host.ts';
+import type { CacheMode } from './cache-mode.ts';
 
-export const CACHE_MODES = ['off', 'read', 'write', 'rw'] as const;
-export type CacheMode = (typeof CACHE_MODES)[number];
-export const DEFAULT_CACHE_MODE: CacheMode = 'rw';
+export { CACHE_MODES, DEFAULT_CACHE_MODE, type CacheMode } from './cache-mode.ts';
 export const DEFAULT_CACHE_DIR = '.tagliots-cache';
 
 /** Bump when the entry format or the key material changes: old entries are then never read. */
@@ -24,6 +24,7 @@ export interface CachedReply {
   readonly usage?: UsageInput;
   readonly usageEstimated?: boolean;
   readonly finishReason?: string;
+  readonly toolCalls?: readonly ModelToolCall[];
 }
 
 interface CacheEntry extends CachedReply {
@@ -86,6 +87,7 @@ export class ResponseCache {
         ...(entry.usage && { usage: entry.usage }),
         ...(entry.usageEstimated && { usageEstimated: true }),
         ...(entry.finishReason && { finishReason: entry.finishReason }),
+        ...(Array.isArray(entry.toolCalls) && entry.toolCalls.length > 0 && { toolCalls: entry.toolCalls }),
       };
     } catch {
       return undefined;
@@ -96,7 +98,7 @@ export class ResponseCache {
   async put(key: string, reply: CachedReply, about: { profile: string; model: string }): Promise<boolean> {
     const { folder, file } = this.pathOf(key);
     const entry: CacheEntry = { v: CACHE_FORMAT, key, createdAt: new Date().toISOString(), ...about, ...reply };
-    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const temp = `${file}.${pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       if (!this.madeDirs.has(folder)) {
         await mkdir(folder, { recursive: true });

@@ -215,3 +215,74 @@ describe('the flakey mock with repeats', () => {
     expect(r0).toBe('right');
   });
 });
+
+describe('mock models in tool conversations', () => {
+  const tools = [
+    { name: 'lookup_order', description: 'Looks an order up.', parameters: { type: 'object' } },
+    { name: 'refund', description: 'Refunds.', parameters: { type: 'object' } },
+  ];
+  const script = { toolCalls: [{ name: 'lookup_order', arguments: { orderId: 'A1' } }, [{ name: 'refund', arguments: { orderId: 'A1' } }, { name: 'lookup_order', arguments: { orderId: 'B2' } }]], answer: 'Refunded.' };
+  /** The conversation after `rounds` rounds of tool calls (their content does not matter to the mocks). */
+  const after = (rounds: number): CompletionRequest => ({
+    tools,
+    messages: [
+      { role: 'user', content: 'refund A1' },
+      ...Array.from({ length: rounds }, (_, i) => [
+        { role: 'assistant', content: '', toolCalls: [{ id: `c${i}`, name: 'x', arguments: '{}' }] },
+        { role: 'tool', content: 'ok', toolCallId: `c${i}` },
+      ]).flat(),
+    ],
+  });
+  const expectedScript: ExpectedFn = () => script;
+  const play = async (model: ReturnType<typeof createMockModel>, caseIndex: number, rounds: number) => {
+    const reply = await model.complete(after(rounds), forCase(null, caseIndex));
+    return reply.toolCalls ? reply.toolCalls.map((call) => `${call.name} ${call.arguments}`) : reply.text;
+  };
+
+  it('perfect plays expected().toolCalls round by round (a list is one round of parallel calls), then the answer', async () => {
+    const perfect = createMockModel('perfect', expectedScript);
+    expect(await play(perfect, 0, 0)).toEqual(['lookup_order {"orderId":"A1"}']);
+    expect(await play(perfect, 0, 1)).toEqual(['refund {"orderId":"A1"}', 'lookup_order {"orderId":"B2"}']);
+    expect(await play(perfect, 0, 2)).toBe('Refunded.');
+    const reply = await perfect.complete(after(0), forCase(null));
+    expect(reply).toMatchObject({ text: '', finishReason: 'tool_calls', toolCalls: [{ id: 'call_1_1', name: 'lookup_order', arguments: '{"orderId":"A1"}' }] });
+  });
+
+  it('perfect answers the script answer when the request offers no tools, and any other value as before', async () => {
+    const perfect = createMockModel('perfect', expectedScript);
+    expect((await perfect.complete(ask('q'), forCase(null))).text).toBe('Refunded.');
+    const plain = createMockModel('perfect', () => ({ toolCalls: 'not a list', answer: 1 }));
+    expect((await plain.complete(after(0), forCase(null))).text).toBe('{"toolCalls":"not a list","answer":1}');
+  });
+
+  it('flakey spoils the first round by case position (arguments cut short, another tool), then plays the script', async () => {
+    const flakey = createMockModel('flakey', expectedScript);
+    expect(await play(flakey, 0, 0)).toEqual(['lookup_order {"orderId":"A1"}']);
+    expect(await play(flakey, 1, 0)).toEqual(['lookup_order {"orderI']);
+    expect(await play(flakey, 2, 0)).toEqual(['refund {"orderId":"A1"}']);
+    expect(await play(flakey, 1, 1)).toEqual(['lookup_order {"orderId":"A1"}']);
+    expect(await play(flakey, 2, 3)).toBe('Refunded.');
+    // A script without tool calls: a call all the same.
+    const chatty = createMockModel('flakey', () => ({ toolCalls: [], answer: 'Hello!' }));
+    expect(await play(chatty, 0, 0)).toBe('Hello!');
+    expect(await play(chatty, 1, 0)).toEqual(['lookup_order {']);
+    expect(await play(chatty, 2, 0)).toEqual(['lookup_order {}']);
+    expect(await play(chatty, 2, 1)).toBe('Hello!');
+  });
+
+  it('scripted replays the replies of the case, or of the turn, one per call', async () => {
+    const scripted = createMockModel('scripted', undefined);
+    const theCase = { replies: ['first', { toolCalls: [{ name: 'refund', arguments: '{"orderId":' }] }, { text: 'done', finishReason: 'length' }, { error: 'server on fire' }] };
+    const options = { case: theCase, caseIndex: 0 };
+    expect(await outcome(scripted.complete(ask('q'), options))).toBe('first');
+    expect((await scripted.complete(ask('q'), options)).toolCalls).toEqual([{ id: 'call_1', name: 'refund', arguments: '{"orderId":' }]);
+    expect(await scripted.complete(ask('q'), options)).toMatchObject({ text: 'done', finishReason: 'length' });
+    expect(await outcome(scripted.complete(ask('q'), options))).toBe('throws: server on fire');
+    expect(await outcome(scripted.complete(ask('q'), options))).toBe("throws: The 'scripted' mock has no reply left: the case has 4 replies, and this is call 5.");
+    // Another repetition starts over; a turn reads its own replies.
+    expect(await outcome(scripted.complete(ask('q'), { ...options, repeat: 1 }))).toBe('first');
+    const turns = { turns: [{ replies: ['t0'] }, { replies: ['t1'] }] };
+    expect(await outcome(scripted.complete(ask('q'), { case: turns, turn: 1, turnCase: turns.turns[1] }))).toBe('t1');
+    expect(await outcome(scripted.complete(ask('q'), { case: {} }))).toBe("throws: The 'scripted' mock needs the case to have a replies list (one reply per model call).");
+  });
+});

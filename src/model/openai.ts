@@ -23,6 +23,7 @@ import { countMessageTokens, encoderFor, estimateUsage } from './tokens.ts';
 import type {
   CacheStatus,
   CallOptions,
+  ChatMessage,
   CompletionRequest,
   CompletionResult,
   Model,
@@ -82,7 +83,14 @@ export function createOpenAIModel(profile: ModelProfile, deps: OpenAIModelDeps):
       params['max_completion_tokens'] ??= params['max_tokens'];
       delete params['max_tokens'];
     }
-    const body: Record<string, unknown> = { ...params, model: profile.model, messages: request.messages.map(({ role, content }) => ({ role, content })) };
+    const body: Record<string, unknown> = { ...params, model: profile.model, messages: request.messages.map(wireMessage) };
+    if (request.tools && request.tools.length > 0) {
+      body['tools'] = request.tools.map(({ name, description, parameters }) => ({ type: 'function', function: { name, description, parameters } }));
+      if (request.toolChoice !== undefined) {
+        body['tool_choice'] = typeof request.toolChoice === 'string' ? request.toolChoice : { type: 'function', function: { name: request.toolChoice.name } };
+      }
+      if (request.parallelToolCalls !== undefined) body['parallel_tool_calls'] = request.parallelToolCalls;
+    }
     const format = request.responseFormat;
     if (format === 'json') body['response_format'] = { type: 'json_object' };
     else if (format) {
@@ -192,7 +200,14 @@ export function createOpenAIModel(profile: ModelProfile, deps: OpenAIModelDeps):
               costUsd: 0,
               ...(hit.finishReason && { finishReason: hit.finishReason }),
             });
-            return { text: hit.text, ...(hit.usage && { usage: hit.usage }), cache: 'hit', costUsd: 0, ...(hit.finishReason && { finishReason: hit.finishReason }) };
+            return {
+              text: hit.text,
+              ...(hit.usage && { usage: hit.usage }),
+              cache: 'hit',
+              costUsd: 0,
+              ...(hit.finishReason && { finishReason: hit.finishReason }),
+              ...(hit.toolCalls && { toolCalls: hit.toolCalls }),
+            };
           }
           cacheStatus = 'miss';
         }
@@ -201,7 +216,7 @@ export function createOpenAIModel(profile: ModelProfile, deps: OpenAIModelDeps):
         let estimate = 0;
         if (profile.contextWindow !== undefined || limiter.countsTokens) {
           const encoder = await encoderFor(profile.model, profile.encoding);
-          const promptTokens = countMessageTokens(encoder, request.messages);
+          const promptTokens = countMessageTokens(encoder, request.messages, request.tools);
           const maxOut = Number(body['max_completion_tokens'] ?? body['max_tokens'] ?? 0) || 0;
           estimate = promptTokens + maxOut;
           if (profile.contextWindow !== undefined && estimate > profile.contextWindow) {
@@ -244,15 +259,22 @@ export function createOpenAIModel(profile: ModelProfile, deps: OpenAIModelDeps):
             attempts.push({ ...base, status: reply.status, outcome: 'ok' });
             let usage = reply.usage;
             let usageEstimated = false;
+            const toolCalls = reply.toolCalls ?? [];
             if (!usage) {
-              usage = await estimateUsage(profile.model, request.messages, reply.text, profile.encoding);
+              usage = await estimateUsage(profile.model, request, { text: reply.text, toolCalls }, profile.encoding);
               usageEstimated = true;
             }
             const costUsd = profile.pricing ? costOf(usage, profile.pricing) : undefined;
-            if (key && cache && writesCache(cacheMode) && (request.cacheable?.(reply.text) ?? true)) {
+            if (key && cache && writesCache(cacheMode) && (request.cacheable?.(reply.text, toolCalls) ?? true)) {
               await cache.put(
                 key,
-                { text: reply.text, usage, ...(usageEstimated && { usageEstimated }), ...(reply.finishReason && { finishReason: reply.finishReason }) },
+                {
+                  text: reply.text,
+                  usage,
+                  ...(usageEstimated && { usageEstimated }),
+                  ...(reply.finishReason && { finishReason: reply.finishReason }),
+                  ...(toolCalls.length > 0 && { toolCalls }),
+                },
                 { profile: profile.name, model: recordedModel(profile) },
               );
             }
@@ -269,6 +291,7 @@ export function createOpenAIModel(profile: ModelProfile, deps: OpenAIModelDeps):
               cache: cacheStatus,
               ...(costUsd !== undefined && { costUsd }),
               ...(reply.finishReason && { finishReason: reply.finishReason }),
+              ...(toolCalls.length > 0 && { toolCalls }),
             };
           }
 
@@ -317,6 +340,21 @@ export function createOpenAIModel(profile: ModelProfile, deps: OpenAIModelDeps):
       }
     },
   };
+}
+
+/** A message as the chat-completions API takes it: tool calls and tool results in its own words. */
+function wireMessage(message: ChatMessage): Record<string, unknown> {
+  const { role, content } = message;
+  if (message.toolCalls && message.toolCalls.length > 0) {
+    return {
+      role,
+      // The API wants null, not '', beside tool calls.
+      content: content === '' ? null : content,
+      tool_calls: message.toolCalls.map(({ id, name, arguments: args }) => ({ id, type: 'function', function: { name, arguments: args } })),
+    };
+  }
+  if (message.toolCallId !== undefined) return { role, content, tool_call_id: message.toolCallId };
+  return { role, content };
 }
 
 function headerReader(headers: Readonly<Record<string, string>>): HeaderReader {

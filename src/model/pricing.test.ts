@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { costOf, formatUsd } from './pricing.ts';
+import { costOf } from './pricing.ts';
 
 describe('costOf', () => {
   it('charges cached input at the cached price and output at the output price', () => {
@@ -11,15 +11,4 @@ describe('costOf', () => {
   it('rounds to the nano-dollar', () => {
     expect(costOf({ inputTokens: 3, outputTokens: 0 }, { inputPer1M: 0.1, outputPer1M: 0 })).toBe(3e-7);
   });
-});
-
-describe('formatUsd', () => {
-  it.each<[number, string]>([
-    [0, '$0'],
-    [0.000123, '$0.00012'],
-    [0.0123, '$0.0123'],
-    [0.5, '$0.5'],
-    [1.234, '$1.23'],
-    [1234.5, '$1,234.50'],
-  ])('%s → %s', (usd, text) => expect(formatUsd(usd)).toBe(text));
 });

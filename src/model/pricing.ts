@@ -19,11 +19,3 @@ export function costOf(usage: UsageInput, pricing: Pricing): number {
   // Whole nano-dollars: keeps sums stable and the log free of 1e-17 noise.
   return Math.round(cost / 1e-3) / 1e9;
 }
-
-/** `$0.0123`, `$1.23`, `$1,234.56`: enough digits to see small per-case costs. */
-export function formatUsd(usd: number): string {
-  if (usd === 0) return '$0';
-  if (usd < 0.01) return `$${usd.toPrecision(2).replace(/0+$/, '')}`;
-  if (usd < 1) return `$${usd.toFixed(4).replace(/0+$/, '').replace(/\.$/, '')}`;
-  return `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-}

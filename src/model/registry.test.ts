@@ -53,6 +53,7 @@ describe('createModelRegistry: lookup', () => {
       'flakey:mock',
       'parrot:mock',
       'perfect:mock',
+      'scripted:mock',
       'zeta:openai',
     ]);
     expect(registry.list().find((m) => m.name === 'alpha')!.description).toBe('alpha model');
@@ -63,13 +64,13 @@ describe('createModelRegistry: errors', () => {
   it('names every model, Oxford comma and all, when a name is unknown, and suggests the closest', () => {
     const error = caught(() => createModelRegistry().get('parot'));
     expect(error.code).toBe('E_MODEL_UNKNOWN');
-    expect(error.message).toBe("Model 'parot' not found. Available models include flakey, parrot, and perfect.");
+    expect(error.message).toBe("Model 'parot' not found. Available models include flakey, parrot, perfect, and scripted.");
     expect(error.hint).toBe("Did you mean 'parrot'?");
   });
 
   it('includes configured models in the list, sorted', () => {
     const error = caught(() => createModelRegistry({ models: { gpt4o: configured('gpt4o'), phi3: configured('phi3') } }).get('gpt9'));
-    expect(error.message).toBe("Model 'gpt9' not found. Available models include flakey, gpt4o, parrot, perfect, and phi3.");
+    expect(error.message).toBe("Model 'gpt9' not found. Available models include flakey, gpt4o, parrot, perfect, phi3, and scripted.");
     expect(error.hint).toBe("Did you mean 'gpt4o'?");
   });
 

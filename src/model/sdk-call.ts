@@ -7,7 +7,7 @@
  * This module decides nothing about retrying; openai.ts does, from the outcome.
  */
 import { createHttpFetch } from './http-fetch.ts';
-import type { ProviderType, UsageInput } from './types.ts';
+import type { ModelToolCall, ProviderType, UsageInput } from './types.ts';
 
 type OpenAIModule = typeof import('openai');
 type OpenAIClient = InstanceType<OpenAIModule['OpenAI']>;
@@ -30,6 +30,8 @@ export interface ClientSettings {
 
 export interface SdkReply {
   readonly text: string;
+  /** The tools the model asked to call; absent when it asked for none. */
+  readonly toolCalls?: readonly ModelToolCall[];
   readonly usage: UsageInput | undefined;
   readonly finishReason: string | undefined;
   readonly status: number;
@@ -118,21 +120,29 @@ async function send(openai: OpenAIClient, body: Record<string, unknown>, signal:
     options: { signal: AbortSignal },
   ) => { withResponse(): Promise<{ data: unknown; response: Response }> };
   const { data, response } = await create(body, { signal }).withResponse();
-  const reply = (fields: Pick<SdkReply, 'text' | 'usage' | 'finishReason'>): SdkReply => ({ ...fields, status: response.status, headers: headerRecord(response.headers) });
+  const reply = (fields: Pick<SdkReply, 'text' | 'usage' | 'finishReason' | 'toolCalls'>): SdkReply => ({ ...fields, status: response.status, headers: headerRecord(response.headers) });
   if (body['stream'] === true) {
     let text = '';
     let usage: UsageInput | undefined;
     let finishReason: string | undefined;
+    // Tool calls arrive in pieces, by index: the id and name first, the arguments in fragments.
+    const calls: { id: string; name: string; arguments: string }[] = [];
     for await (const chunk of data as AsyncIterable<ChunkShape>) {
       const choice = chunk.choices?.[0];
       if (choice?.delta?.content) text += choice.delta.content;
+      for (const piece of choice?.delta?.tool_calls ?? []) {
+        const call = (calls[piece.index ?? calls.length] ??= { id: '', name: '', arguments: '' });
+        if (piece.id) call.id = piece.id;
+        if (piece.function?.name) call.name += piece.function.name;
+        if (piece.function?.arguments) call.arguments += piece.function.arguments;
+      }
       if (choice?.finish_reason) finishReason = choice.finish_reason;
       if (chunk.usage) usage = usageOf(chunk.usage);
     }
     // The SDK ends a stream quietly when its signal aborts: that is a timeout or a cancel, not a reply.
     if (signal.aborted) throw signal.reason;
     if (finishReason === undefined) throw new MalformedReply('the stream ended before the reply was complete');
-    return reply({ text, usage, finishReason });
+    return reply({ text, usage, finishReason, toolCalls: toolCallsOf(calls.filter((call) => call !== undefined).map((call) => ({ id: call.id, function: call }))) });
   }
   const completion = data as CompletionShape | string | null | undefined;
   if (typeof completion !== 'object' || completion === null || !Array.isArray(completion.choices)) {
@@ -144,8 +154,23 @@ async function send(openai: OpenAIClient, body: Record<string, unknown>, signal:
     throw new MalformedReply('the reply has no message');
   }
   const usage = completion.usage ? usageOf(completion.usage) : undefined;
-  if (typeof content !== 'string' && choice.message?.refusal) return reply({ text: '', usage, finishReason: 'refusal' });
-  return reply({ text: content ?? '', usage, finishReason: choice.finish_reason ?? undefined });
+  const toolCalls = toolCallsOf(choice.message?.tool_calls);
+  if (typeof content !== 'string' && choice.message?.refusal && !toolCalls) return reply({ text: '', usage, finishReason: 'refusal' });
+  return reply({ text: content ?? '', usage, finishReason: choice.finish_reason ?? undefined, toolCalls });
+}
+
+/** The function calls of a reply, each with an id, a name and its arguments text; undefined when none. */
+function toolCallsOf(calls: readonly ToolCallShape[] | null | undefined): ModelToolCall[] | undefined {
+  if (!Array.isArray(calls) || calls.length === 0) return undefined;
+  return calls.map((call, i) => {
+    const name = call.function?.name;
+    if (typeof name !== 'string' || name === '') throw new MalformedReply(`tool call ${i + 1} has no function name`);
+    const args = call.function?.arguments;
+    // Some servers send the arguments as an object rather than JSON text.
+    const text = typeof args === 'string' ? args : args === undefined || args === null ? '{}' : JSON.stringify(args);
+    // A server that gives no id still needs one for the tool message to refer to.
+    return { id: typeof call.id === 'string' && call.id !== '' ? call.id : `call_${i + 1}`, name, arguments: text };
+  });
 }
 
 function headerRecord(headers: { forEach(callback: (value: string, name: string) => void): void } | undefined): Record<string, string> {
@@ -182,8 +207,16 @@ export function describeFailure(error: unknown): SdkFailure {
   return { kind: 'other', message: error instanceof Error ? error.message : String(error) };
 }
 
+interface ToolCallShape {
+  id?: string | null;
+  function?: { name?: string | null; arguments?: unknown } | null;
+}
+
 interface ChunkShape {
-  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+  choices?: {
+    delta?: { content?: string | null; tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[] | null };
+    finish_reason?: string | null;
+  }[];
   usage?: UsageShape | null;
 }
 
@@ -195,7 +228,7 @@ interface UsageShape {
 }
 
 interface CompletionShape {
-  choices: { message?: { content?: unknown; refusal?: string | null }; finish_reason?: string | null }[];
+  choices: { message?: { content?: unknown; refusal?: string | null; tool_calls?: ToolCallShape[] | null }; finish_reason?: string | null }[];
   usage?: UsageShape | null;
 }
 

@@ -4,7 +4,7 @@
  * hundred milliseconds to load, so it is imported on first use only: a run whose server reports
  * usage and whose profiles set neither `tokensPerMinute` nor `contextWindow` never loads it.
  */
-import type { ChatMessage, UsageInput } from './types.ts';
+import type { ChatMessage, ModelToolCall, ToolDefinition, UsageInput } from './types.ts';
 
 /** Encodings tiktoken knows. */
 export const ENCODINGS = ['o200k_base', 'cl100k_base', 'p50k_base', 'r50k_base', 'gpt2'] as const;
@@ -43,11 +43,17 @@ export function encoderFor(model: string, encoding?: EncodingName): Promise<Enco
 
 /**
  * Tokens of a chat prompt, counted the way OpenAI's cookbook does: each message costs its role and
- * content plus 3 tokens of framing, and the reply is primed with 3 more.
+ * content plus 3 tokens of framing, and the reply is primed with 3 more. Tool calls in messages
+ * and the tools offered are counted by their text (names, arguments, the JSON of each definition):
+ * an estimate, as the provider's own framing of tools is not published.
  */
-export function countMessageTokens(encoder: Encoder, messages: readonly ChatMessage[]): number {
+export function countMessageTokens(encoder: Encoder, messages: readonly ChatMessage[], tools: readonly ToolDefinition[] = []): number {
   let tokens = 3;
-  for (const message of messages) tokens += 3 + encoder.encode(message.role).length + encoder.encode(message.content).length;
+  for (const message of messages) {
+    tokens += 3 + encoder.encode(message.role).length + encoder.encode(message.content).length;
+    if (message.toolCalls) tokens += countToolCallTokens(encoder, message.toolCalls);
+  }
+  for (const tool of tools) tokens += 3 + encoder.encode(JSON.stringify(tool)).length;
   return tokens;
 }
 
@@ -55,8 +61,22 @@ export function countTextTokens(encoder: Encoder, text: string): number {
   return text === '' ? 0 : encoder.encode(text).length;
 }
 
-/** Usage estimated from the prompt and the reply, for servers that report none. */
-export async function estimateUsage(model: string, messages: readonly ChatMessage[], text: string, encoding?: EncodingName): Promise<UsageInput> {
+function countToolCallTokens(encoder: Encoder, calls: readonly ModelToolCall[]): number {
+  let tokens = 0;
+  for (const call of calls) tokens += 3 + countTextTokens(encoder, call.name) + countTextTokens(encoder, call.arguments);
+  return tokens;
+}
+
+/** Usage estimated from the prompt and the reply (its text and tool calls), for servers that report none. */
+export async function estimateUsage(
+  model: string,
+  request: { readonly messages: readonly ChatMessage[]; readonly tools?: readonly ToolDefinition[] | undefined },
+  reply: { readonly text: string; readonly toolCalls?: readonly ModelToolCall[] | undefined },
+  encoding?: EncodingName,
+): Promise<UsageInput> {
   const encoder = await encoderFor(model, encoding);
-  return { inputTokens: countMessageTokens(encoder, messages), outputTokens: countTextTokens(encoder, text) };
+  return {
+    inputTokens: countMessageTokens(encoder, request.messages, request.tools),
+    outputTokens: countTextTokens(encoder, reply.text) + countToolCallTokens(encoder, reply.toolCalls ?? []),
+  };
 }

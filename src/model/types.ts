@@ -4,7 +4,45 @@ import type { Json } from '../util/json.ts';
 export interface ChatMessage {
   readonly role: 'system' | 'user' | 'assistant' | 'tool' | (string & {});
   readonly content: string;
+  /** An assistant message: the tools the model asked to call (the OpenAI `tool_calls`). */
+  readonly toolCalls?: readonly ModelToolCall[];
+  /** A `tool` message: the id of the call whose result it carries (the OpenAI `tool_call_id`). */
+  readonly toolCallId?: string;
 }
+
+/** A tool offered to a model: what it is called, what it does, and its arguments as JSON Schema. */
+export interface ToolDefinition {
+  /** Letters, digits, `_` and `-`, at most 64 (what the OpenAI API accepts). */
+  readonly name: string;
+  readonly description: string;
+  /** A JSON Schema of an object: the arguments the tool takes. */
+  readonly parameters: Readonly<Record<string, Json>>;
+}
+
+/** A call of a tool, as the model asked for it. */
+export interface ModelToolCall {
+  /** The id the model gave the call; the tool message with its result refers to it. */
+  readonly id: string;
+  readonly name: string;
+  /** The arguments as the model wrote them: JSON text, which may be invalid. */
+  readonly arguments: string;
+}
+
+/**
+ * A tool call a case expects: what the `perfect` mock plays (from `expected()` returning
+ * `{ toolCalls, answer }`) and what the tool checks compare the calls made with.
+ */
+export interface ExpectedToolCall {
+  readonly name: string;
+  /** The arguments, a JSON object. Checks: omitted means any arguments. Mocks: omitted means `{}`. */
+  readonly arguments?: Json;
+}
+
+/**
+ * Which tools the model may call: `auto` (the model decides), `none`, `required` (at least one),
+ * or one tool by name.
+ */
+export type ToolChoice = 'auto' | 'none' | 'required' | { readonly name: string };
 
 /** What a stage asks a model for. */
 export interface CompletionRequest {
@@ -19,11 +57,17 @@ export interface CompletionRequest {
   readonly responseFormat?: { readonly name: string; readonly schema: Readonly<Record<string, Json>> } | 'json';
   /**
    * Whether a successful reply may be stored in the response cache (default: always). `llm()`
-   * stores only replies that pass its output schema.
+   * stores only replies that pass its output schema (or ask for tools).
    */
-  readonly cacheable?: (text: string) => boolean;
+  readonly cacheable?: (text: string, toolCalls?: readonly ModelToolCall[]) => boolean;
   /** Stream the reply (assembled into the same text); overrides the profile's `stream`. */
   readonly stream?: boolean;
+  /** Tools the model may ask to call (the reply's `toolCalls`). Part of the cache key. */
+  readonly tools?: readonly ToolDefinition[];
+  /** Which of the `tools` the model may call. @default the server's (auto) */
+  readonly toolChoice?: ToolChoice;
+  /** Whether the model may ask for several calls in one reply. @default the server's (true) */
+  readonly parallelToolCalls?: boolean;
 }
 
 /** Token counts reported for one call. */
@@ -42,8 +86,10 @@ export interface CompletionResult {
   readonly cache?: CacheStatus;
   /** Cost of this call in US dollars, from the profile's pricing (0 for a cache hit). */
   readonly costUsd?: number;
-  /** Why the model stopped (`stop`, `length`, ...), when the server said. */
+  /** Why the model stopped (`stop`, `length`, `tool_calls`, ...), when the server said. */
   readonly finishReason?: string;
+  /** The tools the model asked to call, in its order; absent or empty when it answered. */
+  readonly toolCalls?: readonly ModelToolCall[];
 }
 
 /** hit: answered from the response cache. miss: looked up, not found, called. off: the cache was not read. */
@@ -89,6 +135,10 @@ export interface ModelCallRecord {
   readonly costUsd?: number;
   readonly finishReason?: string;
   readonly error?: string;
+  /** A call of a tool loop: the `loop` of the stage record's `llm` entry that made it. */
+  readonly loop?: number;
+  /** A call of a tool loop: its round in that loop, from 1. */
+  readonly round?: number;
 }
 
 /** What `llm()` records about its prompt and parsing, in the stage record's `llm`. */
@@ -102,6 +152,83 @@ export interface LlmCallInfo {
   readonly output?: { readonly schemaSha256: string; readonly mode: 'json_schema' | 'json_prompt' };
   /** Every reply that was parsed against the output schema, in order. */
   readonly parseAttempts?: readonly { readonly attempt: number; readonly ok: boolean; readonly issues?: readonly string[]; readonly text?: string }[];
+  /** With tools: which tool loop of the stage this is, from 1 (its model calls in `calls` carry the same `loop`). */
+  readonly loop?: number;
+  /** The tools offered: each one's name and the sha256 of its definition (description and parameters). */
+  readonly tools?: readonly { readonly name: string; readonly sha256: string }[];
+  /** With tools: every model call of the loop, in order, with the tool calls it asked for. */
+  readonly rounds?: readonly LlmRoundInfo[];
+  /** With tools: how the loop ended. */
+  readonly outcome?: ToolLoopOutcome;
+}
+
+/**
+ * How a tool loop ended: `answer` (the model answered without asking for tools), `max_rounds`
+ * (it still asked for tools after `maxToolRounds` rounds of them), `repeated_call` (it asked for
+ * a call it had already made `maxIdenticalCalls` times), `budget` (the loop's model calls reached
+ * `maxCostUsd`), `cancelled` (the stage was aborted) or `error` (a model call failed).
+ */
+export type ToolLoopOutcome = 'answer' | 'max_rounds' | 'repeated_call' | 'budget' | 'cancelled' | 'error';
+
+/** A failed tool call: why, and what the model was told. */
+export interface ToolCallError {
+  /**
+   * `unknown_tool`: no tool has that name. `arguments`: the arguments are not JSON or do not match
+   * the tool's parameters. `exception`: the tool threw. `timeout`: the tool took longer than its
+   * `timeoutMs`. `result`: the tool returned something that is not JSON.
+   */
+  readonly kind: 'unknown_tool' | 'arguments' | 'exception' | 'timeout' | 'result';
+  readonly message: string;
+}
+
+/** One tool call of a tool loop, as a stage's output and later stages see it. */
+export interface ToolCallResult {
+  /** The round (model call) that asked for it, from 1. */
+  readonly round: number;
+  /** The id the model gave the call. */
+  readonly id: string;
+  readonly name: string;
+  /** The arguments: parsed JSON, or the text as the model sent it when it is not JSON. */
+  readonly arguments: Json;
+  /**
+   * `ok`: the tool ran and returned `result`. `error`: the call failed (`error` says why) and the
+   * model was told. `skipped`: not run, because the loop stopped first (`reason`). `cancelled`:
+   * running when the stage was aborted.
+   */
+  readonly status: 'ok' | 'error' | 'skipped' | 'cancelled';
+  readonly result?: Json;
+  readonly error?: ToolCallError;
+  readonly reason?: string;
+}
+
+/** A tool call in the stage record: the call, and when it ran. */
+export interface ToolCallRecord extends ToolCallResult {
+  /** When the tool started (epoch milliseconds); absent for a call that never ran. */
+  readonly startMs?: number;
+  readonly durationMs?: number;
+}
+
+/**
+ * One model call of a tool loop, in the stage record's `llm[].rounds`. A configured model also
+ * records the call itself (attempts, waits) in the stage record's `calls`, with the same `loop`
+ * and `round`.
+ */
+export interface LlmRoundInfo {
+  /** From 1. */
+  readonly round: number;
+  /** When the call started (epoch milliseconds). */
+  readonly startMs: number;
+  readonly durationMs: number;
+  readonly usage?: UsageInput;
+  readonly costUsd?: number;
+  readonly cache?: CacheStatus;
+  readonly finishReason?: string;
+  /** The text of the reply (often empty when it asks for tools). */
+  readonly text: string;
+  /** The tools the reply asked for, and what became of each. */
+  readonly toolCalls: readonly ToolCallRecord[];
+  /** What went wrong with the reply, when the round ended the loop with `error` or `cancelled`. */
+  readonly error?: string;
 }
 
 /** Live notices from configured models, for the progress display and the cost budget. */
@@ -123,6 +250,9 @@ export interface CallOptions {
   readonly repeat?: number;
   readonly stages?: unknown;
   readonly config?: unknown;
+  /** Multi-turn cases: the turn the call is for, and its fields (the `scripted` mock reads its replies there). */
+  readonly turn?: number | null;
+  readonly turnCase?: unknown;
   recordUsage?(usage: UsageInput): void;
   /** Records a configured model's call (attempts, waits, cache, cost) in the stage record. */
   recordCall?(call: ModelCallRecord): void;

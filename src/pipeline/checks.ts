@@ -7,8 +7,9 @@ import { z } from 'zod';
 import type { Json } from '../util/json.ts';
 import { deepEqual } from '../util/json.ts';
 import { levenshtein } from '../util/suggest.ts';
+import type { ToolCheckType } from './tool-checks.ts';
 
-export type CheckType = 'equals' | 'contains' | 'regex' | 'jsonSchema' | 'numeric' | 'similarity';
+export type CheckType = 'equals' | 'contains' | 'regex' | 'jsonSchema' | 'numeric' | 'similarity' | ToolCheckType;
 
 /** The result of one check, as stored in a check stage's output. */
 export interface CheckResult {
@@ -29,7 +30,8 @@ export interface TextOptions {
   readonly trim?: boolean;
 }
 
-const show = (value: unknown): string => {
+/** A value in a check's detail: its JSON, cut at 80 characters. */
+export const show = (value: unknown): string => {
   const text = value === undefined ? 'undefined' : JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 };

@@ -1,5 +1,5 @@
 /**
- * `llm()`: a model-calling stage from message templates, with optional structured output.
+ * `llm()`: a model-calling stage from message templates, with optional structured output and tools.
  *
  *   infer: await llm({
  *     model: setup.models.get(setup.config.infer.model),
@@ -16,17 +16,22 @@
  * an undefined variable is an error. With `output`, the reply must be JSON matching the zod schema:
  * it is sent as a JSON-schema response format where the model supports it, else asked for in the
  * prompt; a reply that does not match is sent back with the validation errors, up to
- * `parseRetries` times, and every attempt is logged in the stage record's `llm`.
+ * `parseRetries` times, and every attempt is logged in the stage record's `llm`. With `tools`, the
+ * stage runs a tool loop (tool-loop.ts) and returns the answer with the tool calls that led to it.
  */
 import { createHash } from 'node:crypto';
 import { isAbsolute, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { PipelineError, TagliotsError } from '../errors.ts';
-import type { CallOptions, ChatMessage, LlmCallInfo, Model } from '../model/types.ts';
+import { PipelineError } from '../errors.ts';
+import type { CallOptions, ChatMessage, LlmCallInfo, Model, ToolChoice } from '../model/types.ts';
 import type { Json } from '../util/json.ts';
 import { compileTemplate, loadTemplate, type Template } from './template.ts';
+import { isTool, type Tool } from './tool.ts';
+import { converse, type AnswerParser, type ConversationLog, type ToolLoopLimits, type ToolLoopResult } from './tool-loop.ts';
 import type { StageContext } from './types.ts';
+
+export { LlmOutputError } from './tool-loop.ts';
 
 type AnyContext = StageContext<any, any, any>;
 
@@ -55,20 +60,25 @@ export interface LlmOptions<TOutput> {
   readonly parseRetries?: number;
   /** Stream the reply (configured models; the text is the same). */
   readonly stream?: boolean;
+  /**
+   * Tools the model may call, made with `tool()`. The stage then runs a tool loop and returns a
+   * {@link ToolLoopResult}: the answer, the tool calls, the rounds and how the loop ended.
+   */
+  readonly tools?: readonly Tool[];
+  /** With tools: the most rounds of tool calls; asking for more ends the loop (`max_rounds`). @default 8 */
+  readonly maxToolRounds?: number;
+  /** With tools: how often one call (same tool, same arguments) may be made; asking again ends the loop (`repeated_call`). @default 2 */
+  readonly maxIdenticalCalls?: number;
+  /** With tools: no further model call once the loop's calls cost this many US dollars (`budget`). */
+  readonly maxCostUsd?: number | ((ctx: AnyContext) => number | undefined);
+  /** With tools: which tools the first round may call (`auto`, `none`, `required`, `{ name }`); later rounds are `auto`. */
+  readonly toolChoice?: ToolChoice;
+  /** With tools: whether the model may ask for several calls at once (they then run concurrently). */
+  readonly parallelToolCalls?: boolean;
 }
 
-/** The reply did not match the output schema, after every retry. */
-export class LlmOutputError extends TagliotsError {
-  constructor(
-    message: string,
-    /** The last reply, as the model sent it. */
-    readonly text: string,
-    /** What did not match, one line per issue. */
-    readonly issues: readonly string[],
-  ) {
-    super('E_LLM_OUTPUT', message, { exitCode: 1 });
-  }
-}
+/** A stage that calls a model and returns its answer. */
+export type LlmStage<TOutput> = (ctx: AnyContext) => Promise<TOutput>;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -99,13 +109,17 @@ export function parseOutput<T>(schema: z.ZodType<T>, text: string): { ok: true; 
 
 /**
  * Builds a stage that calls a model. Await it in `stages()`.
- * @returns a stage function: its output is the reply text, or the parsed value with `output`.
+ * @returns a stage function: its output is the reply text, or the parsed value with `output`; with
+ * `tools`, a {@link ToolLoopResult} holding that answer.
  */
-export async function llm<TOutput = string>(options: LlmOptions<TOutput>): Promise<(ctx: AnyContext) => Promise<TOutput>> {
+export async function llm<TOutput = string>(options: LlmOptions<TOutput> & { readonly tools: readonly Tool[] }): Promise<LlmStage<ToolLoopResult<TOutput>>>;
+export async function llm<TOutput = string>(options: LlmOptions<TOutput>): Promise<LlmStage<TOutput>>;
+export async function llm<TOutput = string>(options: LlmOptions<TOutput>): Promise<LlmStage<TOutput | ToolLoopResult<TOutput>>> {
   const parseRetries = options.parseRetries ?? 2;
   if (!Number.isInteger(parseRetries) || parseRetries < 0) {
     throw new PipelineError('E_LLM_OPTIONS', `llm(): parseRetries must be a whole number of at least 0 (got ${String(options.parseRetries)}).`);
   }
+  const tools = options.tools === undefined ? undefined : toolSet(options);
 
   // Templates, compiled now so that mistakes stop the run at setup.
   let templates: { role: string; template: Template }[] | undefined;
@@ -144,7 +158,7 @@ export async function llm<TOutput = string>(options: LlmOptions<TOutput>): Promi
 
   const fixedModel = typeof options.model === 'object' ? options.model : undefined;
 
-  return async (ctx: AnyContext): Promise<TOutput> => {
+  return async (ctx: AnyContext): Promise<TOutput | ToolLoopResult<TOutput>> => {
     const model = fixedModel ?? ctx.models.get(typeof options.model === 'function' ? options.model(ctx) : (options.model as string));
     let messages: ChatMessage[];
     if (templates) {
@@ -154,61 +168,93 @@ export async function llm<TOutput = string>(options: LlmOptions<TOutput>): Promi
       messages = [...(options.messages as (ctx: AnyContext) => readonly ChatMessage[])(ctx)];
     }
     const params = typeof options.params === 'function' ? options.params(ctx) : options.params;
-    const callOptions = ctx as unknown as CallOptions;
 
     const structured = output !== undefined && model.structuredOutput === true;
     if (output && !structured) messages = withJsonInstruction(messages, output.jsonSchema);
-    const parseAttempts: { attempt: number; ok: boolean; issues?: string[]; text?: string }[] = [];
+    const loop = tools ? nextLoop(ctx) : undefined;
+    const log: ConversationLog = { parseAttempts: [], rounds: [], outcome: undefined };
     const record = () => {
-      if (!templates && !output) return;
+      if (!templates && !output && !tools) return;
       const info: LlmCallInfo = {
         model: model.name,
         templates: templates?.map(({ role, template }) => ({ role, source: template.path, sha256: template.sha256 })) ?? [],
         messages,
-        ...(output && { output: { schemaSha256: output.sha256, mode: structured ? 'json_schema' : 'json_prompt' }, parseAttempts }),
+        ...(output && { output: { schemaSha256: output.sha256, mode: structured ? 'json_schema' : 'json_prompt' }, parseAttempts: log.parseAttempts }),
+        ...(tools && {
+          loop,
+          tools: [...tools.byName.values()].map(({ name, sha256: hash }) => ({ name, sha256: hash })),
+          rounds: log.rounds,
+          ...(log.outcome && { outcome: log.outcome }),
+        }),
       };
-      callOptions.recordLlm?.(info);
+      (ctx as unknown as CallOptions).recordLlm?.(info);
     };
 
     try {
-      const request = {
-        ...(params && { params }),
-        ...(options.stream !== undefined && { stream: options.stream }),
-        ...(structured && { responseFormat: { name: 'output', schema: output!.jsonSchema } }),
-      };
-      if (!output) return (await model.complete({ ...request, messages }, ctx)).text as TOutput;
-
-      const schema = output.schema;
-      let conversation = messages;
-      for (let attempt = 1; ; attempt++) {
-        const reply = await model.complete({ ...request, messages: conversation, cacheable: (text) => parseOutput(schema, text).ok }, ctx);
-        const parsed = parseOutput(schema, reply.text);
-        if (parsed.ok) {
-          parseAttempts.push({ attempt, ok: true });
-          return parsed.value;
-        }
-        parseAttempts.push({ attempt, ok: false, issues: parsed.issues, text: reply.text });
-        if (attempt > parseRetries) {
-          const shown = reply.text.length > 2000 ? `${reply.text.slice(0, 2000)}…` : reply.text;
-          throw new LlmOutputError(
-            `The reply of '${model.name}' did not match the output schema after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${parsed.issues.join('; ')}. Last reply: ${JSON.stringify(shown)}`,
-            reply.text,
-            parsed.issues,
-          );
-        }
-        conversation = [
-          ...conversation,
-          { role: 'assistant', content: reply.text },
-          {
-            role: 'user',
-            content: `Your reply did not match the required JSON format:\n${parsed.issues.map((issue) => `- ${issue}`).join('\n')}\nReply again with only the corrected JSON.`,
+      const schema = output?.schema;
+      const parser: AnswerParser<TOutput> | undefined = schema && { parse: (text) => parseOutput(schema, text), retries: parseRetries };
+      const maxCostUsd = typeof options.maxCostUsd === 'function' ? options.maxCostUsd(ctx) : options.maxCostUsd;
+      const result = await converse(
+        {
+          model,
+          messages,
+          request: {
+            ...(params && { params }),
+            ...(options.stream !== undefined && { stream: options.stream }),
+            ...(structured && { responseFormat: { name: 'output', schema: output!.jsonSchema } }),
           },
-        ];
-      }
+          parser,
+          tools: tools && { byName: tools.byName, limits: { ...tools.limits, maxCostUsd }, loop: loop! },
+        },
+        ctx,
+        log,
+      );
+      if (!tools) return result.answer as TOutput;
+      return { answer: result.answer, outcome: result.outcome, rounds: log.rounds.length, toolCalls: result.toolCalls, messages: result.messages };
     } finally {
       record();
     }
   };
+}
+
+/** The tools of an `llm()` stage by name, and the loop's limits, checked at setup. */
+function toolSet(options: LlmOptions<unknown>): { byName: Map<string, Tool>; limits: Omit<ToolLoopLimits, 'maxCostUsd'> } {
+  const bad = (message: string, hint?: string) => new PipelineError('E_LLM_OPTIONS', `llm(): ${message}`, hint === undefined ? {} : { hint });
+  const byName = new Map<string, Tool>();
+  for (const [i, item] of (options.tools ?? []).entries()) {
+    if (!isTool(item)) throw bad(`tools[${i}] is not a tool.`, 'Make tools with tool({ name, description, parameters, run }).');
+    if (byName.has(item.name)) throw bad(`two tools are called '${item.name}'.`);
+    byName.set(item.name, item);
+  }
+  const maxToolRounds = options.maxToolRounds ?? 8;
+  if (!Number.isInteger(maxToolRounds) || maxToolRounds < 0) throw bad(`maxToolRounds must be a whole number of at least 0 (got ${String(options.maxToolRounds)}).`);
+  const maxIdenticalCalls = options.maxIdenticalCalls ?? 2;
+  if (!Number.isInteger(maxIdenticalCalls) || maxIdenticalCalls < 1) throw bad(`maxIdenticalCalls must be a whole number of at least 1 (got ${String(options.maxIdenticalCalls)}).`);
+  const cost = options.maxCostUsd;
+  if (cost !== undefined && typeof cost !== 'function' && !(typeof cost === 'number' && cost >= 0)) throw bad(`maxCostUsd must be a number of dollars of at least 0 (got ${String(cost)}).`);
+  const choice = options.toolChoice;
+  if (choice !== undefined) {
+    if (typeof choice === 'object' && choice !== null) {
+      if (!byName.has(choice.name)) throw bad(`toolChoice names '${choice.name}', which is not one of the tools (${[...byName.keys()].join(', ') || 'none'}).`);
+    } else if (choice !== 'auto' && choice !== 'none' && choice !== 'required') {
+      throw bad(`toolChoice must be 'auto', 'none', 'required' or { name } (got ${JSON.stringify(choice)}).`);
+    }
+  }
+  return { byName, limits: { maxToolRounds, maxIdenticalCalls, toolChoice: choice, parallelToolCalls: options.parallelToolCalls } };
+}
+
+/** Tool loops per case, repetition, turn and stage: the n-th loop of a stage is `loop: n` in its record and calls. */
+const loopsByCase = new WeakMap<object, Map<string, number>>();
+
+function nextLoop(ctx: AnyContext): number {
+  const key = typeof ctx.case === 'object' && ctx.case !== null ? (ctx.case as object) : undefined;
+  if (!key) return 1;
+  let loops = loopsByCase.get(key);
+  if (!loops) loopsByCase.set(key, (loops = new Map()));
+  const slot = `${ctx.repeat}:${ctx.turn ?? ''}:${ctx.stage}`;
+  const loop = (loops.get(slot) ?? 0) + 1;
+  loops.set(slot, loop);
+  return loop;
 }
 
 /** The messages with an instruction to answer in JSON matching the schema, added to the system message. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { TemplateError, messageOf } from '../errors.ts';
+import { processCwd } from '../host.ts';
 
 /** A compiled nunjucks template. */
 export interface Template {
@@ -70,7 +71,7 @@ export async function compileTemplate(source: string, name = '(inline)'): Promis
 }
 
 function displayPath(path: string): string {
-  const shown = relative(process.cwd(), path);
+  const shown = relative(processCwd(), path);
   return shown.startsWith('..') || shown === '' ? path : shown;
 }
 

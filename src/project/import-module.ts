@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ProjectError } from '../errors.ts';
+import { enableSourceMaps, pid } from '../host.ts';
 
 /**
  * Imports a project module. JavaScript is imported as is. TypeScript (Node 20 cannot run it) is
@@ -13,7 +14,7 @@ import { ProjectError } from '../errors.ts';
 export async function importModule(path: string): Promise<Record<string, unknown>> {
   // Stack traces from project code then point at the user's .ts lines. Enabled here rather than at
   // start-up: Node would otherwise also parse the source maps of every tagliots chunk.
-  process.setSourceMapsEnabled(true);
+  enableSourceMaps();
   const target = /\.m?js$/.test(path) ? path : await bundleCached(path);
   return (await import(pathToFileURL(target).href)) as Record<string, unknown>;
 }
@@ -95,7 +96,7 @@ async function bundleCached(entry: string): Promise<string> {
     });
   mkdirSync(cacheDir, { recursive: true });
   // Write then rename: another tagliots process may be reading the cache at the same time.
-  const temp = `${output}.${process.pid}.tmp`;
+  const temp = `${output}.${pid}.tmp`;
   writeFileSync(temp, text);
   renameSync(temp, output);
   const manifest: Manifest = { library, inputs };

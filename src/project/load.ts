@@ -102,6 +102,11 @@ export function defaultProject(cwd: string): Project {
   };
 }
 
+/** The project of `cwd` when there is a config file (loaded; its errors are thrown), else defaultProject(). */
+export async function loadProjectOrDefault(cwd: string): Promise<Project> {
+  return findProjectConfig(cwd) ? loadProject(cwd) : defaultProject(cwd);
+}
+
 function buildProject(config: ProjectConfig, configPath: string, root: string, shown: string): Project {
   const known = new Set(['pipelines', 'runsDir', 'concurrency', 'models', 'cache']);
   const unknown = Object.keys(config).filter((key) => !known.has(key));

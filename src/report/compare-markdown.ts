@@ -5,8 +5,9 @@
  */
 import type { CaseChange, CaseRef, Comparison, RunInfo } from '../analysis/compare.ts';
 import { formatPValue } from '../analysis/stats.ts';
-import { caseName, deltaCell, describeRun, interval, intervalMethod, ms, num, pct, pp, usd } from './compare-format.ts';
-import { formatCount, formatValue } from './format-value.ts';
+import { caseName, describeRun, interval, intervalMethod } from './compare-format.ts';
+import { formatCount, formatDuration, formatNumber, formatPoints, formatRate, formatSigned, formatUsd, toPercent } from '../util/units.ts';
+import { formatValue } from './format-value.ts';
 import { groupWarnings, runLabels, shortP, verdictWord } from './compare-table.ts';
 
 /** Most cases a Markdown list shows before "… and N more". */
@@ -38,16 +39,16 @@ export function comparisonMarkdown(c: Comparison): string {
   if (c.common > 0) {
     out.push('| | A | B | B − A |', '|---|---:|---:|---|');
     const pr = c.passRate;
-    out.push(`| Pass rate | ${pct(pr.a)} | ${pct(pr.b)} | ${pr.delta === null ? '—' : `**${pp(pr.delta)}**${pr.ci ? ` (${interval(pr.ci, 'rate')})` : ''}`} |`);
+    out.push(`| Pass rate | ${formatRate(pr.a)} | ${formatRate(pr.b)} | ${pr.delta === null ? '—' : `**${formatPoints(pr.delta)}**${pr.ci ? ` (${interval(pr.ci, 'rate')})` : ''}`} |`);
     if (c.score.pairs > 0) {
       const s = c.score;
-      out.push(`| Mean score | ${num(s.a)} | ${num(s.b)} | ${s.delta === null ? '—' : `${s.delta > 0 ? '+' : ''}${num(s.delta)}${s.ci ? ` (${interval(s.ci, 'plain')})` : ''}`} |`);
+      out.push(`| Mean score | ${formatNumber(s.a)} | ${formatNumber(s.b)} | ${s.delta === null ? '—' : `${formatSigned(s.delta)}${s.ci ? ` (${interval(s.ci, 'plain')})` : ''}`} |`);
     }
-    if (c.costUsd.delta !== null) out.push(`| Cost | ${usd(c.costUsd.a)} | ${usd(c.costUsd.b)} | ${deltaCell(c.costUsd, (x) => usd(x))} |`);
-    if (c.inputTokens.delta !== null) out.push(`| Tokens in | ${num(c.inputTokens.a)} | ${num(c.inputTokens.b)} | ${deltaCell(c.inputTokens, num)} |`);
-    if (c.outputTokens.delta !== null) out.push(`| Tokens out | ${num(c.outputTokens.a)} | ${num(c.outputTokens.b)} | ${deltaCell(c.outputTokens, num)} |`);
-    out.push(`| Latency p50 | ${ms(c.latency.p50.a)} | ${ms(c.latency.p50.b)} | ${deltaCell(c.latency.p50, ms)} |`);
-    out.push(`| Latency p95 | ${ms(c.latency.p95.a)} | ${ms(c.latency.p95.b)} | ${deltaCell(c.latency.p95, ms)} |`, '');
+    if (c.costUsd.delta !== null) out.push(`| Cost | ${formatUsd(c.costUsd.a)} | ${formatUsd(c.costUsd.b)} | ${formatSigned(c.costUsd.delta, formatUsd)} |`);
+    if (c.inputTokens.delta !== null) out.push(`| Tokens in | ${formatNumber(c.inputTokens.a)} | ${formatNumber(c.inputTokens.b)} | ${formatSigned(c.inputTokens.delta, formatNumber)} |`);
+    if (c.outputTokens.delta !== null) out.push(`| Tokens out | ${formatNumber(c.outputTokens.a)} | ${formatNumber(c.outputTokens.b)} | ${formatSigned(c.outputTokens.delta, formatNumber)} |`);
+    out.push(`| Latency p50 | ${formatDuration(c.latency.p50.a)} | ${formatDuration(c.latency.p50.b)} | ${formatSigned(c.latency.p50.delta, formatDuration)} |`);
+    out.push(`| Latency p95 | ${formatDuration(c.latency.p95.a)} | ${formatDuration(c.latency.p95.b)} | ${formatSigned(c.latency.p95.delta, formatDuration)} |`, '');
 
     out.push('| A → B | cases |', '|---|---:|');
     for (const t of c.transitions) if (t.count > 0) out.push(`| ${t.from} → ${t.to} | ${formatCount(t.count)} |`);
@@ -71,7 +72,7 @@ export function comparisonMarkdown(c: Comparison): string {
   if (c.keywords.length > 0) {
     out.push('<details><summary>Keywords</summary>', '');
     out.push('| keyword | cases | passed A | passed B | regressions | fixes |', '|---|---:|---:|---:|---:|---:|');
-    for (const k of c.keywords) out.push(`| ${cell(k.keyword)} | ${formatCount(k.cases)} | ${pct(k.passRateA)} | ${pct(k.passRateB)} | ${formatCount(k.regressions)} | ${formatCount(k.fixes)} |`);
+    for (const k of c.keywords) out.push(`| ${cell(k.keyword)} | ${formatCount(k.cases)} | ${formatRate(k.passRateA)} | ${formatRate(k.passRateB)} | ${formatCount(k.regressions)} | ${formatCount(k.fixes)} |`);
     out.push('', '</details>', '');
   }
 
@@ -111,12 +112,12 @@ export function multiComparisonMarkdown(baseline: RunInfo, comparisons: readonly
   out.push(`Baseline ${code(baseline.runId)}: ${cell(describeRun(baseline))}`, '');
   out.push('| run | common cases | pass rate | vs baseline | 95% CI | regressions | fixes | p | cost | verdict |', '|---|---:|---:|---:|---|---:|---:|---:|---:|---|');
   const base = baseline.counts;
-  out.push(`| ${code(label(baseline.runId))} (baseline) | ${formatCount(base.total)} | ${pct(base.total === 0 ? null : base.passed / base.total)} | | | | | | ${usd(baseline.costUsd)} | |`);
+  out.push(`| ${code(label(baseline.runId))} (baseline) | ${formatCount(base.total)} | ${formatRate(base.total === 0 ? null : base.passed / base.total)} | | | | | | ${formatUsd(baseline.costUsd)} | |`);
   for (const c of comparisons) {
     const ci = c.passRate.ci;
     const counts = c.b.counts;
     out.push(
-      `| ${code(label(c.b.runId))} | ${formatCount(c.common)} | ${pct(counts.total === 0 ? null : counts.passed / counts.total)} | ${c.passRate.delta === null ? '—' : pp(c.passRate.delta)} | ${ci ? `${(100 * ci.low).toFixed(1)} to ${(100 * ci.high).toFixed(1)} pp` : '—'} | ${formatCount(c.regressions.length)} | ${formatCount(c.fixes.length)} | ${c.mcnemar ? cell(shortP(c.mcnemar.pTwoSided)) : '—'} | ${usd(c.b.costUsd)} | ${icon(c)} ${verdictWord(c)} |`,
+      `| ${code(label(c.b.runId))} | ${formatCount(c.common)} | ${formatRate(counts.total === 0 ? null : counts.passed / counts.total)} | ${formatPoints(c.passRate.delta)} | ${ci ? `${toPercent(ci.low, 1)} to ${toPercent(ci.high, 1)} pp` : '—'} | ${formatCount(c.regressions.length)} | ${formatCount(c.fixes.length)} | ${c.mcnemar ? cell(shortP(c.mcnemar.pTwoSided)) : '—'} | ${formatUsd(c.b.costUsd)} | ${icon(c)} ${verdictWord(c)} |`,
     );
   }
   out.push('', 'p: McNemar exact test on the pass/fail flips, two-sided. 95% CI: paired bootstrap interval of the pass-rate difference.', '');

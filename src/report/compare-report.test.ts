@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareRuns, createDigestBuilder, type RunDigest } from '../analysis/compare.ts';
-import { evaluateGate } from '../analysis/gate.ts';
+import { compareDigests, createDigestBuilder, type RunDigest } from '../analysis/compare.ts';
+import { applyGateRules } from '../analysis/gate.ts';
 import type { CaseRecord, RunStartRecord } from '../log/schema.ts';
 import { cell, code, comparisonMarkdown, multiComparisonMarkdown } from './compare-markdown.ts';
 import { renderComparison, renderMultiComparison } from './compare-table.ts';
@@ -56,7 +56,7 @@ const b = run('b-run', { c1: 'P', c2: 'E', c3: 'P', 'x<&>': 'F' });
 
 describe('renderComparison', () => {
   it('prints runs, config differences, the case table, transitions, regressions by full id, metrics, statistics and the verdict', () => {
-    const text = renderComparison(compareRuns(a, b), theme);
+    const text = renderComparison(compareDigests(a, b), theme);
     expect(text).toContain('  model: perfect => flakey');
     expect(text).toContain('Cases: 4 in both, 0 only in A, 0 only in B');
     expect(text).toMatch(/passed => error\s+1/);
@@ -69,14 +69,14 @@ describe('renderComparison', () => {
   });
 
   it('says there is nothing to compare without common cases', () => {
-    const text = renderComparison(compareRuns(a, run('other', { z: 'P' })), theme);
+    const text = renderComparison(compareDigests(a, run('other', { z: 'P' })), theme);
     expect(text).toContain('Only in A (4)');
     expect(text).toContain('Only in B (1)');
     expect(text.trimEnd().split('\n').at(-1)).toBe('Nothing to compare: A and B have no case in common (4 only in A, 1 only in B).');
   });
 
   it('prints one row per run against a baseline', () => {
-    const text = renderMultiComparison(a.info, [compareRuns(a, b), compareRuns(a, a)], theme);
+    const text = renderMultiComparison(a.info, [compareDigests(a, b), compareDigests(a, a)], theme);
     expect(text).toContain('Comparing 2 runs with the baseline');
     expect(text).toMatch(/│ a-run │ .*│ baseline/);
     expect(text).toMatch(/b-run .*-25\.0 pp .* 2 .* 1 .* 1\.00 .*not significant/);
@@ -92,7 +92,7 @@ describe('Markdown', () => {
   });
 
   it('makes a pull-request comment: verdict, runs, metrics, transitions, regressions, config and statistics', () => {
-    const md = comparisonMarkdown(compareRuns(a, b));
+    const md = comparisonMarkdown(compareDigests(a, b));
     expect(md.split('\n')[0]).toBe('### ⚪ No significant difference: 2 regressions vs 1 fix, p = 1.00');
     expect(md).toContain('| Pass rate | 75.00% | 50.00% | **-25.00 pp**');
     expect(md).toContain('| passed → error | 1 |');
@@ -100,13 +100,13 @@ describe('Markdown', () => {
     expect(md).toContain('| `c2` | passed → error | k\\|pipe, two |');
     expect(md).toContain('| `model` | `perfect` | `flakey` |');
     expect(md).toContain('**Statistics** over 4 paired cases: McNemar exact test on pass/fail flips: 2 vs 1, p = 1.00 (two-sided)');
-    expect(multiComparisonMarkdown(a.info, [compareRuns(a, b)])).toContain('| `b-run` | 4 | 50.00% | -25.00 pp |');
+    expect(multiComparisonMarkdown(a.info, [compareDigests(a, b)])).toContain('| `b-run` | 4 | 50.00% | -25.00 pp |');
   });
 });
 
 describe('gate reports', () => {
-  const comparison = compareRuns(a, b, { maxRows: 0 });
-  const result = evaluateGate(b, { minPassRate: 0.75, maxRegressions: 0, maxCost: 1 }, comparison);
+  const comparison = compareDigests(a, b, { maxRows: 0 });
+  const result = applyGateRules(b, { minPassRate: 0.75, maxRegressions: 0, maxCost: 1 }, comparison);
 
   it('prints each rule and, when it failed, why', () => {
     const text = renderGate(result, theme, { compareHint: 'tagliots compare a b' });
@@ -115,7 +115,7 @@ describe('gate reports', () => {
     expect(text).toContain('Gate failed: 2 of 5 rules failed.');
     expect(text).toMatch(/✗ regressions: 2 cases passed in the baseline and not in this run, more than the maximum 0\n\s+x<&>\s+passed => failed\n\s+c2\s+passed => error/);
     expect(gateMarkdown(result)).toContain('| ❌ | pass rate | 50.00% (2/4) | ≥ 75.00% |');
-    expect(renderGate(evaluateGate(a, {}), theme)).toContain('Gate passed: the rule holds.');
+    expect(renderGate(applyGateRules(a, {}), theme)).toContain('Gate passed: the rule holds.');
   });
 
   it('writes JUnit XML: a testcase per rule and, optionally, per case, escaped', () => {

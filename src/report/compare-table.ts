@@ -1,9 +1,10 @@
 import Table from 'cli-table3';
 import type { CaseChange, Comparison, Outcome, RunInfo } from '../analysis/compare.ts';
 import { formatPValue } from '../analysis/stats.ts';
-import { caseName, deltaCell, describeRun, interval, intervalMethod, ms, num, pct, pp, usd } from './compare-format.ts';
-import { formatCount, formatValue, oneLine } from './format-value.ts';
+import { caseName, describeRun, interval, intervalMethod } from './compare-format.ts';
 import { uniquePrefixLength } from '../util/ids.ts';
+import { formatCount, formatDuration, formatNumber, formatPoints, formatRate, formatSigned, formatUsd, toPercent } from '../util/units.ts';
+import { formatValue, oneLine } from './format-value.ts';
 import type { Theme } from './theme.ts';
 
 export interface RenderComparisonOptions {
@@ -75,7 +76,7 @@ export function renderComparison(c: Comparison, theme: Theme, options: RenderCom
     const t = table(['keyword', 'cases', 'passed A', 'passed B', 'regressions', 'fixes'], theme, ['left', 'right', 'right', 'right', 'right', 'right']);
     const kwWidth = Math.max(16, Math.min(40, theme.width - 60));
     for (const k of c.keywords) {
-      t.push([oneLine(k.keyword, kwWidth), formatCount(k.cases), pct(k.passRateA), pct(k.passRateB), k.regressions > 0 ? chalk.red(formatCount(k.regressions)) : '0', k.fixes > 0 ? chalk.green(formatCount(k.fixes)) : '0']);
+      t.push([oneLine(k.keyword, kwWidth), formatCount(k.cases), formatRate(k.passRateA), formatRate(k.passRateB), k.regressions > 0 ? chalk.red(formatCount(k.regressions)) : '0', k.fixes > 0 ? chalk.green(formatCount(k.fixes)) : '0']);
     }
     out.push(t.toString());
   }
@@ -99,11 +100,11 @@ export function statisticsLines(c: Comparison): string[] {
   if (m) lines.push(`  McNemar exact test on pass/fail flips: ${formatCount(m.regressions)} regression${m.regressions === 1 ? '' : 's'} vs ${formatCount(m.fixes)} fix${m.fixes === 1 ? '' : 'es'}, ${formatPValue(m.pTwoSided)} (two-sided)`);
   const pr = c.passRate;
   if (pr.delta !== null) {
-    lines.push(`  Pass rate B - A: ${pp(pr.delta)}${pr.ci ? `, ${interval(pr.ci, 'rate')} (${intervalMethod(pr.ci)})` : ''}`);
+    lines.push(`  Pass rate B - A: ${formatPoints(pr.delta)}${pr.ci ? `, ${interval(pr.ci, 'rate')} (${intervalMethod(pr.ci)})` : ''}`);
   }
   const s = c.score;
   if (s.delta !== null) {
-    lines.push(`  Mean score B - A: ${s.delta > 0 ? '+' : ''}${num(s.delta)}${s.ci ? `, ${interval(s.ci, 'plain')}` : ''} over ${formatCount(s.pairs)} case${s.pairs === 1 ? '' : 's'} scored in both`);
+    lines.push(`  Mean score B - A: ${formatSigned(s.delta)}${s.ci ? `, ${interval(s.ci, 'plain')}` : ''} over ${formatCount(s.pairs)} case${s.pairs === 1 ? '' : 's'} scored in both`);
   }
   return lines;
 }
@@ -142,8 +143,8 @@ function caseTable(c: Comparison, theme: Theme, maxRows: number): string[] {
 }
 
 function scoreCell(row: CaseChange): string {
-  if (row.scoreA === row.scoreB) return num(row.scoreA);
-  return `${num(row.scoreA)} => ${num(row.scoreB)}`;
+  if (row.scoreA === row.scoreB) return formatNumber(row.scoreA);
+  return `${formatNumber(row.scoreA)} => ${formatNumber(row.scoreB)}`;
 }
 
 /** Every case of a regression or fix list, by full id: GoTaglio grouped, then by id. */
@@ -171,16 +172,16 @@ function onlyLists(c: Comparison, theme: Theme): string[] {
 function metricsTable(c: Comparison, theme: Theme): string {
   const t = table(['', 'A', 'B', 'B - A'], theme, ['left', 'right', 'right', 'left']);
   const pr = c.passRate;
-  t.push(['pass rate', pct(pr.a), pct(pr.b), pr.delta === null ? '—' : `${pp(pr.delta)}${pr.ci ? ` (${interval(pr.ci, 'rate')})` : ''}`]);
+  t.push(['pass rate', formatRate(pr.a), formatRate(pr.b), pr.delta === null ? '—' : `${formatPoints(pr.delta)}${pr.ci ? ` (${interval(pr.ci, 'rate')})` : ''}`]);
   if (c.score.pairs > 0) {
     const s = c.score;
-    t.push(['mean score', num(s.a), num(s.b), s.delta === null ? '—' : `${s.delta > 0 ? '+' : ''}${num(s.delta)}${s.ci ? ` (${interval(s.ci, 'plain')})` : ''}`]);
+    t.push(['mean score', formatNumber(s.a), formatNumber(s.b), s.delta === null ? '—' : `${formatSigned(s.delta)}${s.ci ? ` (${interval(s.ci, 'plain')})` : ''}`]);
   }
-  if (c.costUsd.delta !== null) t.push(['cost', usd(c.costUsd.a), usd(c.costUsd.b), deltaCell(c.costUsd, (x) => usd(x))]);
-  if (c.inputTokens.delta !== null) t.push(['tokens in', num(c.inputTokens.a), num(c.inputTokens.b), deltaCell(c.inputTokens, num)]);
-  if (c.outputTokens.delta !== null) t.push(['tokens out', num(c.outputTokens.a), num(c.outputTokens.b), deltaCell(c.outputTokens, num)]);
+  if (c.costUsd.delta !== null) t.push(['cost', formatUsd(c.costUsd.a), formatUsd(c.costUsd.b), formatSigned(c.costUsd.delta, formatUsd)]);
+  if (c.inputTokens.delta !== null) t.push(['tokens in', formatNumber(c.inputTokens.a), formatNumber(c.inputTokens.b), formatSigned(c.inputTokens.delta, formatNumber)]);
+  if (c.outputTokens.delta !== null) t.push(['tokens out', formatNumber(c.outputTokens.a), formatNumber(c.outputTokens.b), formatSigned(c.outputTokens.delta, formatNumber)]);
   for (const [name, d] of [['latency mean', c.latency.mean], ['latency p50', c.latency.p50], ['latency p95', c.latency.p95]] as const) {
-    t.push([name, ms(d.a), ms(d.b), deltaCell(d, ms)]);
+    t.push([name, formatDuration(d.a), formatDuration(d.b), formatSigned(d.delta, formatDuration)]);
   }
   return t.toString();
 }
@@ -219,20 +220,20 @@ export function renderMultiComparison(baseline: RunInfo, comparisons: readonly C
   const withCost = baseline.costUsd !== null || comparisons.some((c) => c.b.costUsd !== null);
   const head = ['run', 'pass rate', 'Δ pass', '95% CI', 'regr.', 'fixes', 'p', ...(withCost ? ['cost'] : []), 'verdict'];
   const t = table(head, theme, ['left', 'right', 'right', 'left', 'right', 'right', 'right', ...(withCost ? (['right'] as const) : []), 'left']);
-  const rate = (counts: RunInfo['counts']) => pct(counts.total === 0 ? null : counts.passed / counts.total);
-  t.push([label(baseline.runId), rate(baseline.counts), '', '', '', '', '', ...(withCost ? [usd(baseline.costUsd)] : []), chalk.dim('baseline')]);
+  const rate = (counts: RunInfo['counts']) => formatRate(counts.total === 0 ? null : counts.passed / counts.total);
+  t.push([label(baseline.runId), rate(baseline.counts), '', '', '', '', '', ...(withCost ? [formatUsd(baseline.costUsd)] : []), chalk.dim('baseline')]);
   for (const c of comparisons) {
     const ci = c.passRate.ci;
     const color = c.verdict.kind === 'worse' ? chalk.red : c.verdict.kind === 'better' ? chalk.green : (s: string) => s;
     t.push([
       label(c.b.runId),
       rate(c.b.counts),
-      c.passRate.delta === null ? '—' : `${c.passRate.delta > 0 ? '+' : ''}${(100 * c.passRate.delta).toFixed(1)} pp`,
-      ci ? `${(100 * ci.low).toFixed(1)} to ${(100 * ci.high).toFixed(1)}` : '—',
+      formatPoints(c.passRate.delta, 1),
+      ci ? `${toPercent(ci.low, 1)} to ${toPercent(ci.high, 1)}` : '—',
       c.regressions.length > 0 ? chalk.red(formatCount(c.regressions.length)) : '0',
       c.fixes.length > 0 ? chalk.green(formatCount(c.fixes.length)) : '0',
       c.mcnemar ? shortP(c.mcnemar.pTwoSided) : '—',
-      ...(withCost ? [usd(c.b.costUsd)] : []),
+      ...(withCost ? [formatUsd(c.b.costUsd)] : []),
       color(verdictWord(c)),
     ]);
   }

@@ -1,5 +1,6 @@
 /** What the terminal and Markdown case reports (`tagliots format`) share. */
 import type { CaseRecord, RunEndRecord, RunStartRecord, StageRecord, Usage } from '../log/schema.ts';
+import { formatCount, formatDuration, formatUsd } from '../util/units.ts';
 
 export interface ChatMessageLike {
   readonly role: string;
@@ -43,32 +44,19 @@ export function verdictOf(record: CaseRecord): Verdict {
   return record.passed === true ? 'PASSED' : record.passed === false ? 'FAILED' : 'COMPLETE';
 }
 
-/** Milliseconds with a precision that suits their size: `0.06 ms`, `182.6 ms`, `1.25 s`. */
-export function formatMs(ms: number): string {
-  if (ms < 10) return `${ms.toFixed(2)} ms`;
-  if (ms < 1000) return `${ms.toFixed(1)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes} min ${((ms % 60_000) / 1000).toFixed(0)} s`;
-}
-
 export function formatUsage(usage: Usage): string {
-  const parts = [`${usage.inputTokens} in`, `${usage.outputTokens} out`];
-  if (usage.cachedInputTokens) parts.push(`${usage.cachedInputTokens} cached`);
-  if (usage.reasoningTokens) parts.push(`${usage.reasoningTokens} reasoning`);
-  return `${parts.join(', ')} tokens (${usage.calls} call${usage.calls === 1 ? '' : 's'})`;
+  const parts = [`${formatCount(usage.inputTokens)} in`, `${formatCount(usage.outputTokens)} out`];
+  if (usage.cachedInputTokens) parts.push(`${formatCount(usage.cachedInputTokens)} cached`);
+  if (usage.reasoningTokens) parts.push(`${formatCount(usage.reasoningTokens)} reasoning`);
+  return `${parts.join(', ')} tokens (${formatCount(usage.calls)} call${usage.calls === 1 ? '' : 's'})`;
 }
 
-export function formatUsd(usd: number): string {
-  return `$${usd.toFixed(usd >= 1 ? 2 : 4)}`;
-}
-
-/** `ok · 0.73 ms · 48 in, 2 out tokens (1 call) · $0.0001`, or `skipped: input 'extract' failed`. */
+/** `ok · 0.73 ms · 48 in, 2 out tokens (1 call) · $0.00012`, or `skipped: input 'extract' failed`. */
 export function stageFacts(stage: StageRecord | undefined): string[] {
   if (!stage) return ['not recorded'];
   const facts: string[] = [stage.reason ? `${stage.status}: ${stage.reason}` : stage.status];
   if (stage.reused) facts.push('reused from the parent run');
-  if (stage.durationMs !== undefined) facts.push(formatMs(stage.durationMs));
+  if (stage.durationMs !== undefined) facts.push(formatDuration(stage.durationMs));
   if (stage.usage) facts.push(formatUsage(stage.usage));
   if (stage.costUsd !== undefined) facts.push(formatUsd(stage.costUsd));
   return facts;
@@ -81,7 +69,7 @@ export function caseFacts(record: CaseRecord, header: RunStartRecord): string[] 
   if (record.score !== null) facts.push(`score: ${record.score}`);
   if ((header.repeat ?? 1) > 1) facts.push(`repeat ${record.repeat ?? 0}`);
   facts.push(`index ${record.index}`);
-  facts.push(formatMs(record.durationMs));
+  facts.push(formatDuration(record.durationMs));
   if (record.usage) facts.push(formatUsage(record.usage));
   if (record.costUsd !== undefined) facts.push(formatUsd(record.costUsd));
   return facts;
@@ -112,9 +100,9 @@ export function runFacts(header: RunStartRecord, end: RunEndRecord | null, gotag
   return {
     runId: header.runId,
     pipeline: header.pipeline.name,
-    suite: `${header.suite.path || '(unknown)'} (${count} case${count === 1 ? '' : 's'}${repeat > 1 ? `, ${repeat} repeats each` : ''})${gotaglio ? ', GoTaglio log' : ''}`,
+    suite: `${header.suite.path || '(unknown)'} (${formatCount(count)} case${count === 1 ? '' : 's'}${repeat > 1 ? `, ${repeat} repeats each` : ''})${gotaglio ? ', GoTaglio log' : ''}`,
     started: header.startedAt,
-    status: end ? `${end.status}, ${formatMs(end.durationMs)}` : 'incomplete (no run.end record)',
+    status: end ? `${end.status}, ${formatDuration(end.durationMs)}` : 'incomplete (no run.end record)',
     git,
     deltas: gotaglio ? ['(GoTaglio logs do not record config deltas)'] : header.deltas.map((d) => `${d.path}: ${d.prompt ? 'PROMPT' : oneLineJson(d.from)} => ${oneLineJson(d.to)}`),
   };

@@ -5,6 +5,7 @@
  * in `<details>`.
  */
 import type { CaseRecord, ErrorInfo, RunStartRecord } from '../log/schema.ts';
+import { formatDuration } from '../util/units.ts';
 import { caseFacts, isLarge, isMessages, keywordsOfCase, stageFacts, stageNames, valueText, verdictOf, type RunFacts } from './format-case.ts';
 
 export function renderRunHeaderMarkdown(facts: RunFacts): string {
@@ -43,7 +44,7 @@ export function renderCaseMarkdown(record: CaseRecord, header: RunStartRecord): 
       const events = (record.events ?? []).filter((e) => e.stage === name && e.turn === part.turn);
       const artifacts = (record.artifacts ?? []).filter((a) => a.stage === name && a.turn === part.turn);
       if (events.length > 0 || artifacts.length > 0) lines.push('');
-      for (const e of events) lines.push(`* event +${e.t.toFixed(1)} ms \`${e.type}\`${e.data === undefined ? '' : ` ${inline(JSON.stringify(e.data))}`}`);
+      for (const e of events) lines.push(`* event +${formatDuration(e.t)} \`${e.type}\`${e.data === undefined ? '' : ` ${inline(JSON.stringify(e.data))}`}`);
       for (const a of artifacts) lines.push(`* artifact [${inline(a.name)}](${a.path}) (${a.bytes} bytes, ${inline(a.mime)})`);
       if (name in part.stages) lines.push('', ...output(part.stages[name]));
     }

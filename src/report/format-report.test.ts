@@ -81,7 +81,7 @@ describe('renderCaseTerminal', () => {
           infer.temperature: 0.7 => 0
 
       ━━ Case c5d9e7a1 ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━
-        ERROR  error · index 1 · 5.00 ms · 51 in, 9 out tokens (1 call) · $0.0001
+        ERROR  error · index 1 · 5.00 ms · 51 in, 9 out tokens (1 call) · $0.00012
         keywords: hex, flakey-fails
 
         case
@@ -96,7 +96,7 @@ describe('renderCaseTerminal', () => {
               You are a calculator.
               The input is base 16.
             user: ff + a [x] done
-          infer  ok  200.3 ms · 51 in, 9 out tokens (1 call) · $0.0001
+          infer  ok  200 ms · 51 in, 9 out tokens (1 call) · $0.00012
             ff + a = 10f
           extract  error  0.20 ms
 
@@ -144,7 +144,7 @@ describe('renderCaseMarkdown', () => {
       ## Case: c5d9e7a1 - ERROR
 
       **Keywords:** hex, flakey-fails  
-      _error · index 1 · 5.00 ms · 51 in, 9 out tokens (1 call) · $0.0001_
+      _error · index 1 · 5.00 ms · 51 in, 9 out tokens (1 call) · $0.00012_
 
       **Case:**
 
@@ -172,7 +172,7 @@ describe('renderCaseMarkdown', () => {
 
       ### infer
 
-      _ok · 200.3 ms · 51 in, 9 out tokens (1 call) · $0.0001_
+      _ok · 200 ms · 51 in, 9 out tokens (1 call) · $0.00012_
 
       \`ff + a = 10f\`
 

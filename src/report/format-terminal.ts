@@ -5,6 +5,7 @@
  * value cannot move the cursor or change colours.
  */
 import type { CaseRecord, ErrorInfo, RunStartRecord } from '../log/schema.ts';
+import { formatDuration } from '../util/units.ts';
 import { caseFacts, isMessages, keywordsOfCase, stageFacts, stageNames, valueText, verdictOf, type RunFacts, type Verdict } from './format-case.ts';
 import type { Theme } from './theme.ts';
 
@@ -50,7 +51,7 @@ export function renderCaseTerminal(record: CaseRecord, header: RunStartRecord, t
       const facts = stageFacts(stage);
       lines.push(`${INDENT.repeat(2)}${chalk.cyan.bold(safe(name))}  ${color(facts[0]!)}${facts.length > 1 ? chalk.dim(`  ${facts.slice(1).join(' · ')}`) : ''}`);
       for (const event of record.events ?? []) {
-        if (event.stage === name && event.turn === part.turn) lines.push(chalk.dim(`${INDENT.repeat(3)}event +${event.t.toFixed(1)} ms ${safe(event.type)}${event.data === undefined ? '' : ` ${safe(JSON.stringify(event.data))}`}`));
+        if (event.stage === name && event.turn === part.turn) lines.push(chalk.dim(`${INDENT.repeat(3)}event +${formatDuration(event.t)} ${safe(event.type)}${event.data === undefined ? '' : ` ${safe(JSON.stringify(event.data))}`}`));
       }
       for (const artifact of record.artifacts ?? []) {
         if (artifact.stage === name && artifact.turn === part.turn) lines.push(chalk.dim(`${INDENT.repeat(3)}artifact ${safe(artifact.name)}: ${safe(artifact.path)} (${artifact.bytes} bytes, ${safe(artifact.mime)})`));

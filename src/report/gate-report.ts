@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import type { GateResult, RuleResult } from '../analysis/gate.ts';
 import { caseName, describeRun } from './compare-format.ts';
 import { cell, code } from './compare-markdown.ts';
-import { formatCount } from './format-value.ts';
+import { formatCount } from '../util/units.ts';
 import type { Theme } from './theme.ts';
 
 /** Cases listed under a failed rule before "… and N more". */

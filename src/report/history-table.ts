@@ -1,16 +1,11 @@
 import Table from 'cli-table3';
 import type { HistoryEntry } from '../analysis/history.ts';
-import { formatUsd } from './format-case.ts';
-import { formatCount, oneLine } from './format-value.ts';
+import { formatCount, formatLocalTime, formatRate, formatUsd } from '../util/units.ts';
+import { oneLine } from './format-value.ts';
 import type { Theme } from './theme.ts';
 
-/** `2025-11-20 15:03:12` in the local time zone (no fraction of a second). */
-export function localTime(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())} ${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}`;
-}
+/** One decimal: the history table has a dozen columns to fit in a terminal. */
+const HISTORY_RATE_DIGITS = 1;
 
 /** The `tagliots history` table, newest first, then the logs that could not be read. */
 export function renderHistory(entries: readonly HistoryEntry[], theme: Theme, options: { readonly idLength: number; readonly hidden: number }): string {
@@ -30,11 +25,11 @@ export function renderHistory(entries: readonly HistoryEntry[], theme: Theme, op
   for (const e of entries) {
     const cells = [
       chalk.cyan(e.runId.slice(0, options.idLength)),
-      e.startedAt ? localTime(e.startedAt) : '',
+      e.startedAt ? formatLocalTime(e.startedAt) : '',
       e.pipeline ?? '',
       e.suite === null ? '' : oneLine(e.suite || '(unknown)', suiteWidth),
       e.cases === null ? '' : e.done !== null && e.done < e.cases ? `${formatCount(e.done)}/${formatCount(e.cases)}` : formatCount(e.cases),
-      e.passRate === null ? '' : `${(e.passRate * 100).toFixed(1)}%`,
+      e.passRate === null ? '' : formatRate(e.passRate, HISTORY_RATE_DIGITS),
       e.errors === null ? '' : e.errors > 0 ? chalk.red(formatCount(e.errors)) : '0',
     ];
     if (anyCost) cells.push(e.costUsd === null ? '' : formatUsd(e.costUsd));

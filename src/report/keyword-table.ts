@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { KeywordRow } from '../analysis/keyword-breakdown.ts';
-import { formatCount, oneLine } from './format-value.ts';
+import { formatCount, formatNumber, formatRate } from '../util/units.ts';
+import { oneLine } from './format-value.ts';
 import type { Theme } from './theme.ts';
 
 /** The `summarize --by keyword` table: one row per keyword. */
@@ -23,13 +24,9 @@ export function renderKeywordTable(rows: readonly KeywordRow[], theme: Theme, op
       formatCount(row.complete),
       row.errors > 0 ? chalk.red(formatCount(row.errors)) : '0',
     ];
-    if (options.hasPassed) cells.push(formatCount(row.passed), row.passRate === null ? '' : `${(row.passRate * 100).toFixed(2)}%`);
-    if (options.hasScore) cells.push(row.meanScore === null ? '' : formatMean(row.meanScore));
+    if (options.hasPassed) cells.push(formatCount(row.passed), row.passRate === null ? '' : formatRate(row.passRate));
+    if (options.hasScore) cells.push(row.meanScore === null ? '' : formatNumber(row.meanScore));
     table.push(cells);
   }
   return `${chalk.bold('By keyword')}\n${rows.length > 0 ? table.toString() : 'No results.'}\n`;
-}
-
-function formatMean(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(3).replace(/0+$/, '').replace(/\.$/, '');
 }

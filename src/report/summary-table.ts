@@ -2,7 +2,8 @@ import Table from 'cli-table3';
 import { OUTCOME_LEGEND, type RepeatStats } from '../analysis/repeats.ts';
 import type { Summary, SummaryRow, TurnStats } from '../analysis/summary.ts';
 import type { RunEndRecord } from '../log/schema.ts';
-import { formatCount, formatDuration, oneLine, percent } from './format-value.ts';
+import { formatCount, formatDuration, formatNumber, formatPercent, formatUsd } from '../util/units.ts';
+import { oneLine } from './format-value.ts';
 import type { Theme } from './theme.ts';
 
 export interface RenderSummaryOptions {
@@ -56,11 +57,11 @@ function renderRow(row: SummaryRow, summary: Summary, theme: Theme, cellWidth: n
   if (summary.repeat > 1) cells.push(String(row.repeat));
   cells.push(statusCell(row, theme));
   if (summary.hasPassed) cells.push(row.passed === null ? '' : row.passed ? chalk.green('yes') : chalk.red('no'));
-  if (summary.hasScore) cells.push(row.score === null ? '' : formatScore(row.score));
+  if (summary.hasScore) cells.push(row.score === null ? '' : formatNumber(row.score));
   if (summary.anyKeywords) cells.push(oneLine(row.keywords.join(', '), cellWidth));
   for (const column of summary.columns) {
     const value = row.columns[column];
-    cells.push(value === null || value === undefined ? '' : oneLine(typeof value === 'number' ? formatScore(value) : String(value), cellWidth));
+    cells.push(value === null || value === undefined ? '' : oneLine(typeof value === 'number' ? columnNumber(value) : String(value), cellWidth));
   }
   if (anyError) cells.push(row.error ? chalk.red(oneLine(row.error, Math.max(cellWidth, 40))) : '');
   return cells;
@@ -80,8 +81,9 @@ function statusCell(row: SummaryRow, theme: Theme): string {
   }
 }
 
-function formatScore(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(Math.abs(value) >= 100 ? 1 : 3).replace(/0+$/, '').replace(/\.$/, '');
+/** A number in a pipeline's column: integers as they are (a year or an id takes no separators), others as scores. */
+function columnNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : formatNumber(value);
 }
 
 /** GoTaglio's totals (Total / Complete / Error / Passed / Failed with percentages), plus what we add. */
@@ -90,26 +92,26 @@ export function renderTotals(summary: Summary, theme: Theme, end?: RunEndRecord 
   const { counts } = summary;
   const total = counts.total;
   const lines = [`Total: ${formatCount(total)}`];
-  lines.push(`Complete: ${formatCount(counts.complete)}/${formatCount(total)} (${percent(counts.complete, total)})`);
-  lines.push(`Error: ${formatCount(counts.error)}/${formatCount(total)} (${percent(counts.error, total)})`);
-  if (counts.cancelled > 0) lines.push(chalk.yellow(`Cancelled: ${formatCount(counts.cancelled)}/${formatCount(total)} (${percent(counts.cancelled, total)})`));
-  if (counts.notRun > 0) lines.push(chalk.yellow(`Not run: ${formatCount(counts.notRun)}/${formatCount(total)} (${percent(counts.notRun, total)})`));
+  lines.push(`Complete: ${formatCount(counts.complete)}/${formatCount(total)} (${formatPercent(counts.complete, total)})`);
+  lines.push(`Error: ${formatCount(counts.error)}/${formatCount(total)} (${formatPercent(counts.error, total)})`);
+  if (counts.cancelled > 0) lines.push(chalk.yellow(`Cancelled: ${formatCount(counts.cancelled)}/${formatCount(total)} (${formatPercent(counts.cancelled, total)})`));
+  if (counts.notRun > 0) lines.push(chalk.yellow(`Not run: ${formatCount(counts.notRun)}/${formatCount(total)} (${formatPercent(counts.notRun, total)})`));
   if (summary.hasPassed) {
-    lines.push(chalk.green(`Passed: ${formatCount(counts.passed)}/${formatCount(total)} (${percent(counts.passed, total)})`));
-    lines.push((counts.failed > 0 ? chalk.red : (s: string) => s)(`Failed: ${formatCount(counts.failed)}/${formatCount(total)} (${percent(counts.failed, total)})`));
+    lines.push(chalk.green(`Passed: ${formatCount(counts.passed)}/${formatCount(total)} (${formatPercent(counts.passed, total)})`));
+    lines.push((counts.failed > 0 ? chalk.red : (s: string) => s)(`Failed: ${formatCount(counts.failed)}/${formatCount(total)} (${formatPercent(counts.failed, total)})`));
   } else {
     lines.push(chalk.dim('Passed/Failed: not evaluated (the pipeline defines no passed())'));
   }
-  if (summary.hasScore && summary.meanScore !== null) lines.push(`Mean score: ${formatScore(summary.meanScore)}`);
+  if (summary.hasScore && summary.meanScore !== null) lines.push(`Mean score: ${formatNumber(summary.meanScore)}`);
   const { stageCancelled = 0, skippedStages = 0 } = summary;
-  if (stageCancelled > 0) lines.push(chalk.yellow(`Cancelled by a stage: ${formatCount(stageCancelled)}/${formatCount(total)} (${percent(stageCancelled, total)})`));
+  if (stageCancelled > 0) lines.push(chalk.yellow(`Cancelled by a stage: ${formatCount(stageCancelled)}/${formatCount(total)} (${formatPercent(stageCancelled, total)})`));
   if (skippedStages > 0) lines.push(chalk.yellow(`Skipped stages: ${formatCount(skippedStages)} (in complete cases; see the stage records for reasons)`));
   if (summary.turns) lines.push(...renderTurnTotals(summary.turns, summary.hasPassed));
   if (summary.usage) {
     const u = summary.usage;
     lines.push(`Tokens: ${formatCount(u.inputTokens)} in, ${formatCount(u.outputTokens)} out (${formatCount(u.calls)} model call${u.calls === 1 ? '' : 's'})`);
   }
-  if (summary.costUsd !== null) lines.push(`Cost: ${formatCost(summary.costUsd)}`);
+  if (summary.costUsd !== null) lines.push(`Cost: ${formatUsd(summary.costUsd)}`);
   if (end?.modelCalls) lines.push(...renderModelCalls(end.modelCalls));
   if (summary.durationMs !== null) {
     const done = counts.complete + counts.error + counts.cancelled;
@@ -118,7 +120,7 @@ export function renderTotals(summary: Summary, theme: Theme, end?: RunEndRecord 
   }
   if (summary.status === 'interrupted') lines.push(chalk.yellow('Run interrupted: the log holds every case that finished.'));
   if (summary.status === 'budget') {
-    const budget = end?.maxCostUsd !== undefined ? ` (--max-cost ${formatCost(end.maxCostUsd)})` : '';
+    const budget = end?.maxCostUsd !== undefined ? ` (--max-cost ${formatUsd(end.maxCostUsd)})` : '';
     lines.push(chalk.yellow(`Run stopped at the cost budget${budget}: no case started after it was reached; the log holds every case that finished.`));
   }
   if (summary.status === 'incomplete') lines.push(chalk.yellow('Run incomplete: the log has no run.end record (crashed, killed or still running).'));
@@ -133,8 +135,8 @@ function renderTurnTotals(turns: TurnStats, hasPassed: boolean): string[] {
   parts.push(`${formatCount(turns.skipped)} skipped`);
   const lines = [`Turns: ${formatCount(total)} in ${formatCount(turns.cases)} multi-turn case${turns.cases === 1 ? '' : 's'} (${parts.join(', ')})`];
   if (hasPassed) {
-    lines.push(`Turns passed: ${formatCount(turns.passed)}/${formatCount(total)} (${percent(turns.passed, total)})`);
-    lines.push(`Pass rate per turn: ${turns.perTurn.map((t) => `#${t.turn} ${formatCount(t.passed)}/${formatCount(t.runs)} (${percent(t.passed, t.runs)})`).join(', ')}`);
+    lines.push(`Turns passed: ${formatCount(turns.passed)}/${formatCount(total)} (${formatPercent(turns.passed, total)})`);
+    lines.push(`Pass rate per turn: ${turns.perTurn.map((t) => `#${t.turn} ${formatCount(t.passed)}/${formatCount(t.runs)} (${formatPercent(t.passed, t.runs)})`).join(', ')}`);
   }
   return lines;
 }
@@ -154,11 +156,6 @@ export function renderModelCalls(calls: NonNullable<RunEndRecord['modelCalls']>)
   return lines;
 }
 
-/** US dollars: 4 decimals under $1, 2 from there. */
-export function formatCost(usd: number): string {
-  return `$${usd.toFixed(usd >= 1 ? 2 : 4)}`;
-}
-
 /** pass@k, pass^k, the pass rate of each repetition and the flakiest cases, under the totals of a repeated run. */
 export function renderRepeats(stats: RepeatStats, idPrefixLength: number, theme: Theme): string[] {
   const { chalk } = theme;
@@ -166,12 +163,12 @@ export function renderRepeats(stats: RepeatStats, idPrefixLength: number, theme:
   const runs = stats.perRepeat.reduce((sum, r) => sum + r.runs, 0);
   const lines = [chalk.bold(`Repeats: ${k} per case (${formatCount(cases)} case${cases === 1 ? '' : 's'}, ${formatCount(runs)} run${runs === 1 ? '' : 's'})`)];
   if (stats.passAtK !== null && stats.passAllK !== null && stats.passed !== null) {
-    lines.push(`pass@${k}: ${formatCount(stats.passAtK)}/${formatCount(cases)} (${percent(stats.passAtK, cases)}): at least one repetition passed`);
-    lines.push(`pass^${k}: ${formatCount(stats.passAllK)}/${formatCount(cases)} (${percent(stats.passAllK, cases)}): every repetition passed`);
-    const each = stats.perRepeat.map((r) => `#${r.repeat} ${percent(r.passed, cases)}`).join(', ');
-    lines.push(`Pass rate per repetition: ${each} (mean ${percent(stats.passed, cases * k)})`);
+    lines.push(`pass@${k}: ${formatCount(stats.passAtK)}/${formatCount(cases)} (${formatPercent(stats.passAtK, cases)}): at least one repetition passed`);
+    lines.push(`pass^${k}: ${formatCount(stats.passAllK)}/${formatCount(cases)} (${formatPercent(stats.passAllK, cases)}): every repetition passed`);
+    const each = stats.perRepeat.map((r) => `#${r.repeat} ${formatPercent(r.passed, cases)}`).join(', ');
+    lines.push(`Pass rate per repetition: ${each} (mean ${formatPercent(stats.passed, cases * k)})`);
   }
-  lines.push(`Flaky cases (outcome changed between repetitions): ${formatCount(stats.flakyCases)}/${formatCount(cases)} (${percent(stats.flakyCases, cases)})`);
+  lines.push(`Flaky cases (outcome changed between repetitions): ${formatCount(stats.flakyCases)}/${formatCount(cases)} (${formatPercent(stats.flakyCases, cases)})`);
   if (stats.flakiest.length > 0) {
     const idWidth = Math.max(...stats.flakiest.map((c) => Math.min(c.caseId.length, idPrefixLength)));
     for (const c of stats.flakiest) {

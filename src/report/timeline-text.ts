@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { caseTimeline, type CaseTimeline, type Concurrency } from '../analysis/timeline.ts';
 import type { CaseRecord } from '../log/schema.ts';
-import { formatMs } from './format-case.ts';
+import { formatDuration, formatRate } from '../util/units.ts';
 import type { Theme } from './theme.ts';
 
 /**
@@ -35,9 +35,9 @@ export function renderCaseTimeline(timeline: CaseTimeline, theme: Theme, width: 
   out.push(table.toString(), '');
 
   const span = Math.max(timeline.durationMs, ...started.map((s) => s.endMs ?? s.startMs!));
-  out.push(chalk.bold('Stages on a time scale') + chalk.dim(` (0 to ${formatMs(span)})`));
+  out.push(chalk.bold('Stages on a time scale') + chalk.dim(` (0 to ${formatDuration(span)})`));
   const nameWidth = Math.max(...timeline.stages.map((s) => s.name.length));
-  const labels = timeline.stages.map((s) => (s.startMs === null ? `${s.status}${s.reason ? `: ${s.reason}` : ''}` : `${formatMs(s.startMs)} → ${formatMs(s.endMs ?? s.startMs)}  ${s.status}`));
+  const labels = timeline.stages.map((s) => (s.startMs === null ? `${s.status}${s.reason ? `: ${s.reason}` : ''}` : `${formatDuration(s.startMs)} → ${formatDuration(s.endMs ?? s.startMs)}  ${s.status}`));
   const labelWidth = Math.max(...labels.map((l) => l.length));
   const barWidth = Math.max(10, width - nameWidth - labelWidth - 6);
   timeline.stages.forEach((s, i) => {
@@ -75,7 +75,7 @@ export function renderCaseTimelineWithEvents(record: CaseRecord, order: readonly
     lines.push('', chalk.bold('Events') + chalk.dim(' (ms from the case start)'));
     for (const event of record.events) {
       const where = event.turn === undefined ? event.stage : `${event.stage} (turn ${event.turn})`;
-      lines.push(`  ${formatMs(event.t).padStart(10)}  ${chalk.cyan(where)}  ${event.type}${event.data === undefined ? '' : chalk.dim(` ${JSON.stringify(event.data)}`)}`);
+      lines.push(`  ${formatDuration(event.t).padStart(10)}  ${chalk.cyan(where)}  ${event.type}${event.data === undefined ? '' : chalk.dim(` ${JSON.stringify(event.data)}`)}`);
     }
   }
   if (record.artifacts && record.artifacts.length > 0) {
@@ -111,10 +111,10 @@ export function renderConcurrency(c: Concurrency, theme: Theme, options: { reado
   }
   const span = c.endMs - c.startMs;
   out.push(`${'0'.padStart(axis)} ┼${'─'.repeat(c.buckets.length)}`);
-  const end = formatMs(span);
+  const end = formatDuration(span);
   out.push(`${' '.repeat(axis + 2)}0${end.padStart(Math.max(end.length, c.buckets.length - 1))}`);
-  const utilisation = options.concurrency > 0 ? ` (${Math.round((100 * c.mean) / options.concurrency)}% of the limit)` : '';
-  out.push(`Max in flight: ${c.max} · mean ${c.mean.toFixed(2)}${utilisation} · ${formatMs(span)} from the first start to the last end`);
+  const utilisation = options.concurrency > 0 ? ` (${formatRate(c.mean / options.concurrency, 0)} of the limit)` : '';
+  out.push(`Max in flight: ${c.max} · mean ${c.mean.toFixed(2)}${utilisation} · ${formatDuration(span)} from the first start to the last end`);
   if (options.total > c.cases) out.push(chalk.dim(`${options.total - c.cases} case record${options.total - c.cases === 1 ? '' : 's'} without timing left out.`));
   return `${out.join('\n')}\n`;
 }

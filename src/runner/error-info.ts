@@ -1,4 +1,6 @@
+/** Failures as run-log data: the ErrorInfo of a thrown value or of a stage's fail(), and how GoTaglio printed one. */
 import { contextOf } from '../pipeline/context-chain.ts';
+import { isOutcome, type FailOutcome } from '../pipeline/outcome.ts';
 import type { ErrorInfo } from '../log/schema.ts';
 
 /** Turns anything thrown into the ErrorInfo stored in the run log. */
@@ -19,6 +21,17 @@ export function toErrorInfo(error: unknown, stage: string | null, extraContext: 
     info.name = typeof error;
     info.message = typeof error === 'string' ? error : safeStringify(error);
   }
+  return info;
+}
+
+/** The ErrorInfo of what a stage ended with: a thrown value, or a fail() outcome with its data and retry hint. */
+export function stageErrorInfo(value: unknown, stage: string): ErrorInfo {
+  if (!isOutcome(value) || value.status !== 'fail') return toErrorInfo(value, stage);
+  const failure = value as FailOutcome;
+  const info: ErrorInfo =
+    failure.cause !== undefined ? toErrorInfo(failure.cause, stage) : { name: failure.timeout ? 'TimeoutError' : 'StageFailure', message: failure.message, stage, context: [] };
+  if (failure.data !== undefined) info.data = failure.data;
+  if (failure.retryable !== undefined) info.retryable = failure.retryable;
   return info;
 }
 

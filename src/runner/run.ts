@@ -1,12 +1,11 @@
-import type { CaseRecord, ErrorInfo, RunCounts, RunEndRecord, RunStartRecord, Usage } from '../log/schema.ts';
+import type { CaseRecord, ErrorInfo, RunEndRecord, RunStartRecord } from '../log/schema.ts';
+import { RunTotals } from '../log/totals.ts';
 import type { SuiteCase } from '../suite/load.ts';
-import { addUsage } from '../log/usage.ts';
 import { nowMs, roundMs } from './clock.ts';
 import { startCase, type CaseEnvironment, type CaseInput, type CaseRun, type ReusedStages } from './case.ts';
 import { toErrorInfo } from './error-info.ts';
 import type { PreparedRun } from './setup.ts';
-import { addCalls, emptyCallTotals, finishCallTotals } from '../model/accounting.ts';
-import type { ModelCallRecord, ModelEvent } from '../model/types.ts';
+import type { ModelEvent } from '../model/types.ts';
 
 /** Receives the run's records as they happen: the log writer, the progress view, the summary. */
 export interface RunListener {
@@ -39,7 +38,14 @@ export interface ExecuteRunOptions {
   readonly prepared: PreparedRun;
   readonly header: RunStartRecord;
   readonly cases: AsyncIterable<RunItem> | Iterable<RunItem>;
+  /** Cases to run (`cases` yields them); those never started are counted as notRun. */
   readonly total: number;
+  /**
+   * Totals of the records an earlier run finished, copied into this log before any case runs
+   * (resume): run.end's counts, usage, cost and model calls then cover them too, while its status
+   * depends on this run's cases alone.
+   */
+  readonly copied?: RunTotals;
   readonly concurrency: number;
   readonly listeners: readonly RunListener[];
   /** Called with the control object as soon as the run starts, so signal handlers can use it. */
@@ -86,14 +92,10 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
       for (const listener of eventListeners) listener.onModelEvent!(event);
     };
   }
-  let costUsd: number | undefined;
-  const callTotals = emptyCallTotals();
-  const counts: RunCounts = { total: options.total, complete: 0, error: 0, cancelled: 0, passed: 0, failed: 0, notRun: 0 };
-  let usage: Usage | undefined;
+  const totals = new RunTotals();
   const inFlight = new Set<CaseRun>();
   let stopped = false;
   let cancelled = false;
-  let started = 0;
   let runError: ErrorInfo | undefined;
   const startMs = nowMs();
 
@@ -114,17 +116,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
   for (const listener of listeners) listener.onRunStart?.(header);
 
   const record = (caseRecord: CaseRecord) => {
-    counts[caseRecord.status]++;
-    if (caseRecord.passed === true) counts.passed++;
-    else if (caseRecord.status === 'complete' && caseRecord.passed === false) counts.failed++;
-    if (caseRecord.usage) usage = addUsage(usage, caseRecord.usage);
-    if (caseRecord.costUsd !== undefined) costUsd = (costUsd ?? 0) + caseRecord.costUsd;
-    for (const stageRecords of caseRecord.turns ? caseRecord.turns.map((turn) => turn.stageRecords) : [caseRecord.stageRecords]) {
-      for (const name in stageRecords) {
-        const stageRecord = stageRecords[name]!;
-        if (stageRecord.calls && !stageRecord.reused) addCalls(callTotals, stageRecord.calls as ModelCallRecord[]);
-      }
-    }
+    totals.add(caseRecord);
     for (const listener of listeners) listener.onCaseEnd?.(caseRecord);
   };
 
@@ -152,7 +144,6 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
       }
       if (next.done || stopped) return;
       const suiteCase = next.value;
-      started++;
       for (const listener of listeners) listener.onCaseStart?.({ caseId: suiteCase.id, index: suiteCase.index });
       const input: CaseInput = { index: suiteCase.index, id: suiteCase.id, case: suiteCase.case as never };
       const run = startCase(env, suiteCase.repeat === undefined && suiteCase.reused === undefined ? input : { ...input, repeat: suiteCase.repeat, reused: suiteCase.reused });
@@ -170,24 +161,28 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
     await (iterator as AsyncIterator<RunItem>).return?.();
   }
 
-  counts.notRun = Math.max(0, options.total - started);
+  // The status is this run's own; the totals cover the copied records too.
+  const { notRun, cancelled: cancelledCases } = totals.counts(options.total);
+  let whole = totals;
+  if (options.copied) {
+    whole = new RunTotals();
+    whole.merge(options.copied);
+    whole.merge(totals);
+  }
   const endMs = nowMs();
   const end: RunEndRecord = {
     type: 'run.end',
     status: runError
       ? 'error'
-      : budgetReached && counts.notRun > 0
+      : budgetReached && notRun > 0
         ? 'budget'
-        : stopped && (counts.notRun > 0 || counts.cancelled > 0)
+        : stopped && (notRun > 0 || cancelledCases > 0)
           ? 'interrupted'
           : 'completed',
     endedAt: new Date(endMs).toISOString(),
     durationMs: roundMs(endMs - startMs),
-    counts,
+    ...whole.endFields(options.total + (options.copied?.cases ?? 0)),
   };
-  if (usage) end.usage = usage;
-  if (costUsd !== undefined) end.costUsd = Math.round(costUsd * 1e9) / 1e9;
-  if (callTotals.calls > 0) end.modelCalls = finishCallTotals(callTotals);
   if (budget !== undefined) end.maxCostUsd = budget;
   if (runError) end.error = runError;
   for (const listener of listeners) listener.onRunEnd?.(end);

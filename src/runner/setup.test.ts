@@ -200,7 +200,7 @@ describe('prepareRun: setup failures', () => {
     );
     expect(error).toBeInstanceOf(ModelError);
     expect(error.code).toBe('E_MODEL_UNKNOWN');
-    expect(error.message).toBe("Pipeline 'calc' setup failed: Model 'gpt4' not found. Available models include flakey, gpt4o, parrot, and perfect.");
+    expect(error.message).toBe("Pipeline 'calc' setup failed: Model 'gpt4' not found. Available models include flakey, gpt4o, parrot, perfect, and scripted.");
     expect(error.hint).toBe("Did you mean 'gpt4o'?");
   });
 

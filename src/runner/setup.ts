@@ -8,7 +8,7 @@ import { buildStageGraph, type StageGraph } from '../pipeline/dag.ts';
 import type { PipelineSpec, SetupContext } from '../pipeline/types.ts';
 import { createModelRegistry } from '../model/registry.ts';
 import type { Model, ModelRegistry } from '../model/types.ts';
-import { getPath, setPath } from '../util/dotted.ts';
+import { getPath, setPath } from '../config/dotted.ts';
 import { deepFreeze, findNonJson, type Json } from '../util/json.ts';
 import { firstUserFrame } from '../util/stack.ts';
 

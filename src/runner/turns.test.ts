@@ -1,30 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { createSummaryBuilder } from '../analysis/summary.ts';
 import { CaseRecordSchema, type CaseRecord } from '../log/schema.ts';
-import { createModelRegistry } from '../model/registry.ts';
-import { buildStageGraph } from '../pipeline/dag.ts';
 import { cancel } from '../pipeline/outcome.ts';
 import type { PipelineSpec, StageContext, Stages } from '../pipeline/types.ts';
 import { renderSummary } from '../report/summary-table.ts';
 import { createTheme } from '../report/theme.ts';
 import type { JsonObject } from '../util/json.ts';
-import { startCase, type CaseEnvironment } from './case.ts';
+import { runStages } from '../../test/helpers/case-env.ts';
 
 type Ctx = StageContext<any, any, any>;
 
-function environment(stages: Stages<any, any, any>, spec: Partial<PipelineSpec<any, any, any>> = {}): CaseEnvironment {
-  return {
-    runId: 'run-1',
-    spec: { name: 'p', description: 'test', stages: () => stages, ...spec } as PipelineSpec,
-    graph: buildStageGraph(stages, 'p'),
-    config: {},
-    models: createModelRegistry({ expected: () => 'x' }),
-  };
-}
-
 const conversation: JsonObject = { id: 'conv', turns: [{ say: 'a' }, { say: 'b' }, { say: 'c' }] };
 const run = (stages: Stages<any, any, any>, spec: Partial<PipelineSpec<any, any, any>> = {}, c: JsonObject = conversation): Promise<CaseRecord> =>
-  startCase(environment(stages, spec), { index: 0, id: String(c['id']), case: c }).done;
+  runStages(stages, { spec }, c);
 
 describe('multi-turn cases', () => {
   it('runs the stages once per turn; each turn sees its fields and the earlier turns; passed() per turn and for the case', async () => {

@@ -20,6 +20,7 @@ import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Docume
 import { SuiteError, messageOf } from '../errors.ts';
 import { caretExcerpt, findJsonSyntaxError, isJsonSpace, positionOf } from '../util/json-syntax.ts';
 import { isPlainObject } from '../util/json.ts';
+import { pid } from '../host.ts';
 
 export interface AddIdsOptions {
   readonly cwd: string;
@@ -536,7 +537,7 @@ interface TempFile {
 
 /** A temp file beside `target` (same file system, so the rename is atomic), with its mode. */
 async function openTemp(target: string): Promise<TempFile> {
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
+  const temp = join(dirname(target), `.${basename(target)}.${pid}.${randomUUID().slice(0, 8)}.tmp`);
   let mode = 0o644;
   try {
     mode = (await stat(target)).mode & 0o777;

@@ -130,6 +130,22 @@ export async function loadSuite(path: string, options: { cwd: string }): Promise
   return { ...meta, format: target.format, count: cases.length, sha256: hash.digest('hex'), cases: () => yieldAll(cases), caseLine: targetParsed.caseLine };
 }
 
+/**
+ * A suite of cases given in memory (`runSuite({ cases })`), checked as a suite file's cases are:
+ * objects with unique ids, holding JSON values only (the log keeps each case as JSON). `display`
+ * names the suite in messages and in the run log; its sha256 is that of the cases' JSON text.
+ */
+export async function suiteFromCases(values: readonly unknown[], display: string): Promise<Suite> {
+  const file: SuiteFile = { display, absolute: display, format: 'json' };
+  const problem = findNonJson(values, 'cases');
+  if (problem !== undefined) {
+    throw new SuiteError('E_SUITE_SHAPE', `${display}: ${problem}`, { hint: 'a case holds JSON values only: strings, finite numbers, booleans, null, arrays and plain objects' });
+  }
+  const cases = await checkArray(file, [...values], { value: values, caseLine: noLine, keyLine: noLine });
+  const sha256 = createHash('sha256').update(JSON.stringify(values)).digest('hex');
+  return { path: display, absolutePath: display, format: 'json', count: cases.length, sha256, cases: () => yieldAll(cases), caseLine: noLine };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Finding and reading files
 

@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadSuite } from '../../src/suite/load.ts';
 import { tempDirs, writeFiles } from '../helpers/fixtures.ts';
 import { stackFrames } from '../helpers/normalize.ts';
-import { runCli, type CliResult } from '../helpers/run-cli.ts';
+import { runInProcess } from '../helpers/in-process.ts';
+import type { CliResult } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
 afterAll(() => temp.cleanup());
@@ -17,7 +18,7 @@ const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 
 async function addIds(files: Record<string, string>, args: readonly string[], exitCode = 0): Promise<{ dir: string; result: CliResult }> {
   const dir = await writeFiles(await temp.make(), files);
-  const result = await runCli(['add-ids', ...args], { cwd: dir });
+  const result = await runInProcess(['add-ids', ...args], { cwd: dir });
   expect(result.exitCode, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(exitCode);
   expect(stackFrames(result.stderr)).toEqual([]);
   return { dir, result };
@@ -104,7 +105,7 @@ describe.concurrent('add-ids', () => {
 
   it('then `run` accepts the suite that lacked ids', async () => {
     const { dir } = await addIds({ 'cases.json': '[{"answer": 1}, {"answer": 2}]', 'tagliots.config.ts': CONFIG }, ['cases.json']);
-    const result = await runCli(['run', 'cases.json', '--runs-dir', join(dir, 'runs')], { cwd: dir });
+    const result = await runInProcess(['run', 'cases.json', '--runs-dir', join(dir, 'runs')], { cwd: dir });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('Complete: 2/2');
   });

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, it } from 'vitest';
 import { tempDirs } from '../helpers/fixtures.ts';
-import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
+import { runInProcess } from '../helpers/in-process.ts';
+import { REPO_ROOT } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
 afterAll(() => temp.cleanup());
@@ -21,7 +22,7 @@ async function fixtureCopy(): Promise<string> {
 
 describe.concurrent('tagliots check', () => {
   it('renders a code pipeline up to its first model call and estimates the suite, calling nothing', async ({ expect }) => {
-    const result = await runCli(['check', 'suites/calc.json'], { cwd: REPO_ROOT });
+    const result = await runInProcess(['check', 'suites/calc.json'], { cwd: REPO_ROOT });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('stages run up to the first model call for the first 3 cases (prompts render)');
     const row = result.stdout.split('\n').find((line) => line.trimStart().startsWith('infer'))!;
@@ -32,7 +33,7 @@ describe.concurrent('tagliots check', () => {
   });
 
   it('passes the qa sample and estimates its tokens', async ({ expect }) => {
-    const result = await runCli(['check', 'suites/qa.json'], { cwd: REPO_ROOT });
+    const result = await runInProcess(['check', 'suites/qa.json'], { cwd: REPO_ROOT });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(result.stdout.replace(/\(\d+ pipelines\)/, '(N pipelines)')).toMatchInlineSnapshot(`
       "Checking pipeline 'qa' (samples/qa/qa.pipeline.yaml) with suite suites/qa.json (6 cases)
@@ -60,24 +61,24 @@ describe.concurrent('tagliots check', () => {
   it('lists every problem and exits 2: unknown model, template variable missing in a case', async ({ expect }) => {
     const dir = await fixtureCopy();
     await writeFile(join(dir, 'suite.json'), JSON.stringify([{ id: 'a', number: 4 }, { id: 'b', question: 'q', number: 1 }]));
-    const result = await runCli(['check', 'suite.json', 'model=perfct'], { cwd: dir });
+    const result = await runInProcess(['check', 'suite.json', 'model=perfct'], { cwd: dir });
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toContain('1 problem:');
     expect(result.stdout).toContain(
       "E_YAML_PIPELINE: Pipeline 'all-types' setup failed: all-types.pipeline.yaml:11:12: stages[0] (infer).model: config.model is 'perfct': Model 'perfct' not found.",
     );
-    const fixed = await runCli(['check', 'suite.json', 'model=perfect'], { cwd: dir });
+    const fixed = await runInProcess(['check', 'suite.json', 'model=perfect'], { cwd: dir });
     expect(fixed.exitCode).toBe(2);
     expect(fixed.stdout).toContain("1. case a (#0), stage 'infer': vars.q: case.question has no value.");
   });
 
   it('reports missing prompt() values and a broken pipeline file', async ({ expect }) => {
     const dir = await fixtureCopy();
-    const missing = await runCli(['check', 'all-types.pipeline.yaml'], { cwd: dir });
+    const missing = await runInProcess(['check', 'all-types.pipeline.yaml'], { cwd: dir });
     expect(missing.exitCode).toBe(2);
     expect(missing.stdout).toContain('E_CONFIG_REQUIRED: Missing required config values:');
     await writeFile(join(dir, 'bad.pipeline.yaml'), 'name: bad\ndescription: d\nstages:\n  - { name: a, type: llm, model: perfect, messages: [{ role: user, file: nope.njk }] }\n');
-    const broken = await runCli(['check', 'suite.json', '-p', 'bad.pipeline.yaml'], { cwd: dir });
+    const broken = await runInProcess(['check', 'suite.json', '-p', 'bad.pipeline.yaml'], { cwd: dir });
     expect(broken.exitCode).toBe(2);
     expect(broken.stdout).toContain("bad.pipeline.yaml:4:74: stages[0] (a).messages[0].file: template file 'nope.njk' not found");
     expect(broken.stdout).toContain('      - { name: a, type: llm, model: perfect, messages: [{ role: user, file: nope.njk }] }');
@@ -89,7 +90,7 @@ describe.concurrent('tagliots check', () => {
       join(dir, 'tagliots.models.json'),
       JSON.stringify({ models: { mini: { type: 'openai', model: 'gpt-4o-mini', baseURL: 'http://127.0.0.1:9/v1', params: { max_tokens: 100 }, pricing: { inputPer1M: 0.15, outputPer1M: 0.6 } } } }),
     );
-    const result = await runCli(['check', 'suite.json', 'model=mini'], { cwd: dir, env: { OPENAI_API_KEY: 'sk-test-not-used' } });
+    const result = await runInProcess(['check', 'suite.json', 'model=mini'], { cwd: dir, env: { OPENAI_API_KEY: 'sk-test-not-used' } });
     expect(result.exitCode, result.stdout).toBe(0);
     const row = result.stdout.split('\n').find((line) => line.trimStart().startsWith('infer'))!;
     const [, model, calls, input, output, cost] = row.trim().split(/\s+/);

@@ -1,6 +1,6 @@
 /**
- * `tagliots compare` end to end: the real CLI runs the calc sample with the `perfect` and `flakey`
- * mocks into a temp runs folder, then compares the logs. Before comparing, each run log's git state
+ * `tagliots compare` end to end: the CLI, in process, runs the calc sample with the `perfect` and
+ * `flakey` mocks into a temp runs folder, then compares the logs. Before comparing, each run log's git state
  * and case durations are set to fixed values (the only parts of a log that change from one run to
  * the next, apart from ids), so whole outputs can be snapshots.
  */
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDirs } from '../helpers/fixtures.ts';
 import { runFrozen } from '../helpers/log-runs.ts';
 import { hasAnsi, normalize, stackFrames } from '../helpers/normalize.ts';
+import { runInProcess } from '../helpers/in-process.ts';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
@@ -34,7 +35,7 @@ beforeAll(async () => {
 });
 
 async function compare(args: readonly string[], options: { exitCode?: number; env?: Record<string, string> } = {}) {
-  const result = await runCli(['compare', ...args], { cwd: REPO_ROOT, ...(options.env && { env: options.env }) });
+  const result = await runInProcess(['compare', ...args], { cwd: REPO_ROOT, ...(options.env && { env: options.env }) });
   expect(result.exitCode, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(options.exitCode ?? 0);
   return { ...result, output: normalize(result.stdout, { paths: { RUNS: runsDir }, cwd: REPO_ROOT }) };
 }
@@ -269,7 +270,9 @@ describe('compare two runs of the calc sample', () => {
 
   it('gives the same result, to the bit, when the logs are read in worker threads', async () => {
     const inline = await compare([perfect, flakey, '--json'], { env: { TAGLIOTS_WORKERS: '0' } });
-    const threads = await compare([perfect, flakey, '--json'], { env: { TAGLIOTS_WORKERS: '1' } });
+    // Spawned: only the built CLI reads logs in worker threads (run from source, it reads them inline).
+    const threads = await runCli(['compare', perfect, flakey, '--json'], { cwd: REPO_ROOT, env: { TAGLIOTS_WORKERS: '1' } });
+    expect(threads.exitCode, threads.stderr).toBe(0);
     expect(threads.stdout).toBe(inline.stdout);
   });
 

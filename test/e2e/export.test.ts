@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { tempDirs } from '../helpers/fixtures.ts';
 import { cli, LOG_FIXTURES, makeRuns } from '../helpers/log-runs.ts';
-import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
+import { runInProcess } from '../helpers/in-process.ts';
+import { REPO_ROOT } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
 let runsDir: string;
@@ -84,7 +85,7 @@ describe.concurrent('tagliots export', () => {
 
   it('prints the committed run-log JSON Schema, from any working directory', async ({ expect }) => {
     const committed = await readFile(join(REPO_ROOT, 'schema/run-log.schema.json'), 'utf8');
-    const elsewhere = await runCli(['export', '--schema'], { cwd: await temp.make() });
+    const elsewhere = await runInProcess(['export', '--schema'], { cwd: await temp.make() });
     expect([elsewhere.exitCode, elsewhere.stderr]).toEqual([0, '']);
     expect(elsewhere.stdout).toBe(committed);
   });

@@ -1,6 +1,6 @@
 /**
- * `tagliots gate`, and `run` with gate flags, end to end: the real CLI runs the calc sample with the
- * `perfect` and `flakey` mocks into a temp runs folder and gates one against the other.
+ * `tagliots gate`, and `run` with gate flags, end to end: the CLI, in process, runs the calc sample
+ * with the `perfect` and `flakey` mocks into a temp runs folder and gates one against the other.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLogs, tempDirs } from '../helpers/fixtures.ts';
 import { runFrozen } from '../helpers/log-runs.ts';
 import { normalize, stackFrames } from '../helpers/normalize.ts';
-import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
+import { runInProcess } from '../helpers/in-process.ts';
+import { REPO_ROOT } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
 afterAll(() => temp.cleanup());
@@ -32,7 +33,7 @@ beforeAll(async () => {
 });
 
 async function gate(args: readonly string[], exitCode: number, env: Record<string, string> = {}) {
-  const result = await runCli(['gate', ...args], { cwd: REPO_ROOT, env });
+  const result = await runInProcess(['gate', ...args], { cwd: REPO_ROOT, env });
   expect(result.exitCode, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(exitCode);
   return { ...result, output: normalize(result.stdout, { paths: { RUNS: runsDir, DIR: dir }, cwd: REPO_ROOT }) };
 }

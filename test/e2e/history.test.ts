@@ -5,64 +5,87 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { tempDirs } from '../helpers/fixtures.ts';
+import { testClock } from '../helpers/in-process.ts';
 import { cli, copyLogFixture, makeRuns, normalizeLog } from '../helpers/log-runs.ts';
+import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
+/** The fixture logs copied in: an older run that was killed, and a log this tagliots cannot read. */
+const TRUNCATED = '019aa1ec-a9e7-7e58-aa3d-1f70c29b64a0';
+const FUTURE = '019aa000-0000-7000-8000-000000000000';
+
 let runsDir: string;
 let ids: { perfect: string; flakey: string; dag: string };
 
 beforeAll(async () => {
   runsDir = join(await temp.make(), 'runs');
-  ids = await makeRuns(runsDir, ['perfect', 'flakey', 'dag']);
-  // Older runs (by their ids): a killed run, and a log this tagliots cannot read.
-  await copyLogFixture('truncated.jsonl', runsDir, '019aa1ec-a9e7-7e58-aa3d-1f70c29b64a0.jsonl');
-  await copyLogFixture('future-version.jsonl', runsDir, '019aa000-0000-7000-8000-000000000000.jsonl');
+  ids = await makeRuns(runsDir, ['perfect', 'flakey', 'dag'], testClock());
+  // Older runs, by their ids.
+  await copyLogFixture('truncated.jsonl', runsDir, `${TRUNCATED}.jsonl`);
+  await copyLogFixture('future-version.jsonl', runsDir, `${FUTURE}.jsonl`);
 });
 afterAll(() => temp.cleanup());
 
-const history = (...args: string[]) => cli(['history', ...args, '--runs-dir', runsDir], { TZ: 'UTC' });
+const history = (...args: string[]) => cli(['history', ...args, '--runs-dir', runsDir]);
+
+/**
+ * Replaces each run id the table shows (a prefix as long as it takes to tell the runs apart) by the
+ * name of the one run it is a prefix of, so the expected text does not depend on the prefix length.
+ */
+function nameIds(text: string): string {
+  const names: [id: string, name: string][] = [
+    [ids.perfect, '<PERFECT>'],
+    [ids.flakey, '<FLAKEY>'],
+    [ids.dag, '<DAG>'],
+    [TRUNCATED, '<TRUNCATED>'],
+    [FUTURE, '<FUTURE>'],
+  ];
+  return text.replace(/\b01[0-9a-f]{6}-[0-9a-f-]+/g, (shown) => {
+    const matches = names.filter(([id]) => id.startsWith(shown));
+    return matches.length === 1 ? matches[0]![1] : `<AMBIGUOUS ${shown}>`;
+  });
+}
 
 describe.concurrent('tagliots history', () => {
   it('lists runs newest first, with pass rate, errors and status, and the logs it could not read', async ({ expect }) => {
     const result = await history();
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toBe('');
-    // The id column is as wide as the shortest unique prefix of the run ids, which varies: compare cells.
-    const text = normalizeLog(result.stdout, runsDir);
+    // The id column shows the shortest unique prefixes of the run ids: compare cells, ids by name.
+    const text = nameIds(normalizeLog(result.stdout, runsDir));
     const cells = text
       .split('\n')
       .filter((line) => line.startsWith('│'))
-      .map((line) => line.split('│').slice(1, -1).map((cell) => cell.trim()).join(' | '))
-      .map((row) => row.replace(/^[0-9a-f]{8}-[0-9a-f-]*/, (id) => (id.startsWith('019aa') ? id.slice(0, 11) : '<ID>')));
+      .map((line) => line.split('│').slice(1, -1).map((cell) => cell.trim()).join(' | '));
     expect(cells).toMatchInlineSnapshot(`
       [
         "id | started | pipeline | suite | cases | passed | errors | status",
-        "<ID> | <LOCAL TIME> | dag | suites/dag.json | 3 | 100.0% | 0 | completed",
-        "<ID> | <LOCAL TIME> | calc | suites/calc.json | 24 | 33.3% | 16 | completed",
-        "<ID> | <LOCAL TIME> | calc | suites/calc.json | 24 | 100.0% | 0 | completed",
-        "019aa1ec-a9 | <LOCAL TIME> | calc | suites/calc-smoke.json | 3 |  |  | incomplete",
-        "019aa000-00 |  |  |  |  |  |  | unreadable",
+        "<DAG> | <LOCAL TIME> | dag | suites/dag.json | 3 | 100.0% | 0 | completed",
+        "<FLAKEY> | <LOCAL TIME> | calc | suites/calc.json | 24 | 33.3% | 16 | completed",
+        "<PERFECT> | <LOCAL TIME> | calc | suites/calc.json | 24 | 100.0% | 0 | completed",
+        "<TRUNCATED> | <LOCAL TIME> | calc | suites/calc-smoke.json | 3 |  |  | incomplete",
+        "<FUTURE> |  |  |  |  |  |  | unreadable",
       ]
     `);
-    expect(text.slice(text.indexOf('┘') + 2).replace(/\b019aa[0-9a-f-]+/g, (id) => id.slice(0, 11))).toMatchInlineSnapshot(`
+    expect(text.slice(text.indexOf('┘') + 2)).toMatchInlineSnapshot(`
       "
       1 log could not be read:
-        019aa000-00: E_LOG_VERSION: <RUNS>/<RUN_ID>.jsonl has run-log version 99, but this tagliots reads versions up to 1
+        <FUTURE>: E_LOG_VERSION: <RUNS>/<RUN_ID>.jsonl has run-log version 99, but this tagliots reads versions up to 1
       "
     `);
   });
 
   it('shows the start time in the local time zone', async ({ expect }) => {
-    const utc = await cli(['history', '--runs-dir', runsDir], { TZ: 'UTC' });
+    // Spawned: the time zone is the process's (TZ), one for all the tests of this process.
+    const utc = await runCli(['history', '--runs-dir', runsDir], { cwd: REPO_ROOT, env: { TZ: 'UTC' } });
     expect(utc.stdout).toContain('│ 2025-11-20 15:40:33 │');
-    const tokyo = await cli(['history', '--runs-dir', runsDir], { TZ: 'Asia/Tokyo' });
+    const tokyo = await runCli(['history', '--runs-dir', runsDir], { cwd: REPO_ROOT, env: { TZ: 'Asia/Tokyo' } });
     expect(tokyo.stdout).toContain('│ 2025-11-21 00:40:33 │');
   });
 
   it('lists the newest N runs with -n, and says how many it left out', async ({ expect }) => {
     const result = await history('-n', '2');
     expect(result.stdout).toContain('… 3 older runs not shown; use -n all to list every run.');
-    // Runs started within the same quarter second share a long id prefix: compare whole ids.
     const listed = (JSON.parse((await history('--json', '-n', '2')).stdout) as { runId: string }[]).map((e) => e.runId);
     expect(listed).toEqual([ids.dag, ids.flakey]);
   });

@@ -1,19 +1,20 @@
 /**
- * The menu sample end to end: multi-turn cases through the real CLI, offline, with the perfect and
- * flakey mocks; then `format` and `timeline` read the log back.
+ * The menu sample end to end: multi-turn cases through the CLI in process, offline, with the
+ * perfect and flakey mocks; then `format` and `timeline` read the log back.
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRunLog } from '../../src/log/reader.ts';
 import { onlyRunLog, tempDirs } from '../helpers/fixtures.ts';
-import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
+import { runInProcess } from '../helpers/in-process.ts';
+import { REPO_ROOT } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
 afterAll(() => temp.cleanup());
 
 async function run(args: readonly string[]) {
   const runsDir = join(await temp.make(), 'runs');
-  const result = await runCli(['run', 'suites/menu.json', ...args, '--runs-dir', runsDir], { cwd: REPO_ROOT });
+  const result = await runInProcess(['run', 'suites/menu.json', ...args, '--runs-dir', runsDir], { cwd: REPO_ROOT });
   const log = await readRunLog(await onlyRunLog(runsDir));
   return { result, runsDir, log };
 }
@@ -50,11 +51,11 @@ describe.concurrent('run suites/menu.json', () => {
     expect(result.stdout).toMatch(/skipped: turn \d failed/);
 
     const id = errored[0]!.caseId;
-    const format = await runCli(['format', 'latest', id.slice(0, 8), '--runs-dir', runsDir], { cwd: REPO_ROOT });
+    const format = await runInProcess(['format', 'latest', id.slice(0, 8), '--runs-dir', runsDir], { cwd: REPO_ROOT });
     expect(format.exitCode, format.stderr).toBe(0);
     expect(format.stdout).toMatch(/turn 0: /);
     expect(format.stdout).toMatch(/skipped \(turn \d failed\)|turn \d: error/);
-    const timeline = await runCli(['timeline', 'latest', id.slice(0, 8), '--runs-dir', runsDir], { cwd: REPO_ROOT });
+    const timeline = await runInProcess(['timeline', 'latest', id.slice(0, 8), '--runs-dir', runsDir], { cwd: REPO_ROOT });
     expect(timeline.exitCode, timeline.stderr).toBe(0);
     expect(timeline.stdout).toContain('Turn 0:');
   });

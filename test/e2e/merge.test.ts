@@ -9,14 +9,15 @@ import { createSummaryBuilder, type Summary } from '../../src/analysis/summary.t
 import { readRunLog, type RunLog } from '../../src/log/reader.ts';
 import { runLogs, tempDirs } from '../helpers/fixtures.ts';
 import { normalize } from '../helpers/normalize.ts';
-import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
+import { runInProcess } from '../helpers/in-process.ts';
+import { REPO_ROOT } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
 afterAll(() => temp.cleanup());
 
 async function runInto(runsDir: string, args: readonly string[]): Promise<string> {
   const before = new Set(await runLogs(runsDir));
-  const result = await runCli(['run', ...args, '--runs-dir', runsDir], { cwd: REPO_ROOT });
+  const result = await runInProcess(['run', ...args, '--runs-dir', runsDir], { cwd: REPO_ROOT });
   expect(result.exitCode, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(0);
   const [log] = (await runLogs(runsDir)).filter((path) => !before.has(path));
   return log!;
@@ -49,7 +50,7 @@ beforeAll(async () => {
 });
 
 async function cli(args: readonly string[], exitCode: number) {
-  const result = await runCli(args, { cwd: REPO_ROOT });
+  const result = await runInProcess(args, { cwd: REPO_ROOT });
   expect(result.exitCode, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(exitCode);
   return { ...result, output: normalize(result.stdout, { paths: { DIR: dir }, cwd: REPO_ROOT }), errors: normalize(result.stderr, { paths: { DIR: dir }, cwd: REPO_ROOT }) };
 }

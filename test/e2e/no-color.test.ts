@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { copyFixtureProject, tempDirs, waitForCaseLines } from '../helpers/fixtures.ts';
 import { hasAnsi } from '../helpers/normalize.ts';
-import { REPO_ROOT, runCli, startCli } from '../helpers/run-cli.ts';
+import { runInProcess, startInProcess } from '../helpers/in-process.ts';
+import { REPO_ROOT } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
 afterAll(() => temp.cleanup());
@@ -26,7 +27,7 @@ describe.concurrent('NO_COLOR=1', () => {
   for (const [name, args] of commands) {
     it(`no ANSI escapes: ${name}`, async () => {
       const runsDir = join(await temp.make(), 'runs');
-      const result = await runCli(args(runsDir), { cwd: REPO_ROOT, env: { ...NO_COLOR, TAGLIOTS_PROGRESS_INTERVAL_MS: '1' } });
+      const result = await runInProcess(args(runsDir), { cwd: REPO_ROOT, env: { ...NO_COLOR, TAGLIOTS_PROGRESS_INTERVAL_MS: '1' } });
       expect(result.stdout + result.stderr).not.toBe('');
       expect(hasAnsi(result.stdout), result.stdout).toBe(false);
       expect(hasAnsi(result.stderr), result.stderr).toBe(false);
@@ -37,13 +38,12 @@ describe.concurrent('NO_COLOR=1', () => {
     const dir = await temp.make();
     const project = await copyFixtureProject('lab', dir);
     const runsDir = join(dir, 'runs');
-    const cli = startCli(['run', 'suites/slow.json', '--grace', '0', '--runs-dir', runsDir], {
+    const cli = startInProcess(['run', 'suites/slow.json', '--grace', '0', '--runs-dir', runsDir], {
       cwd: project,
       env: { ...NO_COLOR, TAGLIOTS_PROGRESS_INTERVAL_MS: '20' },
-      timeoutMs: 60_000,
     });
     await waitForCaseLines(runsDir, 2, cli);
-    cli.kill('SIGINT');
+    cli.interrupt();
     const result = await cli.result;
     expect(result.exitCode).toBe(130);
     expect(result.stdout).toContain('Run interrupted');
@@ -54,7 +54,7 @@ describe.concurrent('NO_COLOR=1', () => {
 
   it('control: FORCE_COLOR=1 without NO_COLOR does colour the output', async () => {
     const runsDir = join(await temp.make(), 'runs');
-    const result = await runCli(['run', 'suites/calc.json', 'infer.model.name=flakey', '--runs-dir', runsDir], {
+    const result = await runInProcess(['run', 'suites/calc.json', 'infer.model.name=flakey', '--runs-dir', runsDir], {
       cwd: REPO_ROOT,
       env: { NO_COLOR: undefined, FORCE_COLOR: '1' },
     });

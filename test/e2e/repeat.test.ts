@@ -8,7 +8,8 @@ import { readRunLog, type RunLog } from '../../src/log/reader.ts';
 import type { CaseRecord } from '../../src/log/schema.ts';
 import { copyFixtureProject, onlyRunLog, tempDirs } from '../helpers/fixtures.ts';
 import { stackFrames } from '../helpers/normalize.ts';
-import { runCli, type CliResult } from '../helpers/run-cli.ts';
+import { runInProcess } from '../helpers/in-process.ts';
+import type { CliResult } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
 afterAll(() => temp.cleanup());
@@ -18,7 +19,7 @@ async function run(args: readonly string[], exitCode = 0): Promise<{ result: Cli
   const parent = await temp.make();
   const dir = await copyFixtureProject('steps', parent);
   const runsDir = join(parent, 'runs');
-  const result = await runCli(['run', 'suites/cases.json', ...args, '--runs-dir', runsDir], { cwd: dir });
+  const result = await runInProcess(['run', 'suites/cases.json', ...args, '--runs-dir', runsDir], { cwd: dir });
   expect(result.exitCode, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(exitCode);
   if (exitCode !== 0) {
     expect(stackFrames(result.stderr)).toEqual([]);

@@ -1,14 +1,15 @@
 /**
- * `tagliots report` and `tagliots view` end to end: the real CLI writes reports of real runs of the
- * calc sample, and serves them.
+ * `tagliots report` and `tagliots view` end to end: the CLI, in process, writes reports of real runs
+ * of the calc sample, and serves them.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLogs, tempDirs } from '../helpers/fixtures.ts';
-import { REPO_ROOT, runCli, startCli } from '../helpers/run-cli.ts';
+import { runLogs, tempDirs, waitForOutput } from '../helpers/fixtures.ts';
+import { runInProcess, startInProcess } from '../helpers/in-process.ts';
+import { REPO_ROOT } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
 afterAll(() => temp.cleanup());
@@ -21,7 +22,7 @@ let perfect: string;
 beforeAll(async () => {
   runsDir = join(await temp.make(), 'runs');
   for (const model of ['flakey', 'perfect']) {
-    const result = await runCli(['run', 'suites/calc.json', `infer.model.name=${model}`, '--runs-dir', runsDir], { cwd: REPO_ROOT });
+    const result = await runInProcess(['run', 'suites/calc.json', `infer.model.name=${model}`, '--runs-dir', runsDir], { cwd: REPO_ROOT });
     expect(result.exitCode, result.stderr).toBe(0);
   }
   const ids = (await runLogs(runsDir)).map((path) => path.slice(runsDir.length + 1, -'.jsonl'.length)).sort();
@@ -50,7 +51,7 @@ async function readReport(path: string): Promise<{ html: string; data: PageData;
 describe('tagliots report', () => {
   it('writes <run-id-prefix>.report.html in the working directory and prints its path', async () => {
     const cwd = await temp.make();
-    const result = await runCli(['report', 'latest', '--runs-dir', runsDir], { cwd });
+    const result = await runInProcess(['report', 'latest', '--runs-dir', runsDir], { cwd });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toBe('');
     const name = `${perfect.slice(0, 13)}.report.html`;
@@ -72,7 +73,7 @@ describe('tagliots report', () => {
 
   it('compares with a baseline and writes where -o says', async () => {
     const cwd = await temp.make();
-    const result = await runCli(['report', perfect, '--baseline', flakey.slice(0, 13), '--runs-dir', runsDir, '-o', 'out.html'], { cwd });
+    const result = await runInProcess(['report', perfect, '--baseline', flakey.slice(0, 13), '--runs-dir', runsDir, '-o', 'out.html'], { cwd });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain(`Report of ${perfect} (24 cases, compared with ${flakey}) written to out.html`);
     const { data, records } = await readReport(join(cwd, 'out.html'));
@@ -85,33 +86,32 @@ describe('tagliots report', () => {
 
   it('reads a log by path, from anywhere', async () => {
     const cwd = await temp.make();
-    const result = await runCli(['report', join(runsDir, `${flakey}.jsonl`), '-o', join(cwd, 'flakey.html')], { cwd: REPO_ROOT });
+    const result = await runInProcess(['report', join(runsDir, `${flakey}.jsonl`), '-o', join(cwd, 'flakey.html')], { cwd: REPO_ROOT });
     expect(result.exitCode, result.stderr).toBe(0);
     expect((await stat(join(cwd, 'flakey.html'))).size).toBeGreaterThan(10_000);
   });
 
   it('fails with exit code 2 for an unknown run or an unwritable file', async () => {
     const cwd = await temp.make();
-    const unknown = await runCli(['report', 'ffffffff', '--runs-dir', runsDir], { cwd });
+    const unknown = await runInProcess(['report', 'ffffffff', '--runs-dir', runsDir], { cwd });
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain('Error (E_RUN_NOT_FOUND)');
-    const unwritable = await runCli(['report', 'latest', '--runs-dir', runsDir, '-o', join(cwd, 'no/such/folder/r.html')], { cwd });
+    const unwritable = await runInProcess(['report', 'latest', '--runs-dir', runsDir, '-o', join(cwd, 'no/such/folder/r.html')], { cwd });
     expect(unwritable.exitCode).toBe(2);
     expect(unwritable.stderr).toContain('Error (E_OUTPUT)');
   });
 
   it('is listed in the help', async () => {
-    const result = await runCli(['help'], { cwd: REPO_ROOT });
+    const result = await runInProcess(['help'], { cwd: REPO_ROOT });
     expect(result.stdout).toMatch(/report \[options\] <run>/);
     expect(result.stdout).toMatch(/view \[options\]/);
   });
 });
 
 describe('tagliots view', () => {
-  it('serves on 127.0.0.1, prints the URL and stops cleanly on Ctrl-C', async () => {
-    const cli = startCli(['view', '--port', '0', '--runs-dir', runsDir], { cwd: await temp.make() });
-    const deadline = Date.now() + 20_000;
-    while (!/http:\/\/127\.0\.0\.1:\d+\//.test(cli.stdout()) && Date.now() < deadline && cli.child.exitCode === null) await new Promise((r) => setTimeout(r, 25));
+  it('serves on 127.0.0.1, prints the URL and stops cleanly on an interrupt', async () => {
+    const cli = startInProcess(['view', '--port', '0', '--runs-dir', runsDir], { cwd: await temp.make() });
+    await waitForOutput(cli, () => /http:\/\/127\.0\.0\.1:\d+\//.test(cli.stdout()));
     const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(cli.stdout())?.[0];
     expect(url, cli.stderr()).toBeDefined();
     const home = await fetch(url!);
@@ -119,7 +119,7 @@ describe('tagliots view', () => {
     expect(await home.text()).toContain('"page":"history"');
     const runs = (await (await fetch(`${url}api/runs`)).json()) as { runs: { runId: string }[] };
     expect(runs.runs.map((r) => r.runId)).toEqual([perfect, flakey]);
-    cli.kill('SIGINT');
+    cli.interrupt();
     const result = await cli.result;
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('Stopped.');
@@ -130,7 +130,7 @@ describe('tagliots view', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const result = await runCli(['view', '--port', String(port), '--runs-dir', runsDir], { cwd: REPO_ROOT, timeoutMs: 20_000 });
+      const result = await runInProcess(['view', '--port', String(port), '--runs-dir', runsDir], { cwd: REPO_ROOT });
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toContain(`Error (E_PORT_IN_USE): Port ${port} on 127.0.0.1 is already in use.`);
     } finally {

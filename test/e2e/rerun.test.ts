@@ -1,7 +1,7 @@
 /**
- * `tagliots rerun` end to end, in copies of the `steps` fixture project (and `lab` for secrets):
- * which cases run again, config shown against the original run, templates read again, git
- * warnings, `--from` reuse, selection, and every error path.
+ * `tagliots rerun` end to end, in process, in copies of the `steps` fixture project (and `lab` for
+ * secrets): which cases run again, config shown against the original run, templates read again,
+ * git warnings, `--from` reuse, selection, and every error path.
  */
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -10,8 +10,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readRunLog, type RunLog } from '../../src/log/reader.ts';
 import type { CaseRecord } from '../../src/log/schema.ts';
 import { copyFixtureProject, runLogs, tempDirs } from '../helpers/fixtures.ts';
+import { runInProcess } from '../helpers/in-process.ts';
 import { normalize, stackFrames } from '../helpers/normalize.ts';
-import { runCli, type CliResult } from '../helpers/run-cli.ts';
+import type { CliResult } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
 afterAll(() => temp.cleanup());
@@ -34,7 +35,7 @@ async function project(name = 'steps'): Promise<Project> {
     dir,
     runsDir,
     async cli(args, exitCode = 0) {
-      const result = await runCli([...args, '--runs-dir', runsDir], { cwd: dir });
+      const result = await runInProcess([...args, '--runs-dir', runsDir], { cwd: dir });
       expect(result.exitCode, `${args.join(' ')}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(exitCode);
       if (exitCode !== 0) expect(stackFrames(result.stderr)).toEqual([]);
       return result;

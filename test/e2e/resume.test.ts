@@ -1,15 +1,18 @@
 /**
- * `tagliots resume` end to end: runs of the lab fixture's slow pipeline are stopped at several
- * points (SIGINT once, twice, kill -9 after 0, 1, a few and most cases), then resumed; the resumed
- * log must hold exactly the suite, each (case, repeat) once, and read back with one run.end.
+ * `tagliots resume` end to end, in process: runs of the lab fixture's slow pipeline are stopped at
+ * several points (one interrupt, two, or cut back to their first 0, 1, a few and most case lines,
+ * the way kill -9 leaves a log), then resumed; the resumed log must hold exactly the suite, each
+ * (case, repeat) once, and read back with one run.end. A real kill -9 then resume is in
+ * test/process/signals.test.ts.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRunLog, type RunLog } from '../../src/log/reader.ts';
-import { copyFixtureProject, readLogLines, runLogs, tempDirs, waitForCaseLines, waitForStderr } from '../helpers/fixtures.ts';
+import { copyFixtureProject, cutRunLog, readLogLines, runLogs, tempDirs, waitForCaseLines, waitForStderr } from '../helpers/fixtures.ts';
+import { runInProcess, startInProcess } from '../helpers/in-process.ts';
 import { normalize, stackFrames } from '../helpers/normalize.ts';
-import { runCli, startCli, type CliResult } from '../helpers/run-cli.ts';
+import type { CliResult } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
 afterAll(() => temp.cleanup());
@@ -22,17 +25,19 @@ interface Lab {
   runsDir: string;
   cli(args: readonly string[], exitCode?: number): Promise<CliResult>;
   logs(): Promise<string[]>;
+  /** Runs `args` to the end, then cuts the new log back to `cases` case lines as kill -9 leaves it; returns its path. */
+  killedAfter(cases: number, args: readonly string[]): Promise<string>;
 }
 
 async function lab(): Promise<Lab> {
   const parent = await temp.make();
   const dir = await copyFixtureProject('lab', parent);
   const runsDir = join(parent, 'runs');
-  return {
+  const lab: Lab = {
     dir,
     runsDir,
     async cli(args, exitCode = 0) {
-      const result = await runCli([...args, '--runs-dir', runsDir], { cwd: dir, timeoutMs: 60_000 });
+      const result = await runInProcess([...args, '--runs-dir', runsDir], { cwd: dir });
       expect(result.exitCode, `${args.join(' ')}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(exitCode);
       expect(stackFrames(result.stderr)).toEqual([]);
       return result;
@@ -40,8 +45,19 @@ async function lab(): Promise<Lab> {
     async logs() {
       return (await runLogs(runsDir)).sort();
     },
+    async killedAfter(cases, args) {
+      const before = new Set(await lab.logs());
+      await lab.cli(args);
+      const [path] = (await lab.logs()).filter((log) => !before.has(log));
+      await cutRunLog(path!, cases);
+      return path!;
+    },
   };
+  return lab;
 }
+
+/** The fast slow-pipeline run the kill -9 tests cut short: cases at a millisecond each. */
+const QUICK_RUN = ['run', 'suites/slow.json', '-c', '2', 'work.sleepMs=1'];
 
 /**
  * The checks every resumed log must pass: whole JSON lines, exactly one record per (case, repeat)
@@ -67,13 +83,8 @@ describe.concurrent('resume after kill -9', () => {
   for (const lines of [0, 1, 5, 30]) {
     it(`after ${lines} case lines: the resumed log holds the whole suite, each case once`, async () => {
       const p = await lab();
-      // Slow enough that the last 10 cases take most of a second: the kill comes before the end.
-      const cli = startCli(['run', 'suites/slow.json', '-c', '2', 'work.sleepMs=150', '--runs-dir', p.runsDir], { cwd: p.dir, timeoutMs: 60_000 });
-      await waitForCaseLines(p.runsDir, lines, cli);
-      cli.kill('SIGKILL');
-      expect((await cli.result).signal).toBe('SIGKILL');
-      const [killedPath] = await p.logs();
-      const killed = await readRunLog(killedPath!);
+      const killedPath = await p.killedAfter(lines, QUICK_RUN);
+      const killed = await readRunLog(killedPath);
       expect(killed.end).toBeNull();
 
       const result = await p.cli(['resume', 'latest', '-c', '8']);
@@ -85,7 +96,7 @@ describe.concurrent('resume after kill -9', () => {
       for (const c of resumed.cases) if (copied.has(c.caseId)) expect(c).toEqual(copied.get(c.caseId));
       expect(result.stdout).toContain(`  finished: ${killed.cases.length} of 40 (copied); ${40 - killed.cases.length} to run\n`);
       // The original log is left as it was.
-      expect((await readRunLog(killedPath!)).cases).toHaveLength(killed.cases.length);
+      expect((await readRunLog(killedPath)).cases).toHaveLength(killed.cases.length);
       // The config is the recorded one, not the defaults.
       expect(resumed.header.config).toEqual(killed.header.config);
     });
@@ -93,12 +104,8 @@ describe.concurrent('resume after kill -9', () => {
 
   it('with --repeat: each (case, repeat) pair once', async () => {
     const p = await lab();
-    const cli = startCli(['run', 'suites/slow.json', '-c', '4', 'work.sleepMs=50', '--repeat', '2', '--runs-dir', p.runsDir], { cwd: p.dir, timeoutMs: 60_000 });
     // Into the second round (repeat 1).
-    await waitForCaseLines(p.runsDir, 45, cli);
-    cli.kill('SIGKILL');
-    await cli.result;
-    const killed = await readRunLog((await p.logs())[0]!);
+    const killed = await readRunLog(await p.killedAfter(45, [...QUICK_RUN, '-c', '4', '--repeat', '2']));
     expect(killed.end).toBeNull();
     expect(killed.cases.length).toBeGreaterThanOrEqual(45);
     await p.cli(['resume', 'latest', '-c', '16']);
@@ -108,23 +115,9 @@ describe.concurrent('resume after kill -9', () => {
 
   it('a resume that is killed too can be resumed in turn', async () => {
     const p = await lab();
-    const first = startCli(['run', 'suites/slow.json', '-c', '2', 'work.sleepMs=60', '--runs-dir', p.runsDir], { cwd: p.dir, timeoutMs: 60_000 });
-    await waitForCaseLines(p.runsDir, 4, first);
-    first.kill('SIGKILL');
-    await first.result;
-    const original = await readRunLog((await p.logs())[0]!);
-
-    const second = startCli(['resume', 'latest', '--runs-dir', p.runsDir], { cwd: p.dir, timeoutMs: 60_000 });
-    // Wait for the resume's own log to grow past the copied records.
-    for (;;) {
-      const logs = await p.logs();
-      if (logs.length === 2 && (await readLogLines(logs[1]!)).records.filter((r) => r['type'] === 'case').length >= original.cases.length + 4) break;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    second.kill('SIGKILL');
-    await second.result;
-    const [, middlePath] = await p.logs();
-    const middle = await readRunLog(middlePath!);
+    const original = await readRunLog(await p.killedAfter(4, QUICK_RUN));
+    // The resume killed once its own log holds 4 cases past the copied records.
+    const middle = await readRunLog(await p.killedAfter(original.cases.length + 4, ['resume', 'latest']));
     expect(middle.end).toBeNull();
 
     // Resuming the original again points at the resume that did not finish.
@@ -146,7 +139,7 @@ describe.concurrent('resume of a log cut short while a line was written', () => 
     const [path] = await p.logs();
     const lines = (await readFile(path!, 'utf8')).split('\n');
     // The header, 10 case lines, and half of the 11th, as a kill in the middle of a write leaves it.
-    await writeFile(path!, `${lines.slice(0, 11).join('\n')}\n${lines[11]!.slice(0, 40)}`);
+    await cutRunLog(path!, 10, lines[11]!.slice(0, 40));
     const cut = await readRunLog(path!);
     expect(cut).toMatchObject({ incomplete: true, end: null });
     expect(cut.cases).toHaveLength(10);
@@ -162,7 +155,7 @@ describe.concurrent('resume: totals', () => {
     const dir = await copyFixtureProject('steps', parent);
     const runsDir = join(parent, 'runs');
     const cli = async (args: string[]) => {
-      const result = await runCli([...args, '--runs-dir', runsDir], { cwd: dir });
+      const result = await runInProcess([...args, '--runs-dir', runsDir], { cwd: dir });
       expect(result.exitCode, result.stderr).toBe(0);
       return result;
     };
@@ -170,8 +163,7 @@ describe.concurrent('resume: totals', () => {
     const [path] = (await runLogs(runsDir)).sort();
     const full = await readRunLog(path!);
     // As a kill after three cases leaves it.
-    const lines = (await readFile(path!, 'utf8')).split('\n');
-    await writeFile(path!, `${lines.slice(0, 4).join('\n')}\n`);
+    await cutRunLog(path!, 3);
     await cli(['resume', 'latest']);
     const resumed = await readRunLog((await runLogs(runsDir)).sort()[1]!);
     expect(resumed.cases).toHaveLength(7);
@@ -189,8 +181,7 @@ describe.concurrent('resume: secrets', () => {
     await p.cli(['run', 'suites/tiny.json', '-p', 'secret', `service.api_key=${secret}`]);
     const [path] = await p.logs();
     // As a kill after the first case leaves it.
-    const lines = (await readFile(path!, 'utf8')).split('\n');
-    await writeFile(path!, `${lines.slice(0, 2).join('\n')}\n`);
+    await cutRunLog(path!, 1);
     const missing = await p.cli(['resume', 'latest'], 2);
     expect(missing.stderr).toMatch(/^Error \(E_CONFIG_SECRET\): Run \S+ used a secret the log does not keep: 'service.api_key'.\nHint: Give it again: tagliots resume \S+ service.api_key=...\n$/);
     const result = await p.cli(['resume', 'latest', `service.api_key=${secret}`]);
@@ -202,11 +193,11 @@ describe.concurrent('resume: secrets', () => {
 });
 
 describe.concurrent('resume after Ctrl-C', () => {
-  it('one SIGINT: the cases never started run, nothing runs twice', async () => {
+  it('one interrupt: the cases never started run, nothing runs twice', async () => {
     const p = await lab();
-    const cli = startCli(['run', 'suites/slow.json', '-c', '2', 'work.sleepMs=80', '--runs-dir', p.runsDir], { cwd: p.dir, timeoutMs: 60_000 });
+    const cli = startInProcess(['run', 'suites/slow.json', '-c', '2', 'work.sleepMs=80', '--runs-dir', p.runsDir], { cwd: p.dir });
     await waitForCaseLines(p.runsDir, 3, cli);
-    cli.kill('SIGINT');
+    cli.interrupt();
     expect((await cli.result).exitCode).toBe(130);
     const interrupted = await readRunLog((await p.logs())[0]!);
     expect(interrupted.end?.status).toBe('interrupted');
@@ -214,17 +205,19 @@ describe.concurrent('resume after Ctrl-C', () => {
     await expectWholeSuite((await p.logs())[1]!, interrupted.header.runId);
   });
 
-  it('two SIGINTs: cancelled cases count as missing and run again', async () => {
+  it('two interrupts: cancelled cases count as missing and run again', async () => {
     const p = await lab();
-    const cli = startCli(['run', 'suites/slow.json', '-c', '2', 'work.sleepMs=600', '--grace', '30', '--runs-dir', p.runsDir], { cwd: p.dir, timeoutMs: 60_000 });
+    // Case 0 finishes at once; cases 1 and 2 have just started their sleep when its line is in, and
+    // the second interrupt follows the first at once.
+    const cli = startInProcess(['run', 'suites/slow.json', '-c', '2', 'work.sleepMs=2000', 'work.quickCases=1', '--grace', '60', '--runs-dir', p.runsDir], { cwd: p.dir });
     await waitForCaseLines(p.runsDir, 1, cli);
-    cli.kill('SIGINT');
+    cli.interrupt();
     await waitForStderr(cli, (stderr) => stderr.includes('Ctrl-C again'));
-    cli.kill('SIGINT');
+    cli.interrupt();
     expect((await cli.result).exitCode).toBe(130);
     const interrupted = await readRunLog((await p.logs())[0]!);
     const cancelled = interrupted.cases.filter((c) => c.status === 'cancelled');
-    expect(cancelled.length).toBeGreaterThanOrEqual(1);
+    expect(cancelled.map((c) => c.index).sort()).toEqual([1, 2]);
     // More cases at once for the rest.
     const result = await p.cli(['resume', 'latest', '-c', '20']);
     expect(result.stdout).toContain(`  concurrency: 20\n`);
@@ -244,24 +237,16 @@ describe.concurrent('resume: what it refuses, and no-ops', () => {
 
   it('a run resumed already: nothing to do', async () => {
     const p = await lab();
-    const cli = startCli(['run', 'suites/slow.json', '--runs-dir', p.runsDir], { cwd: p.dir, timeoutMs: 60_000 });
-    await waitForCaseLines(p.runsDir, 1, cli);
-    cli.kill('SIGKILL');
-    await cli.result;
-    const [original] = await p.logs();
+    const original = await p.killedAfter(1, QUICK_RUN);
     await p.cli(['resume', 'latest', '-c', '8']);
-    const result = await p.cli(['resume', original!]);
+    const result = await p.cli(['resume', original]);
     expect(normalize(result.stdout)).toBe('Run <RUN_ID> was resumed already by run <RUN_ID>, which completed. Nothing to resume.\n');
     expect(await p.logs()).toHaveLength(2);
   });
 
   it('a changed suite, unless --allow-changed-suite', async () => {
     const p = await lab();
-    const cli = startCli(['run', 'suites/slow.json', '-c', '4', '--runs-dir', p.runsDir], { cwd: p.dir, timeoutMs: 60_000 });
-    await waitForCaseLines(p.runsDir, 2, cli);
-    cli.kill('SIGKILL');
-    await cli.result;
-    const original = await readRunLog((await p.logs())[0]!);
+    const original = await readRunLog(await p.killedAfter(2, [...QUICK_RUN, '-c', '4']));
     const suitePath = join(p.dir, 'suites/slow.json');
     const suite = JSON.parse(await readFile(suitePath, 'utf8')) as { cases: { id: string }[] };
     // slow-40 goes, slow-41 comes.
@@ -284,21 +269,11 @@ describe.concurrent('resume: what it refuses, and no-ops', () => {
 
   it('config changes other than secrets, a rerun, and an unknown run', async () => {
     const p = await lab();
-    const cli = startCli(['run', 'suites/slow.json', '--runs-dir', p.runsDir], { cwd: p.dir, timeoutMs: 60_000 });
-    await waitForCaseLines(p.runsDir, 2, cli);
-    cli.kill('SIGKILL');
-    await cli.result;
-    const override = await p.cli(['resume', 'latest', 'work.sleepMs=1'], 2);
+    await p.killedAfter(2, QUICK_RUN);
+    const override = await p.cli(['resume', 'latest', 'work.sleepMs=2'], 2);
     expect(override.stderr).toMatch(/^Error \(E_RESUME_OVERRIDE\): resume runs with the recorded config of run \S+, so 'work.sleepMs' cannot be changed.\nHint: .*tagliots rerun \S+ work.sleepMs=\.\.\.\n$/);
     // A rerun killed once its header is written.
-    const rerunCli = startCli(['rerun', 'latest', '--runs-dir', p.runsDir], { cwd: p.dir, timeoutMs: 60_000 });
-    for (;;) {
-      const logs = await p.logs();
-      if (logs.length === 2 && (await readFile(logs[1]!, 'utf8')).includes('\n')) break;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    rerunCli.kill('SIGKILL');
-    await rerunCli.result;
+    await p.killedAfter(0, ['rerun', 'latest']);
     const rerunOfRerun = await p.cli(['resume', 'latest'], 2);
     expect(rerunOfRerun.stderr).toMatch(/^Error \(E_RESUME_RERUN\): Run \S+ is a rerun of run \S+: resume finishes runs started by `tagliots run`.\nHint: Start the rerun again: tagliots rerun latest --runs-dir /);
     const unknown = await p.cli(['resume', 'ffffffff'], 2);
@@ -307,11 +282,7 @@ describe.concurrent('resume: what it refuses, and no-ops', () => {
 
   it('a selection: only the selected cases are resumed', async () => {
     const p = await lab();
-    const cli = startCli(['run', 'suites/slow.json', '-c', '2', '--limit', '12', '--runs-dir', p.runsDir], { cwd: p.dir, timeoutMs: 60_000 });
-    await waitForCaseLines(p.runsDir, 2, cli);
-    cli.kill('SIGKILL');
-    await cli.result;
-    const original = await readRunLog((await p.logs())[0]!);
+    const original = await readRunLog(await p.killedAfter(2, [...QUICK_RUN, '--limit', '12']));
     expect(original.header).toMatchObject({ selection: { limit: 12 }, suite: { count: 12 } });
     await p.cli(['resume', 'latest']);
     const resumed = await readRunLog((await p.logs())[1]!);

@@ -1,6 +1,7 @@
 /**
- * `tagliots summarize` end to end: the real CLI summarises real run logs of the samples, fixture
- * logs (truncated, future version, repeated, GoTaglio) and reports every error with exit code 2.
+ * `tagliots summarize` end to end: the CLI, in process, summarises real run logs of the samples,
+ * fixture logs (truncated, future version, repeated, GoTaglio) and reports every error with exit
+ * code 2.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';

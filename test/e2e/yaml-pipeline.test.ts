@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRunLog } from '../../src/log/reader.ts';
 import { onlyRunLog, tempDirs } from '../helpers/fixtures.ts';
-import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
+import { runInProcess } from '../helpers/in-process.ts';
+import { REPO_ROOT } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
 afterAll(() => temp.cleanup());
@@ -23,7 +24,7 @@ async function fixtureCopy(): Promise<string> {
 describe.concurrent('YAML pipelines', () => {
   it('runs the qa sample offline with the perfect mock: llm, check and judge stages', async () => {
     const runsDir = join(await temp.make(), 'runs');
-    const result = await runCli(['run', 'suites/qa.json', '--runs-dir', runsDir], { cwd: REPO_ROOT });
+    const result = await runInProcess(['run', 'suites/qa.json', '--runs-dir', runsDir], { cwd: REPO_ROOT });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('pipeline: qa');
     expect(result.stdout).toContain('Passed: 6/6 (100.00%)');
@@ -41,7 +42,7 @@ describe.concurrent('YAML pipelines', () => {
 
   it('shows wrong answers as failed checks with the flakey mock', async () => {
     const runsDir = join(await temp.make(), 'runs');
-    const result = await runCli(['run', 'suites/qa.json', 'infer.model=flakey', '--runs-dir', runsDir], { cwd: REPO_ROOT });
+    const result = await runInProcess(['run', 'suites/qa.json', 'infer.model=flakey', '--runs-dir', runsDir], { cwd: REPO_ROOT });
     expect(result.exitCode, result.stderr).toBe(0);
     const log = await readRunLog(await onlyRunLog(runsDir));
     const failed = log.cases.filter((c) => c.passed === false);
@@ -52,7 +53,7 @@ describe.concurrent('YAML pipelines', () => {
   it('runs a pipeline file given with -p: every stage type, as a DAG', async () => {
     const dir = await fixtureCopy();
     const runsDir = join(dir, 'runs');
-    const result = await runCli(['run', 'suite.json', '-p', 'all-types.pipeline.yaml', 'model=perfect', '--runs-dir', runsDir], { cwd: dir });
+    const result = await runInProcess(['run', 'suite.json', '-p', 'all-types.pipeline.yaml', 'model=perfect', '--runs-dir', runsDir], { cwd: dir });
     expect(result.exitCode, result.stderr).toBe(0);
     const log = await readRunLog(await onlyRunLog(runsDir));
     expect(log.cases.map((c) => [c.caseId, c.status, c.passed])).toEqual([
@@ -67,7 +68,7 @@ describe.concurrent('YAML pipelines', () => {
   it('stops before any case with the YAML line of a mistake', async () => {
     const dir = await fixtureCopy();
     await writeFile(join(dir, 'broken.pipeline.yaml'), 'name: broken\ndescription: d\nstages:\n  - name: a\n    type: check\n    chekcs: []\n');
-    const result = await runCli(['run', 'suite.json', '-p', 'broken.pipeline.yaml'], { cwd: dir });
+    const result = await runInProcess(['run', 'suite.json', '-p', 'broken.pipeline.yaml'], { cwd: dir });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('Error (E_YAML_PIPELINE): broken.pipeline.yaml: 2 problems:');
     expect(result.stderr).toContain("broken.pipeline.yaml:4:5: stages[0] (a).checks: checks is required");

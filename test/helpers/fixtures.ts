@@ -7,7 +7,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CliProcess } from './run-cli.ts';
+import { sleep } from '../../src/util/sleep.ts';
 
 export const FIXTURE_PROJECTS = fileURLToPath(new URL('../fixtures/projects', import.meta.url));
 
@@ -84,15 +84,22 @@ export async function readLogLines(path: string): Promise<LogLines> {
   return { records, partial: text.slice(end) };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A CLI invocation a test can watch: a child process (run-cli.ts) or a run in this process (in-process.ts). */
+export interface Watched {
+  stdout(): string;
+  stderr(): string;
+  ended(): boolean;
+}
+
+const POLL_MS = 25;
 
 /**
  * Polls `runsDir` until its run log holds at least `count` complete case lines, and returns the
- * log's path (for 0, once the run.start line is there). Throws when the process ends first or
- * after `timeoutMs`.
+ * log's path (for 0, once the run.start line is there). Throws when the CLI ends first. There is
+ * no deadline of its own: how long a run takes depends on the machine's load, and the test's
+ * timeout already bounds the wait.
  */
-export async function waitForCaseLines(runsDir: string, count: number, cli: CliProcess, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
+export async function waitForCaseLines(runsDir: string, count: number, cli: Watched): Promise<string> {
   let seen = 0;
   for (;;) {
     const [log] = await runLogs(runsDir);
@@ -103,22 +110,35 @@ export async function waitForCaseLines(runsDir: string, count: number, cli: CliP
       // Even for count 0, wait for the run.start line.
       if (seen >= count && complete !== '') return log;
     }
-    if (cli.child.exitCode !== null || cli.child.signalCode !== null) {
+    if (cli.ended()) {
       throw new Error(`the CLI ended before ${count} case lines were written (saw ${seen})\nstdout:\n${cli.stdout()}\nstderr:\n${cli.stderr()}`);
     }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${count} case lines (saw ${seen})\nstderr:\n${cli.stderr()}`);
-    }
-    await sleep(25);
+    await sleep(POLL_MS);
   }
 }
 
-/** Polls until `predicate(stderr)` holds (or throws after `timeoutMs`). */
-export async function waitForStderr(cli: CliProcess, predicate: (stderr: string) => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate(cli.stderr())) {
-    if (cli.child.exitCode !== null || cli.child.signalCode !== null) throw new Error(`the CLI ended first; stderr:\n${cli.stderr()}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting on stderr:\n${cli.stderr()}`);
-    await sleep(25);
+/** Polls until `predicate(stderr)` holds; throws when the CLI ends first. */
+export async function waitForStderr(cli: Watched, predicate: (stderr: string) => boolean): Promise<void> {
+  await waitForOutput(cli, () => predicate(cli.stderr()));
+}
+
+/** Polls until `ready()` holds; throws when the CLI ends first. */
+export async function waitForOutput(cli: Watched, ready: () => boolean): Promise<void> {
+  while (!ready()) {
+    if (cli.ended()) throw new Error(`the CLI ended first\nstdout:\n${cli.stdout()}\nstderr:\n${cli.stderr()}`);
+    await sleep(POLL_MS);
   }
+}
+
+/**
+ * Cuts a run log back to its header and first `cases` case lines, as kill -9 after that many case
+ * lines leaves it (the run.end line and the later cases gone), plus `partial`: the start of a line
+ * a kill cut short in the middle of a write.
+ */
+export async function cutRunLog(path: string, cases: number, partial = ''): Promise<void> {
+  const lines = (await readFile(path, 'utf8')).split('\n').filter((line) => line !== '');
+  const header = lines.filter((line) => line.startsWith('{"type":"run.start"'));
+  const kept = lines.filter((line) => line.startsWith('{"type":"case"')).slice(0, cases);
+  if (header.length !== 1 || kept.length < cases) throw new Error(`${path} has no header or fewer than ${cases} case lines`);
+  await writeFile(path, `${[...header, ...kept].join('\n')}\n${partial}`);
 }

@@ -1,6 +1,7 @@
 /**
  * Runs for the end-to-end tests of the log-reading commands (summarize, format, timeline, history,
- * export): real `tagliots run`s of the samples into a temp runs folder, and the CLI run against it.
+ * export): real `tagliots run`s of the samples into a temp runs folder, and the CLI run against it,
+ * all in the test's process.
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -8,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { runLogs } from './fixtures.ts';
 import { normalize } from './normalize.ts';
-import { REPO_ROOT, runCli, type CliResult } from './run-cli.ts';
+import { runInProcess, type TestClock } from './in-process.ts';
+import { REPO_ROOT, type CliResult } from './run-cli.ts';
 
 export const LOG_FIXTURES = fileURLToPath(new URL('../fixtures/logs/', import.meta.url));
 
@@ -18,12 +20,15 @@ export const SAMPLE_RUNS = {
   dag: ['suites/dag.json'],
 } as const;
 
-/** Runs the samples one after another into `runsDir`; returns each run's id, by name. */
-export async function makeRuns<K extends keyof typeof SAMPLE_RUNS>(runsDir: string, names: readonly K[]): Promise<Record<K, string>> {
+/**
+ * Runs the samples one after another into `runsDir`; returns each run's id, by name. With a
+ * `clock` of its own, the ids depend only on the order of `names`.
+ */
+export async function makeRuns<K extends keyof typeof SAMPLE_RUNS>(runsDir: string, names: readonly K[], clock?: TestClock): Promise<Record<K, string>> {
   const ids = {} as Record<K, string>;
   for (const name of names) {
     const before = new Set(await runLogs(runsDir));
-    const result = await runCli(['run', ...SAMPLE_RUNS[name], '--runs-dir', runsDir], { cwd: REPO_ROOT });
+    const result = await runInProcess(['run', ...SAMPLE_RUNS[name], '--runs-dir', runsDir], { cwd: REPO_ROOT, ...(clock && { clock }) });
     expect(result.exitCode, result.stderr).toBe(0);
     const added = (await runLogs(runsDir)).filter((log) => !before.has(log));
     expect(added).toHaveLength(1);
@@ -38,7 +43,7 @@ export async function makeRuns<K extends keyof typeof SAMPLE_RUNS>(runsDir: stri
  */
 export async function runFrozen(runsDir: string, args: readonly string[], exitCode = 0): Promise<{ result: CliResult; log: string | undefined }> {
   const before = new Set(await runLogs(runsDir));
-  const result = await runCli(['run', ...args, '--runs-dir', runsDir], { cwd: REPO_ROOT });
+  const result = await runInProcess(['run', ...args, '--runs-dir', runsDir], { cwd: REPO_ROOT });
   expect(result.exitCode, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(exitCode);
   const [log] = (await runLogs(runsDir)).filter((path) => !before.has(path));
   if (log) await freezeRunLog(log);
@@ -68,9 +73,9 @@ export async function copyLogFixture(name: string, runsDir: string, as = basenam
   return target;
 }
 
-/** Runs `tagliots <args>` from the repository root. */
+/** Runs `tagliots <args>` from the repository root, in this process. */
 export function cli(args: readonly string[], env?: Readonly<Record<string, string | undefined>>): Promise<CliResult> {
-  return runCli(args, { cwd: REPO_ROOT, ...(env ? { env } : {}) });
+  return runInProcess(args, { cwd: REPO_ROOT, ...(env ? { env } : {}) });
 }
 
 /**

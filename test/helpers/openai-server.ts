@@ -21,8 +21,19 @@ export interface ServerUsage {
 
 /** What to do with one request. */
 export type Behaviour =
-  /** A chat completion with this text. `usage: false` leaves usage out (as some servers do). */
-  | { readonly kind: 'reply'; readonly text?: string; readonly usage?: ServerUsage | false; readonly delayMs?: number; readonly finishReason?: string }
+  /**
+   * A chat completion with this text. `usage: false` leaves usage out (as some servers do).
+   * `toolCalls` asks for tools (several: parallel calls); the text then defaults to none and the
+   * finish reason to `tool_calls`.
+   */
+  | {
+      readonly kind: 'reply';
+      readonly text?: string;
+      readonly usage?: ServerUsage | false;
+      readonly delayMs?: number;
+      readonly finishReason?: string;
+      readonly toolCalls?: readonly ServerToolCall[];
+    }
   /** An error status with an OpenAI-style error body. */
   | { readonly kind: 'error'; readonly status: number; readonly message?: string; readonly headers?: Readonly<Record<string, string>> }
   /** 429 with Retry-After (seconds, or an HTTP date with `retryAfterDate`) and/or retry-after-ms. */
@@ -35,6 +46,13 @@ export type Behaviour =
   | { readonly kind: 'drop' }
   /** For streaming requests: sends the first delta, then hangs. */
   | { readonly kind: 'stream-hang' };
+
+/** A tool call the server answers with; `arguments` is sent as it is when a string, else as JSON. */
+export interface ServerToolCall {
+  readonly id?: string;
+  readonly name: string;
+  readonly arguments?: unknown;
+}
 
 export interface ReceivedRequest {
   /** 0 for the first request the server got. */
@@ -177,15 +195,20 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
   const act = (behaviour: Behaviour, request: ReceivedRequest, res: ServerResponse) => {
     switch (behaviour.kind) {
       case 'reply': {
-        const text = behaviour.text ?? request.lastUser;
+        const calls = behaviour.toolCalls?.map((call, i) => ({
+          id: call.id ?? `call_${request.n}_${i}`,
+          type: 'function',
+          function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments ?? {}) },
+        }));
+        const text = behaviour.text ?? (calls ? '' : request.lastUser);
         const usage = behaviour.usage === false ? undefined : (behaviour.usage ?? usageFor((request.body['messages'] ?? []) as never[], text));
-        const finish = behaviour.finishReason ?? 'stop';
+        const finish = behaviour.finishReason ?? (calls ? 'tool_calls' : 'stop');
         const reply = () => {
           stats.ok++;
           const t = performance.now();
           stats.firstOkMs ??= t;
           stats.lastOkMs = t;
-          if (request.body['stream'] === true) return stream(res, request, text, usage, finish, false);
+          if (request.body['stream'] === true) return stream(res, request, text, usage, finish, false, calls);
           send(
             res,
             200,
@@ -194,7 +217,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
               object: 'chat.completion',
               created: Math.floor(Date.now() / 1000),
               model: String(request.body['model'] ?? 'test-model'),
-              choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, finish_reason: finish, logprobs: null }],
+              choices: [{ index: 0, message: { role: 'assistant', content: calls && text === '' ? null : text, refusal: null, ...(calls && { tool_calls: calls }) }, finish_reason: finish, logprobs: null }],
               ...(usage && { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }),
             },
             rateHeaders(),
@@ -232,7 +255,15 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     }
   };
 
-  const stream = (res: ServerResponse, request: ReceivedRequest, text: string, usage: ServerUsage | undefined, finish: string, hang: boolean) => {
+  const stream = (
+    res: ServerResponse,
+    request: ReceivedRequest,
+    text: string,
+    usage: ServerUsage | undefined,
+    finish: string,
+    hang: boolean,
+    calls?: readonly { id: string; function: { name: string; arguments: string } }[],
+  ) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...rateHeaders() });
     const base = { id: `chatcmpl-${request.n}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: String(request.body['model'] ?? 'test-model') };
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => res.write(`data: ${JSON.stringify({ ...base, choices, ...extra })}\n\n`);
@@ -245,6 +276,13 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       return;
     }
     for (const part of parts.slice(1)) chunk([{ index: 0, delta: { content: part }, finish_reason: null }]);
+    // Tool calls as OpenAI streams them: the id and name first, then the arguments in two pieces.
+    for (const [index, call] of (calls ?? []).entries()) {
+      const half = Math.ceil(call.function.arguments.length / 2);
+      chunk([{ index: 0, delta: { tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }, finish_reason: null }]);
+      chunk([{ index: 0, delta: { tool_calls: [{ index, function: { arguments: call.function.arguments.slice(0, half) } }] }, finish_reason: null }]);
+      chunk([{ index: 0, delta: { tool_calls: [{ index, function: { arguments: call.function.arguments.slice(half) } }] }, finish_reason: null }]);
+    }
     chunk([{ index: 0, delta: {}, finish_reason: finish }]);
     const options = request.body['stream_options'] as { include_usage?: boolean } | undefined;
     if (usage && options?.include_usage) chunk([], { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } });

@@ -1,6 +1,8 @@
 /**
  * Runs the real CLI (`node bin/tagliots.js`, built by `npm run build`) in a child process, the way
- * a user runs it: no TTY, stdin ignored, colours off and a fixed terminal width.
+ * a user runs it: no TTY, stdin ignored, colours off and a fixed terminal width. Only for what needs
+ * a process (signals, the exit of bin/tagliots.js, the built bundle); everything else runs the CLI
+ * in the test's process (in-process.ts), which is many times faster.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -26,6 +28,9 @@ export interface CliResult {
   readonly timedOut: boolean;
 }
 
+/** Runs the CLI to the end: `runCli` (a child process) or `runInProcess` (in-process.ts), for tests that do both. */
+export type CliRunner = (args: readonly string[], options: CliOptions) => Promise<CliResult>;
+
 export interface CliProcess {
   readonly child: ChildProcess;
   /** Output so far. */
@@ -33,6 +38,8 @@ export interface CliProcess {
   stderr(): string;
   /** Sends a signal; false when the process has already ended. */
   kill(signal: NodeJS.Signals): boolean;
+  /** True once the process has exited. */
+  ended(): boolean;
   /** Settles when the process has exited and its output is closed. Never rejects. */
   readonly result: Promise<CliResult>;
 }
@@ -40,8 +47,12 @@ export interface CliProcess {
 /** Variables of the test runner's environment that would change what the CLI prints. */
 const SCRUBBED = ['FORCE_COLOR', 'NO_COLOR', 'TAGLIOTS_PROGRESS_INTERVAL_MS', 'CI', 'COLUMNS', 'LINES'];
 
-function childEnv(extra: CliOptions['env']): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+/**
+ * The environment the CLI gets in tests, spawned or in process: the test runner's, without what
+ * would change the output, with colours off and a fixed terminal size, plus `extra`.
+ */
+export function cliEnvironment(extra: CliOptions['env']): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env };
   for (const name of SCRUBBED) delete env[name];
   Object.assign(env, { NO_COLOR: '1', COLUMNS: '100', LINES: '40' });
   for (const [name, value] of Object.entries(extra ?? {})) {
@@ -58,7 +69,7 @@ export function startCli(args: readonly string[], options: CliOptions): CliProce
   let timedOut = false;
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
-    env: childEnv(options.env),
+    env: cliEnvironment(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -88,6 +99,7 @@ export function startCli(args: readonly string[], options: CliOptions): CliProce
     stdout: () => stdout,
     stderr: () => stderr,
     kill: (signal) => child.exitCode === null && child.signalCode === null && child.kill(signal),
+    ended: () => child.exitCode !== null || child.signalCode !== null,
     result,
   };
 }

@@ -5,6 +5,8 @@
  */
 import { Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
 import { UsageError } from '../../errors.ts';
+import { CACHE_MODES, type CacheMode } from '../../model/cache-mode.ts';
+import type { GateRules } from '../../analysis/gate.ts';
 import type { Selection } from '../../suite/select.ts';
 import type { Io } from '../../util/io.ts';
 
@@ -171,6 +173,173 @@ export function selectionFrom(opts: SelectionFlags): Selection | undefined {
     ...(part !== undefined && { shard: part }),
   };
   return Object.keys(selection).length > 0 ? selection : undefined;
+}
+
+/**
+ * `--cache <mode>` and `--max-cost <usd>`, for the commands that run cases (`run`, `rerun`,
+ * `resume`). Read them back with modelRunOptionsFrom().
+ */
+export function addModelRunOptions<A extends any[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
+  return command
+    .addOption(new Option('--cache <mode>', 'response cache of configured models: off, read, write or rw (default: the project config, else rw)').choices(CACHE_MODES))
+    .option('--max-cost <usd>', 'stop starting cases once model calls have cost this many US dollars (exit code 3)', dollars('--max-cost', { positive: true }));
+}
+
+/** The values addModelRunOptions() parses. */
+export interface ModelRunFlags {
+  readonly cache?: CacheMode;
+  readonly maxCost?: number;
+}
+
+/** The run options of the addModelRunOptions() flags: only those given. */
+export function modelRunOptionsFrom(opts: ModelRunFlags): { cache?: CacheMode; maxCostUsd?: number } {
+  return {
+    ...(opts.cache !== undefined && { cache: opts.cache }),
+    ...(opts.maxCost !== undefined && { maxCostUsd: opts.maxCost }),
+  };
+}
+
+// ── running cases ──────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The flags of a run's log, summary and interruption, shared by `run`, `rerun` and `resume`:
+ * `--runs-dir`, `--rows` (`rows`: its default), `--grace` and `--strict`. Read them back with
+ * runOutputFrom().
+ */
+export function addRunOutputOptions<A extends any[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>, rows: number) {
+  return addRunsDirOption(command)
+    .option('--rows <n>', "most summary rows to print, or 'all'", rowLimit, rows)
+    .addOption(new Option('--grace <seconds>', 'after Ctrl-C, how long running cases may finish before they are cancelled').argParser(seconds).default(5))
+    .option('--strict', 'exit with code 1 when any case errored');
+}
+
+/**
+ * The flags `run` and `rerun` share: `-c`, `--config`, those of addRunOutputOptions(), and
+ * `--repeat` (`repeatHelp` says what it repeats). Read them back with runFlagsFrom().
+ */
+export function addRunOptions<A extends any[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>, repeatHelp: string) {
+  const withConfig = command
+    .option('-c, --concurrency <n>', 'cases in flight at once (default: the project config, else 8)', positiveInteger('--concurrency'))
+    .option('--config <file>', 'a JSON or YAML config patch (repeatable; applied before key=value overrides)', collect, []);
+  return addRunOutputOptions(withConfig, 50).option('--repeat <n>', repeatHelp, positiveInteger('--repeat'));
+}
+
+/** The values addRunOutputOptions() parses. */
+export interface RunOutputFlags {
+  readonly runsDir?: string;
+  readonly rows: number;
+  readonly grace: number;
+  readonly strict?: boolean;
+}
+
+/** What the addRunOutputOptions() flags ask: where the log goes, and how the run is shown and stopped. */
+export interface RunOutput {
+  readonly runsDir?: string;
+  /** Most summary rows to print. */
+  readonly maxRows: number;
+  /** Milliseconds running cases get to finish after the first Ctrl-C. */
+  readonly graceMs: number;
+  /** Exit 1 when any case errored. */
+  readonly strict: boolean;
+}
+
+export function runOutputFrom(opts: RunOutputFlags): RunOutput {
+  return { ...(opts.runsDir !== undefined && { runsDir: opts.runsDir }), maxRows: opts.rows, graceMs: opts.grace * 1000, strict: opts.strict === true };
+}
+
+/** The values addRunOptions() parses. */
+export interface RunFlags extends RunOutputFlags {
+  readonly concurrency?: number;
+  readonly config: string[];
+  readonly repeat?: number;
+}
+
+/** What the addRunOptions() flags ask: those of runOutputFrom(), the concurrency, config files and repeats. */
+export function runFlagsFrom(opts: RunFlags): RunOutput & { readonly concurrency?: number; readonly configFiles: readonly string[]; readonly repeat?: number } {
+  return {
+    ...runOutputFrom(opts),
+    ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }),
+    configFiles: opts.config,
+    ...(opts.repeat !== undefined && { repeat: opts.repeat }),
+  };
+}
+
+// ── the gate ───────────────────────────────────────────────────────────────────────────────────
+
+/** The gate flags up to --max-cost, in the order help lists them. */
+function addGateBaselineOptions<A extends any[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
+  return command
+    .option('--baseline <run>', 'compare with this run (a run id prefix, `latest` or a log file)')
+    .option('--min-pass-rate <rate>', 'fail when the pass rate is below this (0.9 or 90%)', rate('--min-pass-rate'))
+    .option('--max-regressions <n>', 'fail when more cases regressed against the baseline (needs --baseline)', count('--max-regressions'))
+    .option('--alpha <p>', 'fail on a statistically significant drop against the baseline at this level (one-sided McNemar; needs --baseline)', probability('--alpha'));
+}
+
+/** The gate flags after --max-cost. */
+function addGateCaseOptions<A extends any[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
+  return command
+    .option('--require <expr>', 'every case matching this keyword expression must pass (repeatable)', collect)
+    .option('--allow-incomplete', 'do not fail the gate because the run is incomplete or was interrupted')
+    .option('--junit <file>', 'write the gate as JUnit XML')
+    .option('--junit-cases', 'with --junit, add one testcase per case');
+}
+
+/**
+ * The gate flags of `gate`: the rules, `--baseline`, and the JUnit output. Read them back with
+ * gateFlagsFrom(opts, opts.maxCost).
+ */
+export function addGateOptions<A extends any[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
+  return addGateCaseOptions(addGateBaselineOptions(command).option('--max-cost <usd>', 'fail when the run cost more than this, in US dollars', dollars('--max-cost')));
+}
+
+/**
+ * The gate flags of `run`: those of addGateOptions() but --max-cost, which on `run` is the budget
+ * (addModelRunOptions()). Read them back with gateFlagsFrom(opts).
+ */
+export function addRunGateOptions<A extends any[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
+  return addGateCaseOptions(addGateBaselineOptions(command));
+}
+
+/** A gate asked for on the command line: its rules, its baseline reference and its JUnit output. */
+export interface GateFlags extends GateRules {
+  /** The baseline run: a run id prefix, `latest` or a log file. */
+  readonly baseline?: string;
+  /** Write JUnit XML here. */
+  readonly junit?: string;
+  /** Add one JUnit testcase per case. */
+  readonly junitCases?: boolean;
+}
+
+/** The values addRunGateOptions() parses (addGateOptions() adds `maxCost`). */
+export interface GateFlagValues {
+  readonly baseline?: string;
+  readonly minPassRate?: number;
+  readonly maxRegressions?: number;
+  readonly alpha?: number;
+  readonly require?: readonly string[];
+  readonly allowIncomplete?: boolean;
+  readonly junit?: string;
+  readonly junitCases?: boolean;
+}
+
+/**
+ * The gate the flags ask for (only the flags given); undefined when none was. `maxCost` is the
+ * `--max-cost` of addGateOptions(): it is passed apart because the `--max-cost` of `run` is not a
+ * gate rule.
+ */
+export function gateFlagsFrom(opts: GateFlagValues, maxCost?: number): GateFlags | undefined {
+  const flags: GateFlags = {
+    ...(opts.baseline !== undefined && { baseline: opts.baseline }),
+    ...(opts.minPassRate !== undefined && { minPassRate: opts.minPassRate }),
+    ...(opts.maxRegressions !== undefined && { maxRegressions: opts.maxRegressions }),
+    ...(opts.alpha !== undefined && { alpha: opts.alpha }),
+    ...(maxCost !== undefined && { maxCost }),
+    ...(opts.require !== undefined && opts.require.length > 0 && { require: opts.require }),
+    ...(opts.allowIncomplete === true && { allowIncomplete: true }),
+    ...(opts.junit !== undefined && { junit: opts.junit }),
+    ...(opts.junitCases === true && { junitCases: true }),
+  };
+  return Object.keys(flags).length > 0 ? flags : undefined;
 }
 
 export { Command, InvalidArgumentError, Option };

@@ -19,11 +19,15 @@ import {
   checkRegex,
   checkSimilarity,
   combineChecks,
+  show,
   type CheckResult,
 } from '../checks.ts';
 import { llm, type LlmMessage } from '../llm.ts';
+import { isTool, type Tool } from '../tool.ts';
+import { checkToolArguments, checkToolCalled, checkToolCalls, checkToolNotCalled, checkToolOrder, checkToolRounds } from '../tool-checks.ts';
 import type { CaseResult, ColumnValue, ExpectedContext, PipelineSpec, SetupContext, StageContext, StageFn, StageNode } from '../types.ts';
 import type { LoadedYamlPipeline, YamlProblem } from './load.ts';
+import type { PathSegment } from './positions.ts';
 import { yamlError } from './load.ts';
 import { pathRoot, readPath } from './paths.ts';
 import type { CheckItemDef, CheckStageDef, JudgeStageDef, LlmStageDef, StageDef } from './schema.ts';
@@ -108,7 +112,7 @@ export function compileYamlPipeline(loaded: LoadedYamlPipeline, options: Compile
         let fn: StageFn<any, any, any>;
         switch (stage.type) {
           case 'llm':
-            fn = await llmStage(stage, i, models.get(stage.name)!, loaded);
+            fn = await llmStage(stage, i, models.get(stage.name)!, loaded, await stageTools(stage, i, loaded, options, fail));
             break;
           case 'judge':
             fn = await judgeStage(stage, models.get(stage.name)!, dir);
@@ -116,9 +120,11 @@ export function compileYamlPipeline(loaded: LoadedYamlPipeline, options: Compile
           case 'check':
             fn = checkStage(stage, i, loaded);
             break;
-          case 'function':
-            fn = await functionStage(stage.module, i, loaded, options, fail);
+          case 'function': {
+            const hash = stage.module.lastIndexOf('#');
+            fn = (await importExport(stage.module.slice(0, hash), stage.module.slice(hash + 1), ['stages', i, 'module'], 'function', loaded, options, fail)) as StageFn<any, any, any>;
             break;
+          }
         }
         built.push({ name: stage.name, stage: applyStageOptions(fn, stage, stage.name), ...(dag && { inputs: stage.inputs ?? [] }) });
       }
@@ -187,19 +193,49 @@ function varsFn(vars: Readonly<Record<string, string>> | undefined, stageName: s
   };
 }
 
-async function llmStage(stage: LlmStageDef, i: number, model: Model, loaded: LoadedYamlPipeline): Promise<StageFn<any, any, any>> {
+async function llmStage(stage: LlmStageDef, i: number, model: Model, loaded: LoadedYamlPipeline, tools: Tool[] | undefined): Promise<StageFn<any, any, any>> {
   const messages: LlmMessage[] = stage.messages.map((m) => (m.file !== undefined ? { role: m.role, file: m.file } : { role: m.role, template: m.template! }));
   const output = loaded.schemas.get(['stages', i, 'output'].join('.'))?.zod;
   const vars = varsFn(stage.vars, stage.name);
-  return llm<unknown>({
-    model,
-    messages,
-    baseDir: loaded.dir,
-    ...(vars && { vars }),
-    ...(stage.params && { params: stage.params as Record<string, Json> }),
-    ...(output && { output }),
-    ...(stage.parse_retries !== undefined && { parseRetries: stage.parse_retries }),
-  });
+  try {
+    return await llm<unknown>({
+      model,
+      messages,
+      baseDir: loaded.dir,
+      ...(vars && { vars }),
+      ...(stage.params && { params: stage.params as Record<string, Json> }),
+      ...(output && { output }),
+      ...(stage.parse_retries !== undefined && { parseRetries: stage.parse_retries }),
+      ...(tools && { tools }),
+      ...(stage.max_tool_rounds !== undefined && { maxToolRounds: stage.max_tool_rounds }),
+      ...(stage.max_identical_calls !== undefined && { maxIdenticalCalls: stage.max_identical_calls }),
+      ...(stage.max_cost_usd !== undefined && { maxCostUsd: stage.max_cost_usd }),
+      ...(stage.tool_choice !== undefined && { toolChoice: stage.tool_choice }),
+      ...(stage.parallel_tool_calls !== undefined && { parallelToolCalls: stage.parallel_tool_calls }),
+    });
+  } catch (error) {
+    // Mistakes in the tools (two of one name, a tool_choice naming none of them) point at the stage's tools.
+    if (tools && error instanceof PipelineError && error.code === 'E_LLM_OPTIONS') {
+      throw yamlError(loaded.locator, [{ path: ['stages', i, stage.tool_choice !== undefined && /toolChoice/.test(error.message) ? 'tool_choice' : 'tools'], message: error.message }]);
+    }
+    throw error;
+  }
+}
+
+/** The tools of an llm stage: each `{ module, export }` imported, and checked to be a tool(). */
+async function stageTools(
+  stage: LlmStageDef,
+  i: number,
+  loaded: LoadedYamlPipeline,
+  options: CompileOptions,
+  fail: (problems: YamlProblem[]) => PipelineError,
+): Promise<Tool[] | undefined> {
+  if (stage.tools === undefined) return undefined;
+  const tools: Tool[] = [];
+  for (const [t, entry] of stage.tools.entries()) {
+    tools.push((await importExport(entry.module, entry.export, ['stages', i, 'tools', t, 'export'], 'tool', loaded, options, fail)) as Tool);
+  }
+  return tools;
 }
 
 /** The messages of a judge: the optional system template, then the rubric as the user message. */
@@ -228,7 +264,7 @@ async function judgeStage(stage: JudgeStageDef, model: Model, dir: string): Prom
 }
 
 function checkStage(stage: CheckStageDef, i: number, loaded: LoadedYamlPipeline): StageFn<any, any, any> {
-  const schemas = stage.checks.map((check, c) => loaded.schemas.get(['stages', i, 'checks', c, 'jsonSchema', 'schema'].join('.'))?.zod);
+  const schemas = stage.checks.map((check, c) => loaded.schemas.get(['stages', i, 'checks', c, check.toolArguments ? 'toolArguments' : 'jsonSchema', 'schema'].join('.'))?.zod);
   return (ctx) => {
     const root = pathRoot(ctx);
     const results = stage.checks.map((check, c) => runCheck(check, root, schemas[c]));
@@ -250,38 +286,74 @@ export function runCheck(check: CheckItemDef, root: Record<string, unknown>, sch
   else if (check.jsonSchema) result = checkJsonSchema(readPath(root, check.jsonSchema.actual), schema ?? (check.jsonSchema.schema as Record<string, Json>));
   else if (check.numeric) result = checkNumeric(readPath(root, check.numeric.actual), expectedOf(check.numeric), check.numeric.tolerance ?? 0);
   else if (check.similarity) result = checkSimilarity(readPath(root, check.similarity.actual), expectedOf(check.similarity), check.similarity.threshold, text(check.similarity));
-  else throw new Error('a check without a type');
+  else if (check.toolCalled) {
+    const { actual, name, times, min, max } = check.toolCalled;
+    result = checkToolCalled(readPath(root, actual), name, { ...(times !== undefined && { times }), ...(min !== undefined && { min }), ...(max !== undefined && { max }) });
+  } else if (check.toolNotCalled) result = checkToolNotCalled(readPath(root, check.toolNotCalled.actual), check.toolNotCalled.name);
+  else if (check.toolArguments) {
+    const body = check.toolArguments;
+    const bySchema = body.schema !== undefined;
+    result = checkToolArguments(readPath(root, body.actual), body.name, bySchema ? (schema ?? body.schema) : expectedOf(body), {
+      ...(bySchema ? { match: 'schema' as const } : body.match !== undefined && { match: body.match }),
+      ...(body.every !== undefined && { every: body.every }),
+    });
+  } else if (check.toolOrder) {
+    const order = expectedOf(check.toolOrder);
+    result = Array.isArray(order) && order.every((name) => typeof name === 'string')
+      ? checkToolOrder(readPath(root, check.toolOrder.actual), order, { ...(check.toolOrder.strict !== undefined && { strict: check.toolOrder.strict }) })
+      : { type: 'toolOrder', passed: false, detail: `expected ${show(order)} is not a list of tool names` };
+  } else if (check.toolRounds) {
+    const { actual, min, max } = check.toolRounds;
+    result = checkToolRounds(readPath(root, actual), { ...(min !== undefined && { min }), ...(max !== undefined && { max }) });
+  } else if (check.toolCalls) {
+    const { actual, metric, threshold, arguments: match } = check.toolCalls;
+    result = checkToolCalls(readPath(root, actual), expectedOf(check.toolCalls), {
+      ...(metric !== undefined && { metric }),
+      ...(threshold !== undefined && { threshold }),
+      ...(match !== undefined && { arguments: match }),
+    });
+  } else throw new Error('a check without a type');
   return check.name !== undefined ? { ...result, name: check.name } : result;
 }
 
-async function functionStage(
-  reference: string,
-  i: number,
+/** What a module export must be: a stage function, or a tool made with tool(). */
+const EXPORT_KINDS = {
+  function: { is: (value: unknown) => typeof value === 'function', plural: 'functions', other: (value: unknown) => `it is a ${typeof value}` },
+  tool: { is: isTool, plural: 'tools', other: () => 'it is not made with tool()' },
+} as const;
+
+/**
+ * An export of a TS or JS module named by the pipeline file (relative to it), of the kind asked
+ * for; a module that does not load or lacks the export is a problem at `at`.
+ */
+async function importExport(
+  file: string,
+  exportName: string,
+  at: PathSegment[],
+  kind: keyof typeof EXPORT_KINDS,
   loaded: LoadedYamlPipeline,
   options: CompileOptions,
   fail: (problems: YamlProblem[]) => PipelineError,
-): Promise<StageFn<any, any, any>> {
-  const hash = reference.lastIndexOf('#');
-  const file = reference.slice(0, hash);
-  const exportName = reference.slice(hash + 1);
+): Promise<unknown> {
   const path = isAbsolute(file) ? file : resolve(loaded.dir, file);
   let module: Record<string, unknown>;
   try {
     module = options.importModule ? await options.importModule(path) : ((await import(pathToFileURL(path).href)) as Record<string, unknown>);
   } catch (error) {
-    throw fail([{ path: ['stages', i, 'module'], message: `cannot load ${file}: ${messageOf(error)}` }]);
+    throw fail([{ path: at, message: `cannot load ${file}: ${messageOf(error)}` }]);
   }
-  const fn = module[exportName];
-  if (typeof fn !== 'function') {
-    const exported = Object.keys(module).filter((key) => typeof module[key] === 'function');
+  const { is, plural, other } = EXPORT_KINDS[kind];
+  const value = module[exportName];
+  if (!is(value)) {
+    const exported = Object.keys(module).filter((key) => is(module[key]));
     throw fail([
       {
-        path: ['stages', i, 'module'],
-        message: `${file} has no exported function '${exportName}'${fn !== undefined ? ` (it is a ${typeof fn})` : ''}; it exports ${exported.length > 0 ? exported.join(', ') : 'no functions'}`,
+        path: at,
+        message: `${file} has no exported ${kind} '${exportName}'${value !== undefined ? ` (${other(value)})` : ''}; it exports ${exported.length > 0 ? exported.join(', ') : `no ${plural}`}`,
       },
     ]);
   }
-  return fn as StageFn<any, any, any>;
+  return value;
 }
 
 export type { StageDef };

@@ -17,6 +17,7 @@ import { compileJsonSchema } from '../checks.ts';
 import { compileTemplate } from '../template.ts';
 import { YamlLocator, type PathSegment } from './positions.ts';
 import { PipelineFile, STAGE_SCHEMAS, STAGE_TYPES, type PipelineFileDef, type StageDef, type StageType } from './schema.ts';
+import { processCwd } from '../../host.ts';
 
 export interface YamlProblem {
   readonly path: readonly PathSegment[];
@@ -48,7 +49,7 @@ export function isPipelineFilePath(value: string): boolean {
 
 export async function loadYamlPipelineFile(path: string, options: { display?: string } = {}): Promise<LoadedYamlPipeline> {
   const file = resolve(path);
-  const display = options.display ?? (relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file));
+  const display = options.display ?? (relative(processCwd(), file).startsWith('..') ? file : relative(processCwd(), file));
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -198,6 +199,8 @@ function unionMessage(path: readonly PathSegment[]): string {
       return 'must be a JSON Schema (an object) or the path of a JSON Schema file';
     case 'passed':
       return 'must be { path: <dotted path> }, { all: [paths] } or { any: [paths] }';
+    case 'tool_choice':
+      return 'must be auto, none, required or { name: <a tool> }';
     default:
       return 'has the wrong shape';
   }
@@ -295,6 +298,7 @@ async function checkReferences(
       case 'llm':
         for (const [m, message] of stage.messages.entries()) await template(at('messages', m, message.file !== undefined ? 'file' : 'template'), message.template, message.file);
         if (stage.output !== undefined) await schema(at('output'), stage.output);
+        for (const [t, entry] of (stage.tools ?? []).entries()) fileProblem(at('tools', t, 'module'), entry.module, 'module');
         break;
       case 'judge':
         if ((stage.rubric === undefined) === (stage.rubric_file === undefined)) {
@@ -305,7 +309,10 @@ async function checkReferences(
         if (stage.system !== undefined) await template(at('system'), stage.system, undefined);
         break;
       case 'check':
-        for (const [c, check] of stage.checks.entries()) if (check.jsonSchema) await schema(at('checks', c, 'jsonSchema', 'schema'), check.jsonSchema.schema);
+        for (const [c, check] of stage.checks.entries()) {
+          if (check.jsonSchema) await schema(at('checks', c, 'jsonSchema', 'schema'), check.jsonSchema.schema);
+          if (check.toolArguments?.schema !== undefined) await schema(at('checks', c, 'toolArguments', 'schema'), check.toolArguments.schema);
+        }
         break;
       case 'function':
         fileProblem(at('module'), stage.module.split('#')[0]!, 'module');

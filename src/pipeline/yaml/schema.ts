@@ -54,6 +54,13 @@ export const LlmStage = z.strictObject({
   params: JsonRecord.optional(),
   /** What the `perfect` mock answers for this stage (default: the top-level `expected`). */
   expected: z.strictObject({ path: DottedPath }).optional(),
+  /** Tools the model may call: exports of TS/JS modules made with tool(), relative to the YAML file. */
+  tools: z.array(z.strictObject({ module: z.string().min(1), export: z.string().regex(/^[A-Za-z_$][\w$]*$/, 'must be the name of an export') })).optional(),
+  max_tool_rounds: nonNegativeInt.optional(),
+  max_identical_calls: positiveInt.optional(),
+  max_cost_usd: z.number().nonnegative().optional(),
+  tool_choice: z.union([z.enum(['auto', 'none', 'required']), z.strictObject({ name: z.string().min(1) })]).optional(),
+  parallel_tool_calls: z.boolean().optional(),
 });
 
 /** `expected: case.answer` (a path) or `value: 42` (a literal). */
@@ -69,6 +76,30 @@ export const CheckItem = z
     jsonSchema: z.strictObject({ actual: DottedPath, schema: z.union([z.string().min(1), JsonRecord]) }).optional(),
     numeric: z.strictObject({ ...compared, tolerance: z.number().nonnegative().optional() }).optional(),
     similarity: z.strictObject({ ...compared, ...text, threshold: z.number().min(0).max(1) }).optional(),
+    toolCalled: z.strictObject({ actual: DottedPath, name: z.string().min(1), times: nonNegativeInt.optional(), min: nonNegativeInt.optional(), max: nonNegativeInt.optional() }).optional(),
+    toolNotCalled: z.strictObject({ actual: DottedPath, name: z.string().min(1).optional() }).optional(),
+    toolArguments: z
+      .strictObject({
+        actual: DottedPath,
+        name: z.string().min(1),
+        expected: DottedPath.optional(),
+        value: z.json().optional(),
+        /** Inline JSON Schema, or a path to a .json/.yaml schema file. */
+        schema: z.union([z.string().min(1), JsonRecord]).optional(),
+        match: z.enum(['exact', 'subset']).optional(),
+        every: z.boolean().optional(),
+      })
+      .optional(),
+    toolOrder: z.strictObject({ ...compared, strict: z.boolean().optional() }).optional(),
+    toolRounds: z.strictObject({ actual: DottedPath, min: nonNegativeInt.optional(), max: nonNegativeInt.optional() }).optional(),
+    toolCalls: z
+      .strictObject({
+        ...compared,
+        metric: z.enum(['f1', 'precision', 'recall']).optional(),
+        threshold: z.number().min(0).max(1).optional(),
+        arguments: z.enum(['exact', 'subset', 'ignore']).optional(),
+      })
+      .optional(),
   })
   .superRefine((item, ctx) => {
     const kinds = CHECK_TYPES.filter((kind) => item[kind] !== undefined);
@@ -80,10 +111,15 @@ export const CheckItem = z
       });
       return;
     }
-    const body = item[kinds[0]!] as { expected?: unknown; value?: unknown } | undefined;
-    if (body && 'actual' in body && kinds[0] !== 'regex' && kinds[0] !== 'jsonSchema') {
+    const kind = kinds[0]!;
+    const body = item[kind] as { expected?: unknown; value?: unknown; schema?: unknown } | undefined;
+    if (body && kind === 'toolArguments') {
+      if ([body.expected, body.value, body.schema].filter((given) => given !== undefined).length !== 1) {
+        ctx.addIssue({ code: 'custom', path: [kind], message: 'needs one of expected (a dotted path), value (a literal) or schema (a JSON Schema)' });
+      }
+    } else if (body && COMPARED_CHECKS.has(kind)) {
       if ((body.expected === undefined) === (body.value === undefined)) {
-        ctx.addIssue({ code: 'custom', path: [kinds[0]!], message: 'needs either expected (a dotted path) or value (a literal), not both' });
+        ctx.addIssue({ code: 'custom', path: [kind], message: 'needs either expected (a dotted path) or value (a literal), not both' });
       }
     }
     if (kinds[0] === 'regex' && item.regex) {
@@ -95,7 +131,10 @@ export const CheckItem = z
     }
   });
 
-export const CHECK_TYPES = ['equals', 'contains', 'regex', 'jsonSchema', 'numeric', 'similarity'] as const;
+export const CHECK_TYPES = ['equals', 'contains', 'regex', 'jsonSchema', 'numeric', 'similarity', 'toolCalled', 'toolNotCalled', 'toolArguments', 'toolOrder', 'toolRounds', 'toolCalls'] as const;
+
+/** Checks that compare `actual` with `expected` (a dotted path) or `value` (a literal). */
+const COMPARED_CHECKS: ReadonlySet<string> = new Set(['equals', 'contains', 'numeric', 'similarity', 'toolOrder', 'toolCalls']);
 
 export const CheckStage = z.strictObject({ ...Common, checks: z.array(CheckItem).min(1) });
 

@@ -179,3 +179,73 @@ describe('YAML pipelines: errors point at the line', () => {
     );
   });
 });
+
+describe('YAML pipelines: tools', () => {
+  const agentYaml = `name: agent
+description: d
+expected: { path: case.expected }
+stages:
+  - name: agent
+    type: llm
+    model: perfect
+    messages: [{ role: user, template: "{{ case.question }}" }]
+    tools:
+      - { module: ./tools.mjs, export: lookupOrder }
+    max_tool_rounds: 3
+    tool_choice: auto
+  - name: tools
+    type: check
+    checks:
+      - toolCalled: { actual: stages.agent, name: lookup_order, times: 1 }
+      - toolNotCalled: { actual: stages.agent, name: refund }
+      - toolArguments: { actual: stages.agent, name: lookup_order, value: { orderId: A1 } }
+      - toolArguments: { actual: stages.agent, name: lookup_order, schema: order.schema.json }
+      - toolOrder: { actual: stages.agent, value: [lookup_order] }
+      - toolRounds: { actual: stages.agent, max: 2 }
+      - toolCalls: { actual: stages.agent, expected: case.expected.toolCalls, metric: f1, threshold: 1 }
+      - equals: { actual: stages.agent.answer, expected: case.expected.answer }
+`;
+  const files = { 'tools.mjs': '', 'order.schema.json': JSON.stringify({ type: 'object', properties: { orderId: { type: 'string', pattern: '^A' } }, required: ['orderId'] }) };
+
+  it('runs an llm stage with tools from a module, and tool checks over its output', async () => {
+    const { tool } = await import('../tool.ts');
+    const { z } = await import('zod');
+    const lookupOrder = tool({ name: 'lookup_order', description: 'Looks an order up.', parameters: z.object({ orderId: z.string() }), run: ({ orderId }) => ({ orderId, status: 'shipped' }) });
+    const loaded = await parse(agentYaml, files);
+    const { compileYamlPipeline } = await import('./compile.ts');
+    const spec = compileYamlPipeline(loaded, { importModule: async () => ({ lookupOrder, other: 1 }) });
+    const prepared = await prepareRun({ spec, overrides: [], runId: 'r', cwd: loaded.dir });
+    const node = (name: string) => prepared.graph.nodes.find((n) => n.name === name)!.stage;
+    const c = { id: 'a', question: 'Where is A1?', expected: { toolCalls: [{ name: 'lookup_order', arguments: { orderId: 'A1' } }], answer: 'Shipped.' } };
+    const stages: Record<string, unknown> = {};
+    const ctx = (stage: string) => ({ ...context(stages, c, prepared.config, stage), models: prepared.models });
+    stages['agent'] = await node('agent')(ctx('agent'));
+    expect(stages['agent']).toMatchObject({ answer: 'Shipped.', outcome: 'answer', rounds: 2, toolCalls: [{ name: 'lookup_order', status: 'ok', result: { orderId: 'A1', status: 'shipped' } }] });
+    const checks = (await node('tools')(ctx('tools'))) as { passed: boolean; checks: { type: string; passed: boolean; detail: string }[] };
+    expect(checks.checks.filter((check) => !check.passed)).toEqual([]);
+    expect(checks.checks.map((check) => check.type)).toEqual(['toolCalled', 'toolNotCalled', 'toolArguments', 'toolArguments', 'toolOrder', 'toolRounds', 'toolCalls', 'equals']);
+  });
+
+  it('points at the line of a tool that is not exported, or not made with tool()', async () => {
+    const loaded = await parse(agentYaml, files);
+    const { compileYamlPipeline } = await import('./compile.ts');
+    const spec = compileYamlPipeline(loaded, { importModule: async () => ({ lookupOrder: () => null, refund: 'x' }) });
+    await expect(prepareRun({ spec, overrides: [], runId: 'r', cwd: loaded.dir })).rejects.toThrow(
+      "p.pipeline.yaml:10:40: stages[0] (agent).tools[0].export: ./tools.mjs has no exported tool 'lookupOrder' (it is not made with tool()); it exports no tools",
+    );
+  });
+
+  it('reports a missing tools module, a tool check without its comparand, and a bad tool_choice', async () => {
+    expect(await errorOf(agentYaml.replace('./tools.mjs', './nope.mjs'), files)).toMatch(/^p\.pipeline\.yaml:10:19: stages\[0\] \(agent\)\.tools\[0\]\.module: module '\.\/nope\.mjs' not found/);
+    const message = await errorOf(
+      agentYaml
+        .replace('tool_choice: auto', 'tool_choice: always')
+        .replace('toolOrder: { actual: stages.agent, value: [lookup_order] }', 'toolOrder: { actual: stages.agent }')
+        .replace('toolArguments: { actual: stages.agent, name: lookup_order, value: { orderId: A1 } }', 'toolArguments: { actual: stages.agent, name: lookup_order, value: 1, expected: case.x }'),
+      files,
+    );
+    expect(message).toContain('stages[0] (agent).tool_choice: must be auto, none, required or { name: <a tool> }');
+    expect(message).toContain('stages[1] (tools).checks[2].toolArguments: needs one of expected (a dotted path), value (a literal) or schema (a JSON Schema)');
+    expect(message).toContain('stages[1] (tools).checks[4].toolOrder: needs either expected (a dotted path) or value (a literal), not both');
+  });
+});

@@ -4,3 +4,10 @@ declare module '*?raw' {
   const text: string;
   export default text;
 }
+
+// A TypeScript module bundled for the browser, as text: `import code from './formats.ts?browser'`
+// (scripts/browser-bundle.mjs, used by scripts/build.mjs and vitest.config.ts).
+declare module '*?browser' {
+  const code: string;
+  export default code;
+}

@@ -7,7 +7,7 @@
 // server's /api. Every value from a log is put in the DOM as text (h(), svg(), textContent).
 
 /* global document, window, location, fetch, atob, Blob, Response, DecompressionStream, requestAnimationFrame, URLSearchParams */
-/* global h, fmtCount, fmtCompact, fmtMs, fmtPct, fmtRate, fmtUsd, fmtNum, fmtSigned, fmtTime, oneLineJson, plural, parseKeywordFilter, chartStackedBars, chartHistogram, chartSteps, chartCard */
+/* global h, formatCount, formatCompact, formatDuration, formatPercent, formatRate, formatPoints, formatUsd, formatNumber, formatSigned, formatLocalTime, formatPValue, interval, oneLineJson, plural, parseKeywordFilter, chartStackedBars, chartHistogram, chartSteps, chartCard */
 
 const ROW_HEIGHT = 30;
 const OVERSCAN = 10;
@@ -366,7 +366,7 @@ function createRunView(model, { tab, live }) {
 
   function renderCharts() {
     const subset = table.filtered();
-    chartsNote.textContent = table.isFiltered() ? `${fmtCount(subset.length)} of ${fmtCount(model.n)} cases (the table's filter)` : `all ${plural(model.n, 'case')}`;
+    chartsNote.textContent = table.isFiltered() ? `${formatCount(subset.length)} of ${formatCount(model.n)} cases (the table's filter)` : `all ${plural(model.n, 'case')}`;
     chartsEl.replaceChildren(...runCharts(model, subset, (expression) => table.setKeywordFilter(expression)));
   }
 
@@ -428,7 +428,7 @@ function fact(label, ...value) {
 
 function runStatusText(run, live) {
   const end = run.end;
-  if (end) return `${end.status}, ${fmtMs(end.durationMs)}`;
+  if (end) return `${end.status}, ${formatDuration(end.durationMs)}`;
   if (live) return 'running (updates live)';
   return 'incomplete: no run.end record (crashed, killed or still running)';
 }
@@ -438,7 +438,7 @@ function runHeader(model, live) {
   const header = run.header;
   const facts = h('dl', { class: 'facts' });
   facts.append(...fact('Run', h('span', { class: 'mono', text: header.runId })));
-  facts.append(...fact('Started', fmtTime(header.startedAt)));
+  facts.append(...fact('Started', formatLocalTime(header.startedAt)));
   facts.append(...fact('Status', h('span', { class: run.end ? `status-${run.end.status}` : 'status-incomplete', text: runStatusText(run, live) })));
   const suite = header.suite;
   const repeat = header.repeat ?? 1;
@@ -479,19 +479,19 @@ function totalsCards(model, subset) {
   const total = subset ? t.cases : Math.max(t.cases, model.run.end?.counts?.total ?? header.suite.count * (header.repeat ?? 1));
   const notRun = subset ? 0 : Math.max(0, total - t.cases);
   const card = (label, value, detail, cls) => h('div', { class: `stat ${cls ?? ''}` }, h('div', { class: 'stat-label', text: label }), h('div', { class: 'stat-value', text: value }), detail ? h('div', { class: 'stat-detail', text: detail }) : null);
-  const cards = [card(subset ? 'Cases (filtered)' : 'Cases', fmtCount(t.cases), subset ? `of ${fmtCount(model.n)}` : notRun > 0 ? `of ${fmtCount(total)}; ${fmtCount(notRun)} not run` : null)];
+  const cards = [card(subset ? 'Cases (filtered)' : 'Cases', formatCount(t.cases), subset ? `of ${formatCount(model.n)}` : notRun > 0 ? `of ${formatCount(total)}; ${formatCount(notRun)} not run` : null)];
   if (header.pipeline.hasPassed) {
-    cards.push(card('Passed', fmtCount(t.passed), fmtPct(t.passed, total), 'good'));
-    cards.push(card('Failed', fmtCount(t.failed), fmtPct(t.failed, total), t.failed > 0 ? 'bad' : ''));
+    cards.push(card('Passed', formatCount(t.passed), formatPercent(t.passed, total), 'good'));
+    cards.push(card('Failed', formatCount(t.failed), formatPercent(t.failed, total), t.failed > 0 ? 'bad' : ''));
   } else {
-    cards.push(card('Complete', fmtCount(t.complete), fmtPct(t.complete, total)));
+    cards.push(card('Complete', formatCount(t.complete), formatPercent(t.complete, total)));
   }
-  cards.push(card('Errors', fmtCount(t.error), fmtPct(t.error, total), t.error > 0 ? 'bad' : ''));
-  if (t.cancelled > 0) cards.push(card('Cancelled', fmtCount(t.cancelled), fmtPct(t.cancelled, total), 'warn'));
-  if (header.pipeline.hasScore) cards.push(card('Mean score', t.scored ? fmtNum(t.scoreSum / t.scored) : '—', t.scored ? `over ${plural(t.scored, 'score')}` : null));
-  if (t.tokened > 0) cards.push(card('Tokens', `${fmtCompact(t.tokensIn)} in`, `${fmtCount(t.tokensIn)} in, ${fmtCount(t.tokensOut)} out`));
-  if (t.costed > 0) cards.push(card('Cost', fmtUsd(t.cost), t.cases ? `${fmtUsd(t.cost / t.costed)} a case` : null));
-  cards.push(card('Mean duration', t.cases ? fmtMs(t.duration / t.cases) : '—', model.run.end && !subset ? `run ${fmtMs(model.run.end.durationMs)}` : null));
+  cards.push(card('Errors', formatCount(t.error), formatPercent(t.error, total), t.error > 0 ? 'bad' : ''));
+  if (t.cancelled > 0) cards.push(card('Cancelled', formatCount(t.cancelled), formatPercent(t.cancelled, total), 'warn'));
+  if (header.pipeline.hasScore) cards.push(card('Mean score', t.scored ? formatNumber(t.scoreSum / t.scored) : '—', t.scored ? `over ${plural(t.scored, 'score')}` : null));
+  if (t.tokened > 0) cards.push(card('Tokens', `${formatCompact(t.tokensIn)} in`, `${formatCount(t.tokensIn)} in, ${formatCount(t.tokensOut)} out`));
+  if (t.costed > 0) cards.push(card('Cost', formatUsd(t.cost), t.cases ? `${formatUsd(t.cost / t.costed)} a case` : null));
+  cards.push(card('Mean duration', t.cases ? formatDuration(t.duration / t.cases) : '—', model.run.end && !subset ? `run ${formatDuration(model.run.end.durationMs)}` : null));
   return h('div', { class: 'stat-grid' }, cards);
 }
 
@@ -543,9 +543,9 @@ function runCharts(model, subset, onKeyword) {
   ];
   const bars = keywordItems.map(([keyword, t]) => ({
     label: keyword === null ? (d.anyKeywords ? '(no keywords)' : 'all cases') : keyword,
-    title: `${keyword ?? 'cases without keywords'}: ${fmtCount(t.passed)} passed, ${fmtCount(t.failed)} failed, ${fmtCount(t.error)} errored of ${fmtCount(t.n)}${keyword === null ? '' : ' (click to filter)'}`,
+    title: `${keyword ?? 'cases without keywords'}: ${formatCount(t.passed)} passed, ${formatCount(t.failed)} failed, ${formatCount(t.error)} errored of ${formatCount(t.n)}${keyword === null ? '' : ' (click to filter)'}`,
     segments: segments(t),
-    note: hasPassed ? `${fmtPct(t.passed, t.n)} of ${fmtCount(t.n)}` : `${fmtCount(t.n)} cases`,
+    note: hasPassed ? `${formatPercent(t.passed, t.n)} of ${formatCount(t.n)}` : `${formatCount(t.n)} cases`,
     onClick: keyword === null ? null : () => onKeyword(quoteKeyword(keyword)),
   }));
   const cards = [
@@ -562,15 +562,15 @@ function runCharts(model, subset, onKeyword) {
     for (const i of subset) if (rows.score[i] !== null) scores.push(rows.score[i]);
     const bins = scoreBins(scores);
     const mean = scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null;
-    cards.push(chartCard('Score distribution', scores.length ? `${plural(scores.length, 'score')}, mean ${fmtNum(mean)}` : 'no scores', scores.length ? chartHistogram(bins.bins, { format: fmtNum, label: 'Score distribution', kind: 'score', markers: mean === null ? [] : [{ position: bins.position(mean), label: 'mean' }] }) : null));
+    cards.push(chartCard('Score distribution', scores.length ? `${plural(scores.length, 'score')}, mean ${formatNumber(mean)}` : 'no scores', scores.length ? chartHistogram(bins.bins, { format: formatNumber, label: 'Score distribution', kind: 'score', markers: mean === null ? [] : [{ position: bins.position(mean), label: 'mean' }] }) : null));
   }
 
   // Latency and cost distributions.
   const durations = subset.map((i) => rows.durationMs[i]);
-  cards.push(distributionCard('Latency distribution', 'case duration', durations, fmtMs, 'latency'));
+  cards.push(distributionCard('Latency distribution', 'case duration', durations, formatDuration, 'latency'));
   const costs = [];
   for (const i of subset) if (rows.cost[i] !== null) costs.push(rows.cost[i]);
-  if (costs.length > 0) cards.push(distributionCard('Cost distribution', 'cost per case', costs, fmtUsd, 'cost'));
+  if (costs.length > 0) cards.push(distributionCard('Cost distribution', 'cost per case', costs, formatUsd, 'cost'));
   else cards.push(chartCard('Cost distribution', 'no cost recorded', null));
 
   // Cases in flight over time.
@@ -579,7 +579,7 @@ function runCharts(model, subset, onKeyword) {
     chartCard(
       'Cases in flight over time',
       flight.points.length ? `at most ${flight.max} at once (concurrency ${header.concurrency})` : '',
-      flight.points.length ? chartSteps(flight.points, { format: fmtMs, label: 'Cases in flight over time', axisLabel: 'time since the first case started' }) : null,
+      flight.points.length ? chartSteps(flight.points, { format: formatDuration, label: 'Cases in flight over time', axisLabel: 'time since the first case started' }) : null,
     ),
   );
   return cards;
@@ -599,7 +599,7 @@ function scoreBins(scores) {
   if (distinct.length <= 12) {
     const counts = new Map(distinct.map((v) => [v, 0]));
     for (const s of scores) counts.set(s, counts.get(s) + 1);
-    const bins = distinct.map((v) => ({ x0: v, x1: v, count: counts.get(v), label: fmtNum(v) }));
+    const bins = distinct.map((v) => ({ x0: v, x1: v, count: counts.get(v), label: formatNumber(v) }));
     return { bins, position: (x) => (distinct.length === 1 ? 0.5 : (nearestIndex(distinct, x) + 0.5) / distinct.length) };
   }
   return linearBins(scores, 20, distinct[0], distinct[distinct.length - 1]);
@@ -748,11 +748,11 @@ function tableColumns(model) {
       title: (i) => cellText(list[i]),
     });
   }
-  columns.push({ key: 'duration', label: 'duration', width: '86px', min: 86, align: 'right', value: (i) => rows.durationMs[i], cell: (i) => fmtMs(rows.durationMs[i]) });
+  columns.push({ key: 'duration', label: 'duration', width: '86px', min: 86, align: 'right', value: (i) => rows.durationMs[i], cell: (i) => formatDuration(rows.durationMs[i]) });
   if (any(rows.tokensIn)) {
-    columns.push({ key: 'tokens', label: 'tokens', width: '96px', min: 96, align: 'right', value: (i) => (rows.tokensIn[i] === null ? null : rows.tokensIn[i] + (rows.tokensOut[i] ?? 0)), cell: (i) => (rows.tokensIn[i] === null ? '' : `${fmtCount(rows.tokensIn[i])} / ${fmtCount(rows.tokensOut[i] ?? 0)}`), title: () => 'input / output tokens' });
+    columns.push({ key: 'tokens', label: 'tokens', width: '96px', min: 96, align: 'right', value: (i) => (rows.tokensIn[i] === null ? null : rows.tokensIn[i] + (rows.tokensOut[i] ?? 0)), cell: (i) => (rows.tokensIn[i] === null ? '' : `${formatCount(rows.tokensIn[i])} / ${formatCount(rows.tokensOut[i] ?? 0)}`), title: () => 'input / output tokens' });
   }
-  if (any(rows.cost)) columns.push({ key: 'cost', label: 'cost', width: '86px', min: 86, align: 'right', value: (i) => rows.cost[i], cell: (i) => (rows.cost[i] === null ? '' : fmtUsd(rows.cost[i])) });
+  if (any(rows.cost)) columns.push({ key: 'cost', label: 'cost', width: '86px', min: 86, align: 'right', value: (i) => rows.cost[i], cell: (i) => (rows.cost[i] === null ? '' : formatUsd(rows.cost[i])) });
   if (any(rows.errorMessage)) {
     const text = (i) => (rows.errorMessage[i] === null ? '' : `${rows.errorStage[i] ?? 'case'}: ${rows.errorMessage[i]}`);
     columns.push({ key: 'error', label: 'error', width: 'minmax(160px, 2fr)', min: 160, cls: 'error-cell', value: (i) => text(i) || null, cell: text, title: text });
@@ -924,7 +924,7 @@ function createCaseTable(model, { onOpen, onChange, isOpen }) {
     filteredAll = state.status === 'all' && !setOk && !hay;
     visible = out;
     if (state.sortKey !== null) sortVisible();
-    count.textContent = filteredAll ? `${plural(model.n, 'case')}` : `${fmtCount(visible.length)} of ${plural(model.n, 'case')}`;
+    count.textContent = filteredAll ? `${plural(model.n, 'case')}` : `${formatCount(visible.length)} of ${plural(model.n, 'case')}`;
     empty.hidden = visible.length > 0 || model.n === 0;
   }
 
@@ -1035,10 +1035,10 @@ function textBlock(text, kind) {
   const pre = h('pre', { class: `value ${kind ?? ''}`, text });
   if (!isLarge(text)) return pre;
   pre.classList.add('clipped');
-  const toggle = h('button', { type: 'button', class: 'small expand', text: `Show all (${plural(lineCount(text), 'line')}, ${fmtCount(text.length)} characters)` });
+  const toggle = h('button', { type: 'button', class: 'small expand', text: `Show all (${plural(lineCount(text), 'line')}, ${formatCount(text.length)} characters)` });
   toggle.addEventListener('click', () => {
     const clipped = pre.classList.toggle('clipped');
-    toggle.textContent = clipped ? `Show all (${plural(lineCount(text), 'line')}, ${fmtCount(text.length)} characters)` : 'Show less';
+    toggle.textContent = clipped ? `Show all (${plural(lineCount(text), 'line')}, ${formatCount(text.length)} characters)` : 'Show less';
   });
   return h('div', { class: 'long' }, pre, toggle);
 }
@@ -1089,19 +1089,19 @@ function errorView(error, options = {}) {
 
 function usageText(usage) {
   if (!usage) return '';
-  const parts = [`${fmtCount(usage.inputTokens)} in`, `${fmtCount(usage.outputTokens)} out`];
-  if (usage.cachedInputTokens) parts.push(`${fmtCount(usage.cachedInputTokens)} cached`);
-  if (usage.reasoningTokens) parts.push(`${fmtCount(usage.reasoningTokens)} reasoning`);
+  const parts = [`${formatCount(usage.inputTokens)} in`, `${formatCount(usage.outputTokens)} out`];
+  if (usage.cachedInputTokens) parts.push(`${formatCount(usage.cachedInputTokens)} cached`);
+  if (usage.reasoningTokens) parts.push(`${formatCount(usage.reasoningTokens)} reasoning`);
   return `${parts.join(', ')} tokens${usage.calls !== undefined ? ` (${plural(usage.calls, 'call')})` : ''}`;
 }
 
 function caseFacts(record, run) {
   const facts = [`index ${record.index}`];
   if ((run.header.repeat ?? 1) > 1) facts.push(`repeat ${record.repeat ?? 0}`);
-  if (record.score !== null && record.score !== undefined) facts.push(`score ${fmtNum(record.score)}`);
-  facts.push(fmtMs(record.durationMs));
+  if (record.score !== null && record.score !== undefined) facts.push(`score ${formatNumber(record.score)}`);
+  facts.push(formatDuration(record.durationMs));
   if (record.usage) facts.push(usageText(record.usage));
-  if (record.costUsd !== undefined) facts.push(fmtUsd(record.costUsd));
+  if (record.costUsd !== undefined) facts.push(formatUsd(record.costUsd));
   return facts.join(' · ');
 }
 
@@ -1151,7 +1151,7 @@ function stageTimeline(record, names) {
       const width = Math.max(0.4, ((stage.endMs - stage.startMs) / span) * 100);
       bar.append(h('div', { class: `span ${stage.status}`, style: { left: `${left}%`, width: `${Math.min(width, 100 - left)}%` } }));
     }
-    table.append(h('div', { class: 'wf-name mono', text: name }), bar, h('div', { class: 'wf-time', text: stage?.durationMs !== undefined ? fmtMs(stage.durationMs) : stage ? stage.status : '' }));
+    table.append(h('div', { class: 'wf-name mono', text: name }), bar, h('div', { class: 'wf-time', text: stage?.durationMs !== undefined ? formatDuration(stage.durationMs) : stage ? stage.status : '' }));
   }
   return table;
 }
@@ -1167,10 +1167,10 @@ function callsTable(calls) {
     h('td', {}, call.status === 'ok' ? h('span', { class: 'good', text: 'ok' }) : h('span', { class: 'bad', text: `${call.status}${call.error ? `: ${call.error}` : ''}` })),
     h('td', { text: call.cache ?? '' }),
     h('td', { text: Array.isArray(call.attempts) ? String(call.attempts.length) : '' }),
-    h('td', { text: fmtMs(call.durationMs) }),
-    h('td', { text: call.waitedMs || call.rateLimitWaitMs ? fmtMs((call.waitedMs ?? 0) + (call.rateLimitWaitMs ?? 0)) : '' }),
-    h('td', { text: call.usage ? `${fmtCount(call.usage.inputTokens)} / ${fmtCount(call.usage.outputTokens)}${call.usageEstimated ? ' (est.)' : ''}` : '' }),
-    h('td', { text: call.costUsd !== undefined ? fmtUsd(call.costUsd) : '' }),
+    h('td', { text: formatDuration(call.durationMs) }),
+    h('td', { text: call.waitedMs || call.rateLimitWaitMs ? formatDuration((call.waitedMs ?? 0) + (call.rateLimitWaitMs ?? 0)) : '' }),
+    h('td', { text: call.usage ? `${formatCount(call.usage.inputTokens)} / ${formatCount(call.usage.outputTokens)}${call.usageEstimated ? ' (est.)' : ''}` : '' }),
+    h('td', { text: call.costUsd !== undefined ? formatUsd(call.costUsd) : '' }),
   ]);
 }
 
@@ -1178,9 +1178,9 @@ function stageHead(name, stage) {
   const facts = [];
   if (stage?.reason) facts.push(stage.reason);
   if (stage?.reused) facts.push('reused from the parent run');
-  if (stage?.durationMs !== undefined) facts.push(fmtMs(stage.durationMs));
+  if (stage?.durationMs !== undefined) facts.push(formatDuration(stage.durationMs));
   if (stage?.usage) facts.push(usageText(stage.usage));
-  if (stage?.costUsd !== undefined) facts.push(fmtUsd(stage.costUsd));
+  if (stage?.costUsd !== undefined) facts.push(formatUsd(stage.costUsd));
   const status = stage ? stage.status : 'not recorded';
   return h('div', { class: 'stage-head' }, h('span', { class: 'stage-name mono', text: name }), h('span', { class: `pill ${status}`, text: status }), h('span', { class: 'muted', text: facts.join(' · ') }));
 }
@@ -1215,7 +1215,7 @@ function stageBody(part, name, owner = part, turn = undefined) {
 function eventsTable(events) {
   return plainTable('events', ['at', 'type', 'data'], events, (event) => {
     const data = event.data === undefined ? '' : (JSON.stringify(event.data) ?? '');
-    return [h('td', { class: 'num', text: `+${fmtMs(event.t)}` }), h('td', { class: 'mono', text: String(event.type) }), h('td', {}, data ? textBlock(data, 'json') : null)];
+    return [h('td', { class: 'num', text: `+${formatDuration(event.t)}` }), h('td', { class: 'mono', text: String(event.type) }), h('td', {}, data ? textBlock(data, 'json') : null)];
   });
 }
 
@@ -1224,7 +1224,7 @@ function artifactsTable(artifacts) {
   return plainTable('artifacts', ['name', 'type', 'size', 'path (in the runs folder)'], artifacts, (artifact) => [
     h('td', { class: 'mono', text: String(artifact.name) }),
     h('td', { text: String(artifact.mime ?? '') }),
-    h('td', { class: 'num', text: `${fmtCount(artifact.bytes ?? 0)} B` }),
+    h('td', { class: 'num', text: `${formatCount(artifact.bytes ?? 0)} B` }),
     h('td', { class: 'mono', text: String(artifact.path) }),
   ]);
 }
@@ -1240,8 +1240,8 @@ function stagesView(part, names, owner, turn) {
 function turnHead(turn) {
   const facts = [];
   if (turn.passed !== null && turn.passed !== undefined) facts.push(turn.passed ? 'passed' : 'failed');
-  if (turn.score !== null && turn.score !== undefined) facts.push(`score ${fmtNum(turn.score)}`);
-  if (turn.durationMs !== undefined) facts.push(fmtMs(turn.durationMs));
+  if (turn.score !== null && turn.score !== undefined) facts.push(`score ${formatNumber(turn.score)}`);
+  if (turn.durationMs !== undefined) facts.push(formatDuration(turn.durationMs));
   if (turn.reason) facts.push(turn.reason);
   return h('div', { class: 'turn-head' }, h('span', { class: 'turn-name', text: `Turn ${turn.index}` }), h('span', { class: `pill ${turn.status}`, text: turn.status }), h('span', { class: 'muted', text: facts.join(' · ') }));
 }
@@ -1280,18 +1280,6 @@ const PAIR_KINDS = ['regression', 'fix', 'changed', 'onlyA', 'onlyB', 'unchanged
 const PAIR_LABELS = { regression: 'Regressions', fix: 'Fixes', changed: 'Other changes', onlyA: 'Only in A', onlyB: 'Only in B', unchanged: 'Unchanged' };
 const PAIR_BADGES = { regression: 'REGRESSION', fix: 'FIX', changed: 'CHANGED', onlyA: 'ONLY A', onlyB: 'ONLY B', unchanged: 'SAME' };
 
-function formatP(p) {
-  if (p === null || p === undefined) return '—';
-  if (p < 0.001) return 'p < 0.001';
-  if (p >= 0.1) return `p = ${p.toFixed(2)}`;
-  return `p = ${p.toPrecision(2)}`;
-}
-
-function ciText(ci, format) {
-  if (!ci) return '';
-  return `95% CI ${fmtSigned(ci.low, format)} to ${fmtSigned(ci.high, format)}`;
-}
-
 function createCompareView(page) {
   const [B, A] = page.runs;
   const comparison = page.comparison;
@@ -1305,9 +1293,9 @@ function createCompareView(page) {
     { class: 'muted who' },
     'A (baseline): ',
     h('span', { class: 'mono', text: s.a.runId }),
-    ` · ${s.a.pipeline} · ${fmtTime(s.a.startedAt)} — B: `,
+    ` · ${s.a.pipeline} · ${formatLocalTime(s.a.startedAt)} — B: `,
     h('span', { class: 'mono', text: s.b.runId }),
-    ` · ${s.b.pipeline} · ${fmtTime(s.b.startedAt)}`,
+    ` · ${s.b.pipeline} · ${formatLocalTime(s.b.startedAt)}`,
   );
   const stat = (label, a, b, delta, extra, cls) =>
     h('div', { class: `stat ${cls ?? ''}` }, h('div', { class: 'stat-label', text: label }), h('div', { class: 'stat-value' }, h('span', { class: 'muted', text: a }), ' → ', h('span', { text: b })), h('div', { class: 'stat-detail', text: [delta, extra].filter(Boolean).join(' · ') }));
@@ -1315,19 +1303,19 @@ function createCompareView(page) {
   cards.push(
     stat(
       'Pass rate',
-      fmtRate(s.passRate.a),
-      fmtRate(s.passRate.b),
-      s.passRate.delta === null ? '' : fmtSigned(100 * s.passRate.delta, (x) => `${x.toFixed(1)} pts`),
-      s.passRate.ci ? ciText({ low: 100 * s.passRate.ci.low, high: 100 * s.passRate.ci.high }, (x) => `${x.toFixed(1)}`) : '',
+      formatRate(s.passRate.a),
+      formatRate(s.passRate.b),
+      s.passRate.delta === null ? '' : formatPoints(s.passRate.delta),
+      interval(s.passRate.ci, 'rate'),
       s.passRate.delta > 0 ? 'good' : s.passRate.delta < 0 ? 'bad' : '',
     ),
   );
-  if (s.score.pairs > 0) cards.push(stat('Mean score', fmtNum(s.score.a), fmtNum(s.score.b), fmtSigned(s.score.delta), ciText(s.score.ci)));
-  cards.push(h('div', { class: 'stat' }, h('div', { class: 'stat-label', text: 'Regressions / fixes' }), h('div', { class: 'stat-value' }, h('span', { class: 'bad', text: fmtCount(s.regressionCount) }), ' / ', h('span', { class: 'good', text: fmtCount(s.fixCount) })), h('div', { class: 'stat-detail', text: s.mcnemar ? `McNemar exact, two-sided ${formatP(s.mcnemar.pTwoSided)}` : '' })));
-  cards.push(stat('Cases', fmtCount(s.a.counts.complete + s.a.counts.error + s.a.counts.cancelled), fmtCount(s.b.counts.complete + s.b.counts.error + s.b.counts.cancelled), `${fmtCount(s.common)} in both`, `${fmtCount(s.onlyACount)} only in A, ${fmtCount(s.onlyBCount)} only in B`));
-  if (s.costUsd.a !== null || s.costUsd.b !== null) cards.push(stat('Cost (common cases)', fmtUsd(s.costUsd.a), fmtUsd(s.costUsd.b), s.costUsd.delta === null ? '' : fmtSigned(s.costUsd.delta, fmtUsd)));
-  if (s.inputTokens.a !== null || s.inputTokens.b !== null) cards.push(stat('Tokens in / out', `${fmtCount(s.inputTokens.a)} / ${fmtCount(s.outputTokens.a)}`, `${fmtCount(s.inputTokens.b)} / ${fmtCount(s.outputTokens.b)}`, s.inputTokens.delta === null ? '' : `${fmtSigned(s.inputTokens.delta, fmtCount)} in`));
-  if (s.latency.mean.a !== null) cards.push(stat('Latency (mean)', fmtMs(s.latency.mean.a), fmtMs(s.latency.mean.b), `p50 ${fmtMs(s.latency.p50.a)} → ${fmtMs(s.latency.p50.b)}`, `p95 ${fmtMs(s.latency.p95.a)} → ${fmtMs(s.latency.p95.b)}`));
+  if (s.score.pairs > 0) cards.push(stat('Mean score', formatNumber(s.score.a), formatNumber(s.score.b), formatSigned(s.score.delta), interval(s.score.ci, 'plain')));
+  cards.push(h('div', { class: 'stat' }, h('div', { class: 'stat-label', text: 'Regressions / fixes' }), h('div', { class: 'stat-value' }, h('span', { class: 'bad', text: formatCount(s.regressionCount) }), ' / ', h('span', { class: 'good', text: formatCount(s.fixCount) })), h('div', { class: 'stat-detail', text: s.mcnemar ? `McNemar exact, two-sided ${formatPValue(s.mcnemar.pTwoSided)}` : '' })));
+  cards.push(stat('Cases', formatCount(s.a.counts.complete + s.a.counts.error + s.a.counts.cancelled), formatCount(s.b.counts.complete + s.b.counts.error + s.b.counts.cancelled), `${formatCount(s.common)} in both`, `${formatCount(s.onlyACount)} only in A, ${formatCount(s.onlyBCount)} only in B`));
+  if (s.costUsd.a !== null || s.costUsd.b !== null) cards.push(stat('Cost (common cases)', formatUsd(s.costUsd.a), formatUsd(s.costUsd.b), s.costUsd.delta === null ? '' : formatSigned(s.costUsd.delta, formatUsd)));
+  if (s.inputTokens.a !== null || s.inputTokens.b !== null) cards.push(stat('Tokens in / out', `${formatCount(s.inputTokens.a)} / ${formatCount(s.outputTokens.a)}`, `${formatCount(s.inputTokens.b)} / ${formatCount(s.outputTokens.b)}`, s.inputTokens.delta === null ? '' : `${formatSigned(s.inputTokens.delta, formatCount)} in`));
+  if (s.latency.mean.a !== null) cards.push(stat('Latency (mean)', formatDuration(s.latency.mean.a), formatDuration(s.latency.mean.b), `p50 ${formatDuration(s.latency.p50.a)} → ${formatDuration(s.latency.p50.b)}`, `p95 ${formatDuration(s.latency.p95.a)} → ${formatDuration(s.latency.p95.b)}`));
 
   const warnings = s.warnings.length ? h('ul', { class: 'warnings' }, s.warnings.map((w) => h('li', { text: w }))) : null;
 
@@ -1344,7 +1332,7 @@ function createCompareView(page) {
         outcomes.map((to) => {
           const t = s.transitions.find((x) => x.from === from && x.to === to);
           const cls = from === 'passed' && to !== 'passed' ? 'bad' : from !== 'passed' && to === 'passed' ? 'good' : '';
-          return h('td', { class: `r ${t && t.count ? cls : 'muted'}`, text: fmtCount(t ? t.count : 0) });
+          return h('td', { class: `r ${t && t.count ? cls : 'muted'}`, text: formatCount(t ? t.count : 0) });
         }),
       ),
     );
@@ -1376,12 +1364,12 @@ function createCompareView(page) {
           'tr',
           {},
           h('td', { class: 'mono', text: k.keyword }),
-          h('td', { class: 'r', text: fmtCount(k.cases) }),
-          h('td', { class: 'r', text: fmtRate(k.passRateA) }),
-          h('td', { class: 'r', text: fmtRate(k.passRateB) }),
-          h('td', { class: `r ${change < 0 ? 'bad' : change > 0 ? 'good' : 'muted'}`, text: fmtSigned(100 * change, (x) => `${x.toFixed(1)} pts`) }),
-          h('td', { class: 'r', text: fmtCount(k.regressions) }),
-          h('td', { class: 'r', text: fmtCount(k.fixes) }),
+          h('td', { class: 'r', text: formatCount(k.cases) }),
+          h('td', { class: 'r', text: formatRate(k.passRateA) }),
+          h('td', { class: 'r', text: formatRate(k.passRateB) }),
+          h('td', { class: `r ${change < 0 ? 'bad' : change > 0 ? 'good' : 'muted'}`, text: formatPoints(change) }),
+          h('td', { class: 'r', text: formatCount(k.regressions) }),
+          h('td', { class: 'r', text: formatCount(k.fixes) }),
         ),
       );
     }
@@ -1456,7 +1444,7 @@ function createPairTable(page) {
   const names = B.run.header.pipeline.columns;
 
   const chips = h('div', { class: 'chips', role: 'group', 'aria-label': 'Which cases' });
-  const chip = (k, label, count) => h('button', { type: 'button', class: `chip ${k >= 0 ? `kind-${PAIR_KINDS[k]}` : ''}`, 'aria-pressed': String(k === kindFilter), disabled: count === 0 && k >= 0, dataset: { kind: k >= 0 ? PAIR_KINDS[k] : 'all' }, text: `${label} ${fmtCount(count)}`, onclick: () => { kindFilter = k; apply(); } });
+  const chip = (k, label, count) => h('button', { type: 'button', class: `chip ${k >= 0 ? `kind-${PAIR_KINDS[k]}` : ''}`, 'aria-pressed': String(k === kindFilter), disabled: count === 0 && k >= 0, dataset: { kind: k >= 0 ? PAIR_KINDS[k] : 'all' }, text: `${label} ${formatCount(count)}`, onclick: () => { kindFilter = k; apply(); } });
   const search = h('input', { type: 'search', class: 'text-filter', placeholder: 'search ids and columns', 'aria-label': 'Search', spellcheck: 'false' });
   let typing = null;
   search.addEventListener('input', () => {
@@ -1471,7 +1459,7 @@ function createPairTable(page) {
     { label: 'A → B', width: '230px', min: 230, cell: (k) => h('span', {}, pairs.a[k] >= 0 ? badge(verdictOfRow(A.rows, pairs.a[k])) : h('span', { class: 'muted', text: '—' }), ' → ', pairs.b[k] >= 0 ? badge(verdictOfRow(B.rows, pairs.b[k])) : h('span', { class: 'muted', text: '—' })) },
   ];
   if (hasScore) columns.push({ label: 'score A → B', width: '120px', min: 120, align: 'right', cell: (k) => `${pairs.a[k] >= 0 ? cellText(A.rows.score[pairs.a[k]]) || '—' : '—'} → ${pairs.b[k] >= 0 ? cellText(B.rows.score[pairs.b[k]]) || '—' : '—'}` });
-  columns.push({ label: 'duration A → B', width: '160px', min: 160, align: 'right', cell: (k) => `${pairs.a[k] >= 0 ? fmtMs(A.rows.durationMs[pairs.a[k]]) : '—'} → ${pairs.b[k] >= 0 ? fmtMs(B.rows.durationMs[pairs.b[k]]) : '—'}` });
+  columns.push({ label: 'duration A → B', width: '160px', min: 160, align: 'right', cell: (k) => `${pairs.a[k] >= 0 ? formatDuration(A.rows.durationMs[pairs.a[k]]) : '—'} → ${pairs.b[k] >= 0 ? formatDuration(B.rows.durationMs[pairs.b[k]]) : '—'}` });
   for (const name of names.slice(0, 4)) columns.push({ label: name, width: 'minmax(80px, 1fr)', min: 80, cell: (k) => cellText(valueOf(name, k)) });
   const idOf = (k) => (pairs.b[k] >= 0 ? B.rows.id[pairs.b[k]] : A.rows.id[pairs.a[k]]);
   const valueOf = (name, k) => (pairs.b[k] >= 0 ? B.rows.columns[name]?.[pairs.b[k]] : A.rows.columns[name]?.[pairs.a[k]]);
@@ -1501,7 +1489,7 @@ function createPairTable(page) {
       if (query && !((pairs.b[k] >= 0 && hayB[pairs.b[k]].includes(query)) || (pairs.a[k] >= 0 && hayA[pairs.a[k]].includes(query)))) continue;
       visible.push(k);
     }
-    countEl.textContent = visible.length === n ? plural(n, 'case') : `${fmtCount(visible.length)} of ${plural(n, 'case')}`;
+    countEl.textContent = visible.length === n ? plural(n, 'case') : `${formatCount(visible.length)} of ${plural(n, 'case')}`;
     empty.hidden = visible.length > 0;
     viewport.scrollTop = 0;
     renderedRange = null;
@@ -1635,16 +1623,17 @@ async function renderHistory() {
           'tr',
           { class: `run-row status-${run.status}` },
           h('td', {}, box),
-          h('td', { text: run.startedAt ? fmtTime(run.startedAt) : '—' }),
+          h('td', { text: run.startedAt ? formatLocalTime(run.startedAt) : '—' }),
           h('td', {}, h('a', { class: 'mono run-link', href: `/runs/${encodeURIComponent(run.runId)}`, text: shortId(run.runId) })),
           h('td', { text: run.pipeline ?? '—' }),
           h('td', { class: 'mono', text: run.suite ?? '—' }),
           h('td', {}, h('span', { class: `pill ${run.status}`, text: statusText })),
-          h('td', { class: 'r', text: run.done === null ? fmtCount(run.cases) : `${fmtCount(run.done)} / ${fmtCount(run.cases)}` }),
-          h('td', { class: 'r', text: fmtCount(run.passed) }),
-          h('td', { class: 'r', text: fmtCount(run.errors) }),
-          h('td', { class: 'r', text: fmtRate(run.passRate) }),
-          h('td', { class: 'r', text: run.costUsd === null ? '—' : fmtUsd(run.costUsd) }),
+          h('td', { class: 'r', text: run.done === null ? formatCount(run.cases) : `${formatCount(run.done)} / ${formatCount(run.cases)}` }),
+          h('td', { class: 'r', text: formatCount(run.passed) }),
+          h('td', { class: 'r', text: formatCount(run.errors) }),
+          // One decimal, as in the terminal's history table.
+          h('td', { class: 'r', text: formatRate(run.passRate, 1) }),
+          h('td', { class: 'r', text: run.costUsd === null ? '—' : formatUsd(run.costUsd) }),
         ),
       );
     }
@@ -1680,7 +1669,7 @@ async function startLive(runId, model, report) {
   const banner = h('div', { class: 'live-banner', role: 'status' });
   view.el.prepend(banner);
   const describe = () => {
-    banner.textContent = model.run.end ? `The run ended (${model.run.end.status}).` : `Running: ${fmtCount(model.n)} of ${fmtCount(model.run.header.suite.count * (model.run.header.repeat ?? 1))} cases finished. This page updates as cases finish.`;
+    banner.textContent = model.run.end ? `The run ended (${model.run.end.status}).` : `Running: ${formatCount(model.n)} of ${formatCount(model.run.header.suite.count * (model.run.header.repeat ?? 1))} cases finished. This page updates as cases finish.`;
     banner.classList.toggle('done', Boolean(model.run.end));
   };
   describe();

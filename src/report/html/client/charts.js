@@ -3,7 +3,7 @@
 // Labels and tooltips are Text nodes, like everything else on the page.
 
 /* eslint-disable @typescript-eslint/no-unused-vars -- used by app.js, concatenated after this file */
-/* global svg, h, fmtCount, fmtCompact */
+/* global svg, h, formatCount, formatCompact */
 
 const CHART_WIDTH = 560;
 
@@ -34,7 +34,7 @@ function chartStackedBars(items, options = {}) {
       if (segment.value <= 0 || total === 0) continue;
       const width = (segment.value / total) * barWidth;
       group.append(
-        svg('rect', { x, y: y + 3, width: Math.max(width, 0.5), height: rowHeight - 8, class: `seg ${segment.kind}` }, svg('title', { text: `${item.label}: ${fmtCount(segment.value)} ${segment.name}` })),
+        svg('rect', { x, y: y + 3, width: Math.max(width, 0.5), height: rowHeight - 8, class: `seg ${segment.kind}` }, svg('title', { text: `${item.label}: ${formatCount(segment.value)} ${segment.name}` })),
       );
       x += width;
     }
@@ -62,7 +62,7 @@ function chartHistogram(bins, options = {}) {
   for (const fraction of [0, 0.5, 1]) {
     const y = top + plotHeight * (1 - fraction);
     root.append(svg('line', { x1: left, x2: left + width, y1: y, y2: y, class: 'grid' }));
-    root.append(svg('text', { x: left - 6, y: y + 4, 'text-anchor': 'end', class: 'tick', text: fmtCompact(Math.round(max * fraction)) }));
+    root.append(svg('text', { x: left - 6, y: y + 4, 'text-anchor': 'end', class: 'tick', text: formatCompact(Math.round(max * fraction)) }));
   }
   const step = width / Math.max(1, bins.length);
   bins.forEach((bin, i) => {
@@ -74,7 +74,7 @@ function chartHistogram(bins, options = {}) {
       height: Math.max(bin.count > 0 ? 1 : 0, barHeight),
       class: `hbar ${options.kind ?? ''}`,
     });
-    rect.append(svg('title', { text: `${bin.label ?? `${format(bin.x0)} – ${format(bin.x1)}`}: ${fmtCount(bin.count)}` }));
+    rect.append(svg('title', { text: `${bin.label ?? `${format(bin.x0)} – ${format(bin.x1)}`}: ${formatCount(bin.count)}` }));
     root.append(rect);
   });
   // x labels: each bin when they are few and labelled, else the two ends and the middle.
@@ -114,7 +114,7 @@ function chartSteps(points, options = {}) {
     const y = top + plotHeight * (1 - fraction);
     root.append(svg('line', { x1: left, x2: left + width, y1: y, y2: y, class: 'grid' }));
     const value = vMax * fraction;
-    root.append(svg('text', { x: left - 6, y: y + 4, 'text-anchor': 'end', class: 'tick', text: fmtCompact(value) }));
+    root.append(svg('text', { x: left - 6, y: y + 4, 'text-anchor': 'end', class: 'tick', text: formatCompact(value) }));
   }
   const X = (t) => left + (t / tMax) * width;
   const Y = (v) => top + plotHeight * (1 - v / vMax);

@@ -2,7 +2,11 @@
 // through h() or svg() as text (textContent, or a Text node): never as HTML.
 
 /* eslint-disable @typescript-eslint/no-unused-vars -- these are used by charts.js and app.js, concatenated after this file */
-/* global document */
+/* global document, formats */
+
+// Numbers are written by the terminal's own formatters (src/util/units.ts and the report helpers
+// that src/report/html/formats.ts re-exports), bundled into the page before this file.
+const { formatCompact, formatCount, formatDuration, formatLocalTime, formatNumber, formatPValue, formatPercent, formatPoints, formatRate, formatSigned, formatUsd, interval } = formats;
 
 /**
  * Creates an element. `props`: `class`, `text`, `on<event>` handlers, `dataset`, `style` (an object
@@ -46,72 +50,6 @@ function appendChildren(el, children) {
   }
 }
 
-/** 1234567 → "1,234,567". */
-function fmtCount(n) {
-  if (n === null || n === undefined || Number.isNaN(n)) return '—';
-  const [whole, fraction] = String(n).split('.');
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
-}
-
-/** A count in few characters: 950, 9,500, 95k, 9.5M. */
-function fmtCompact(n) {
-  if (n === null || n === undefined || Number.isNaN(n)) return '—';
-  const abs = Math.abs(n);
-  if (abs < 10000) return fmtCount(Math.round(n * 10) / 10);
-  if (abs < 1e6) return `${(n / 1e3).toFixed(abs < 1e5 ? 1 : 0)}k`;
-  if (abs < 1e9) return `${(n / 1e6).toFixed(abs < 1e7 ? 2 : 1)}M`;
-  return `${(n / 1e9).toFixed(2)}G`;
-}
-
-/** Milliseconds with a precision that suits their size. */
-function fmtMs(ms) {
-  if (ms === null || ms === undefined || Number.isNaN(ms)) return '—';
-  const abs = Math.abs(ms);
-  if (abs < 10) return `${ms.toFixed(2)} ms`;
-  if (abs < 1000) return `${ms.toFixed(1)} ms`;
-  if (abs < 60000) return `${(ms / 1000).toFixed(2)} s`;
-  if (abs < 3600000) return `${Math.floor(ms / 60000)} min ${Math.round((ms % 60000) / 1000)} s`;
-  return `${Math.floor(ms / 3600000)} h ${Math.round((ms % 3600000) / 60000)} min`;
-}
-
-function fmtPct(part, whole) {
-  if (!whole) return '—';
-  return `${((100 * part) / whole).toFixed(1)}%`;
-}
-
-function fmtRate(rate) {
-  return rate === null || rate === undefined || Number.isNaN(rate) ? '—' : `${(100 * rate).toFixed(1)}%`;
-}
-
-function fmtUsd(usd) {
-  if (usd === null || usd === undefined || Number.isNaN(usd)) return '—';
-  const abs = Math.abs(usd);
-  return `${usd < 0 ? '-' : ''}$${abs.toFixed(abs >= 100 ? 2 : abs >= 1 ? 3 : abs >= 0.01 ? 4 : 6)}`;
-}
-
-/** A score or other number, short: integers as they are, others to 3 decimals. */
-function fmtNum(value) {
-  if (value === null || value === undefined || Number.isNaN(value)) return '';
-  if (Number.isInteger(value)) return fmtCount(value);
-  const digits = Math.abs(value) >= 100 ? 1 : 3;
-  return value.toFixed(digits).replace(/0+$/, '').replace(/\.$/, '');
-}
-
-function fmtSigned(value, format) {
-  if (value === null || value === undefined || Number.isNaN(value)) return '—';
-  const text = (format ?? fmtNum)(value);
-  return value > 0 ? `+${text}` : text;
-}
-
-/** A local date and time, `2025-11-20 14:03:12`. */
-function fmtTime(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
-
 /** A JSON value on one line: strings as they are. */
 function oneLineJson(value) {
   if (typeof value === 'string') return value;
@@ -120,5 +58,5 @@ function oneLineJson(value) {
 }
 
 function plural(n, word, many) {
-  return `${fmtCount(n)} ${n === 1 ? word : (many ?? `${word}s`)}`;
+  return `${formatCount(n)} ${n === 1 ? word : (many ?? `${word}s`)}`;
 }

@@ -1,0 +1,84 @@
+/**
+ * The configured models of a project, ready for a run: the profiles of the project config, the
+ * models files and the credentials, turned into models sharing one response cache.
+ */
+import { basename } from 'node:path';
+import { ModelError } from '../errors.ts';
+import { DEFAULT_CACHE_MODE, type CacheMode } from '../model/cache.ts';
+import { createConfiguredModels } from '../model/configured.ts';
+import { loadModelProfiles, profileSnapshot, type ProfileSet } from '../model/profiles.ts';
+import type { Model } from '../model/types.ts';
+import type { Project } from '../project/load.ts';
+import type { Json } from '../util/json.ts';
+
+/** Where model profiles are looked for, and the environment their keys are read from. */
+export interface ModelsPlace {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Every model profile `place` can see: the `models` of the project config (when there is a
+ * project), the models files and GoTaglio's models.json, with the status of each one's key.
+ */
+export function loadProjectProfiles(project: Pick<Project, 'models' | 'configPath'> | undefined, place: ModelsPlace): Promise<ProfileSet> {
+  return loadModelProfiles({
+    cwd: place.cwd,
+    env: place.env,
+    ...(project && { projectModels: project.models, projectLabel: basename(project.configPath ?? 'tagliots.config.ts') }),
+  });
+}
+
+/** What `run` (and `rerun`, `resume`, `check`) needs of the configured models. */
+export interface RunModels {
+  readonly models: Record<string, Model>;
+  readonly cacheMode: CacheMode;
+  /** Fails, before any case runs, when a configured model the pipeline uses has no key. */
+  check(used: readonly string[]): void;
+  /** Gets the configured models the pipeline uses ready for their first request (without waiting). */
+  warm(used: readonly string[]): void;
+  /** The `models` field of the run header: the configured models used, without secrets. */
+  header(used: readonly string[]): { models?: Record<string, Record<string, Json>> };
+}
+
+export interface RunModelsOptions extends ModelsPlace {
+  /** The response cache mode (`--cache`); default: the project config's, else `rw`. */
+  readonly cache?: CacheMode | undefined;
+}
+
+/** Loads the configured models for a run of `project`. */
+export async function loadRunModels(project: Pick<Project, 'models' | 'configPath' | 'cacheMode' | 'cacheDir'>, options: RunModelsOptions): Promise<RunModels> {
+  const set = await loadProjectProfiles(project, options);
+  const cacheMode = options.cache ?? project.cacheMode ?? DEFAULT_CACHE_MODE;
+  // Requests run on a model thread unless TAGLIOTS_WORKERS=0 (see model/sdk-thread.ts).
+  // Its own import, so that the thread loads a small file of its own (the SDK's side only).
+  const transport = set.profiles.size === 0 ? undefined : (await import('../model/sdk-thread.ts')).sdkTransport({ threads: options.env['TAGLIOTS_WORKERS'] !== '0' });
+  const models = transport ? createConfiguredModels(set, { cacheMode, cacheDir: project.cacheDir, transport }) : {};
+  const configuredUsed = (used: readonly string[]) => [...new Set(used)].filter((name) => set.profiles.has(name)).sort();
+  return {
+    models,
+    cacheMode,
+    check(used) {
+      for (const name of configuredUsed(used)) {
+        const status = set.keyStatus(name);
+        if (status.state === 'missing') {
+          throw new ModelError('E_MODEL_NO_KEY', `Model '${name}' has no API key: ${status.source} is not set.`, {
+            hint: status.source.startsWith('env ')
+              ? `Set it (export ${status.source.slice(4)}=...), or put the key in .credentials.json under "${name}".`
+              : `Add the key to ${status.source.replace(/ \(.*\)$/, '')}, or set apiKeyEnv in the model's settings.`,
+          });
+        }
+      }
+    },
+    warm(used) {
+      if (configuredUsed(used).length > 0) transport?.warm();
+    },
+    header(used) {
+      const names = configuredUsed(used);
+      if (names.length === 0) return {};
+      const snapshot: Record<string, Record<string, Json>> = {};
+      for (const name of names) snapshot[name] = { ...profileSnapshot(set.profiles.get(name)!), cache: cacheMode };
+      return { models: snapshot };
+    },
+  };
+}
