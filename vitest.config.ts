@@ -1,10 +1,36 @@
-import { dirname, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { BROWSER_SUFFIX, bundleForBrowser } from './scripts/browser-bundle.mjs';
 
 /** The id of a `?browser` import once resolved: a virtual module whose default export is the bundle's text. */
 const BROWSER_ID = '\0browser-bundle:';
+
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
+
+/** The test files under `folders`, relative to the repository. */
+function testFiles(...folders: string[]): string[] {
+  return folders.flatMap((folder) =>
+    readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
+      .filter((name) => name.endsWith('.test.ts') && !name.split('/').includes('node_modules'))
+      .map((name) => `${folder}/${name}`),
+  );
+}
+
+const UNIT_TESTS = testFiles('src', 'samples');
+/** The command tests: the CLI run in process (test/helpers/in-process.ts), and spawned. */
+const CLI_TESTS = testFiles('test/e2e', 'test/process');
+/**
+ * Tests that replace a module, a global or the clock get modules of their own: in modules shared
+ * with other files, the replacement would miss the modules already loaded and reach the files run
+ * after it. The other unit and command tests share their modules, within a worker, across files:
+ * loading them once per worker instead of once per file is half of what those files would cost.
+ */
+const REPLACING_TESTS = [...UNIT_TESTS, ...CLI_TESTS].filter((file) =>
+  /\bvi\.(?:mock|doMock|stubGlobal|stubEnv|useFakeTimers|spyOn)\(/.test(readFileSync(join(ROOT, file), 'utf8')),
+);
+const sharing = (files: string[]) => files.filter((file) => !REPLACING_TESTS.includes(file));
 
 export default defineConfig({
   resolve: {
@@ -30,10 +56,20 @@ export default defineConfig({
     },
   ],
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'samples/**/*.test.ts'],
     environment: 'node',
-    pool: 'forks',
+    // Worker threads start faster than processes. Two at a time even on two cores: much of a
+    // command test is spent waiting (on a child process, a sleeping stage, a socket).
+    pool: 'threads',
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: sharing(UNIT_TESTS), isolate: false } },
+      // An invocation of the CLI keeps no state in its modules: its Io is its own.
+      { extends: true, test: { name: 'cli', include: sharing(CLI_TESTS), isolate: false } },
+      { extends: true, test: { name: 'own modules', include: REPLACING_TESTS } },
+      // The report in Debian's Chromium, one process per file as before.
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], pool: 'forks' } },
+    ],
   },
 });

@@ -22,7 +22,9 @@ export {
   type ToolCallScores,
   type ToolCheckType,
 } from './pipeline/tool-checks.ts';
-export { checkContains, checkEquals, checkJsonSchema, checkNumeric, checkRegex, checkSimilarity, combineChecks, type CheckResult, type CheckType, type ChecksOutput, type TextOptions } from './pipeline/checks.ts';
+export { checkContains, checkEquals, checkJsonSchema, checkNumeric, checkRegex, checkSimilarity, combineChecks, type CheckResult, type CheckType, type ChecksOutput, type NumericTolerance, type TextOptions } from './pipeline/checks.ts';
+export { judge, JudgeOutput, PERFECT_JUDGEMENT, type Judgement, type JudgeOptions } from './pipeline/judge.ts';
+export { initProject, type InitFile, type InitOptions, type InitResult } from './engine/init.ts';
 export { defineConfig, type ProjectConfig } from './project/config.ts';
 export { ok, skip, cancel, fail, isOutcome, type Outcome, type OkOutcome, type SkipOutcome, type CancelOutcome, type FailOutcome } from './pipeline/outcome.ts';
 export { stage, parallel, loop, isStage, type Stage, type StageMeta, type StageError, type RetryOptions, type Backoff, type StageFnLike } from './pipeline/stage.ts';
@@ -83,7 +85,24 @@ export { compareRuns, compareToBaseline, readRunDigests, type BaselineComparison
 export type { CaseFilter } from './engine/digests.ts';
 export { evaluateGate, type GateOptions } from './engine/gate.ts';
 export { mergeRuns, type MergedRun, type MergeRunsOptions } from './engine/merge.ts';
-export type { CaseChange, CaseRef, Comparison, ConfigDifference, Delta, KeywordComparison, RunDigest, RunInfo, Transition, Verdict, VerdictKind } from './analysis/compare.ts';
+export type {
+  CaseChange,
+  CaseRef,
+  Comparison,
+  ComparisonInterval,
+  ComparisonStatistics,
+  ConfigDifference,
+  Delta,
+  KeywordComparison,
+  Metric,
+  MetricComparison,
+  RunDigest,
+  RunInfo,
+  Transition,
+  Verdict,
+  VerdictKind,
+} from './analysis/compare.ts';
+export type { PairedTest } from './analysis/stats.ts';
 export type { GateResult, GateRules, RuleResult, RuleStatus } from './analysis/gate.ts';
 export { runSuite, IN_MEMORY_SUITE, type RunSuiteOptions, type RunSuiteResult } from './engine/run-suite.ts';
 export { rerunRun, type RerunInfo, type RerunOnly, type RerunOptions } from './engine/rerun.ts';

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CaseRecord, RunEndRecord, RunStartRecord } from '../log/schema.ts';
 import { compareDigests, configDifferences, createDigestBuilder, idAt, type RunDigest } from './compare.ts';
+import { describeSensitivity } from './compare-wording.ts';
+import { createRandom } from './stats.ts';
 
 type Outcome = 'P' | 'F' | 'E' | 'C';
 
@@ -161,8 +163,9 @@ describe('compareDigests', () => {
   it('lists every regression and fix by id', () => {
     expect(c.regressions.map((x) => x.caseId)).toEqual(['p-f', 'p-e']);
     expect(c.fixes.map((x) => x.caseId)).toEqual(['f-p', 'e-p']);
-    expect(c.mcnemar).toMatchObject({ regressions: 2, fixes: 2, pTwoSided: 1 });
-    expect(c.verdict).toEqual({ kind: 'not-significant', text: 'No significant difference: 2 regressions vs 2 fixes, p = 1.00' });
+    expect(c.stats!.pass).toMatchObject({ method: 'mcnemar-exact', worse: 2, better: 2, pWorse: 11 / 16, pBetter: 11 / 16, significant: null });
+    expect(c.verdict.kind).toBe('not-significant');
+    expect(c.verdict.text).toMatch(/^No significant difference: pass rate 0\.0 pp \(95% CI -\d+\.\d to \d+\.\d pp\), 2 regressions vs 2 fixes, p = 0\.69 \(one-sided\); mean score /);
   });
 
   it('computes score deltas per case and on average, over the cases scored in both', () => {
@@ -170,17 +173,18 @@ describe('compareDigests', () => {
     expect(pf).toMatchObject({ scoreA: 1, scoreB: 0, scoreDelta: -1 });
     const pe = c.cases.find((x) => x.caseId === 'p-e')!;
     expect(pe).toMatchObject({ scoreA: 1, scoreB: null, scoreDelta: null });
-    // Scored in both: p-p (1→1), p-f (1→0), f-p (0→1).
-    expect(c.score).toMatchObject({ pairs: 3, delta: 0 });
+    // A pipeline error scores 0: every common case is scored.
+    expect(c.score).toMatchObject({ pairs: 7, delta: 0 });
+    expect(c.stats!.errorScore).toBe(0);
     expect(c.passRate.a).toBeCloseTo(3 / 7);
     expect(c.passRate.b).toBeCloseTo(3 / 7);
     expect(c.passRate.ci).not.toBeNull();
   });
 
-  it('breaks pass rates, regressions and fixes down by keyword (from A)', () => {
+  it('breaks pass rates, regressions and fixes down by keyword (from A), Holm-adjusted', () => {
     expect(c.keywords).toEqual([
-      { keyword: 'x', cases: 2, passedA: 2, passedB: 1, passRateA: 1, passRateB: 0.5, regressions: 1, fixes: 0 },
-      { keyword: 'y', cases: 2, passedA: 2, passedB: 0, passRateA: 1, passRateB: 0, regressions: 2, fixes: 0 },
+      { keyword: 'x', cases: 2, passedA: 2, passedB: 1, passRateA: 1, passRateB: 0.5, regressions: 1, fixes: 0, p: 0.5, pAdjusted: 0.5, significant: null },
+      { keyword: 'y', cases: 2, passedA: 2, passedB: 0, passRateA: 1, passRateB: 0, regressions: 2, fixes: 0, p: 0.25, pAdjusted: 0.5, significant: null },
     ]);
   });
 
@@ -205,15 +209,103 @@ describe('compareDigests', () => {
 describe('compareDigests: statistics, metrics, verdicts', () => {
   const many = (n: number, outcome: Outcome, prefix: string, extra: Partial<CaseRecord> = {}) => Array.from({ length: n }, (_, i) => record(`${prefix}${i}`, outcome, extra));
 
-  it('says B is worse with 12 regressions vs 3 fixes (McNemar p = 0.035)', () => {
-    const a = digest([...many(12, 'P', 'r'), ...many(3, 'F', 'f'), ...many(20, 'P', 's')]);
-    const b = digest([...many(12, 'F', 'r'), ...many(3, 'P', 'f'), ...many(20, 'P', 's')], { runId: 'run-b' });
+  const passOnly = { pipeline: { name: 'calc', description: '', stages: [], columns: [], hasPassed: true, hasScore: false } };
+  const noPassed = { pipeline: { name: 'calc', description: '', stages: [], columns: [], hasPassed: false, hasScore: true } };
+
+  it('says B is worse with 12 regressions vs 3 fixes (one-sided McNemar p = 0.018), in the same words both ways', () => {
+    // The interval is Tango's (test/fixtures/stats/reference.py: paired_binary(12, 3, 35, 0.05) = -0.4208, -0.0811).
+    const a = digest([...many(12, 'P', 'r'), ...many(3, 'F', 'f'), ...many(20, 'P', 's')], passOnly);
+    const b = digest([...many(12, 'F', 'r'), ...many(3, 'P', 'f'), ...many(20, 'P', 's')], { runId: 'run-b', ...passOnly });
     const c = compareDigests(a, b);
-    expect(c.mcnemar!.pTwoSided).toBeCloseTo(0.03515625, 12);
-    expect(c.verdict).toEqual({ kind: 'worse', text: 'B is worse: 12 regressions vs 3 fixes, p = 0.035' });
-    expect(compareDigests(b, a).verdict).toEqual({ kind: 'better', text: 'B is better: 3 regressions vs 12 fixes, p = 0.035' });
+    expect(c.stats!.pass!.pWorse).toBeCloseTo(0.017578125, 12);
+    expect(c.verdict).toEqual({ kind: 'worse', text: 'B is worse: pass rate -25.7 pp (90% CI -42.1 to -8.1 pp), 12 regressions vs 3 fixes, p = 0.018 (one-sided)' });
+    expect(compareDigests(b, a).verdict).toEqual({ kind: 'better', text: 'B is better: pass rate +25.7 pp (90% CI 8.1 to 42.1 pp), 3 regressions vs 12 fixes, p = 0.018 (one-sided)' });
     expect(c.passRate.delta).toBeCloseTo(-9 / 35);
     expect(c.passRate.ci!.high).toBeLessThan(0);
+  });
+
+  it('never shows an interval that excludes 0 next to "no significant difference" (10 cases, 4 regressions)', () => {
+    const a = digest([...many(4, 'P', 'r'), ...many(6, 'P', 's')], passOnly);
+    const b = digest([...many(4, 'F', 'r'), ...many(6, 'P', 's')], { runId: 'b', ...passOnly });
+    const c = compareDigests(a, b);
+    // 4 of 4 flips the same way: one-sided p = 1/16, not below 0.05.
+    expect(c.verdict.kind).toBe('not-significant');
+    expect(c.stats!.pass!.pWorse).toBe(0.0625);
+    expect(c.passRate.ci!.high).toBe(0);
+    expect(c.passRate.ci!.low).toBeLessThan(-0.6);
+  });
+
+  it('gives an interval of honest width when nothing flipped in a small suite, and says what it could have seen', () => {
+    const a = digest(many(24, 'P', 'c'), passOnly);
+    const b = digest(many(24, 'P', 'c'), { runId: 'b', ...passOnly });
+    const c = compareDigests(a, b);
+    expect(c.verdict.kind).toBe('no-change');
+    expect(c.passRate.ci!.low).toBeCloseTo(-0.1013, 3);
+    expect(c.passRate.ci!.high).toBeCloseTo(0.1013, 3);
+    expect(describeSensitivity(c.stats!, c.stats!.pass!)).toMatch(/^With 24 cases and 0% of them flipping, a pass-rate drop smaller than \d+\.\d pp would likely go unnoticed \(80% power, one-sided at α = 0\.05\)\.$/);
+    expect(c.stats!.pass!.mde).toBeGreaterThanOrEqual(5 / 24);
+  });
+
+  it('leaves infrastructure errors out: neither regressions nor fixes, and counted apart', () => {
+    const failedCall = {
+      stageRecords: {
+        infer: {
+          status: 'error' as const,
+          calls: [{ profile: 'gpt', model: 'gpt', provider: 'openai', status: 'error' as const, cache: 'off' as const, attempts: [{ attempt: 3, rateLimitWaitMs: 0, backoffMs: 0, durationMs: 1, status: 503, outcome: 'error' as const }], waitedMs: 0, rateLimitWaitMs: 0, durationMs: 1 }],
+        },
+      },
+      error: { name: 'ModelError', message: 'gave up', stage: 'infer', context: [] },
+    };
+    const thrown = { error: { name: 'Error', message: "could not convert string to number: 'hello'", stage: 'extract', context: [] } };
+    const a = digest([...many(10, 'P', 'i'), ...many(5, 'P', 'c'), ...many(3, 'P', 'p'), ...many(2, 'E', 'e', failedCall)], passOnly);
+    const b = digest([...many(10, 'E', 'i', failedCall), ...many(5, 'C', 'c'), ...many(3, 'E', 'p', thrown), ...many(2, 'P', 'e')], { runId: 'b', ...passOnly });
+    expect(b.info.errors).toEqual({ pipeline: 3, infrastructure: 15 });
+    const c = compareDigests(a, b);
+    // Only the three pipeline errors are regressions; the recovered baseline errors are no fixes.
+    expect(c.regressions.map((r) => r.caseId)).toEqual(['p0', 'p1', 'p2']);
+    expect(c.fixes).toEqual([]);
+    expect(c.stats).toMatchObject({ cases: 3, excluded: { a: 2, b: 15 } });
+    expect(c.stats!.pass).toMatchObject({ worse: 3, better: 0, cases: 3 });
+    expect(c.cases.find((x) => x.caseId === 'i0')).toMatchObject({ a: 'passed', b: 'error', infraB: true });
+  });
+
+  it('judges a pipeline without passed() on its scores, even when a case errors', () => {
+    const scored = (id: string, score: number) => ({ ...record(id, 'P', { score }), passed: null });
+    const a = digest(Array.from({ length: 40 }, (_, i) => scored(`c${i}`, 0.9)), noPassed);
+    const b = digest([...Array.from({ length: 39 }, (_, i) => scored(`c${i}`, 0.4)), record('c39', 'E')], { runId: 'b', ...noPassed });
+    const c = compareDigests(a, b);
+    expect(c.stats!.pass).toBeNull();
+    expect(c.stats!.primary).toBe('score');
+    expect(c.stats!.score).toMatchObject({ cases: 40, method: 'sign-flip-random', significant: 'worse' });
+    // The errored case scores 0.
+    expect(c.score.delta).toBeCloseTo((39 * -0.5 - 0.9) / 40, 12);
+    expect(c.verdict.text).toMatch(/^B is worse: mean score -0\.51 \(90% CI -0\.\d+ to -0\.\d+\), 40 cases lower vs 0 higher, p < 0\.001 \(one-sided\)$/);
+  });
+
+  it('pairs per case with repeats: the repeats of a case count once', () => {
+    const repeated = (outcomes: string, h: Partial<RunStartRecord>) =>
+      digest(
+        Array.from({ length: 24 }, (_, i) => [0, 1, 2].map((r) => record(`c${i}`, (outcomes[(i + r) % outcomes.length] ?? 'P') as Outcome, { repeat: r, index: i }))).flat(),
+        { ...passOnly, repeat: 3, ...h },
+      );
+    const a = repeated('PPF', {});
+    const b = repeated('PFF', { runId: 'b' });
+    const c = compareDigests(a, b);
+    expect(c.stats).toMatchObject({ cases: 24, repeats: 3 });
+    expect(c.stats!.pass!.method).toBe('sign-flip-random');
+    expect(c.stats!.pass!.cases).toBe(24);
+    expect(c.passRate.delta).toBeCloseTo(-1 / 3, 12);
+    expect(c.verdict.kind).toBe('worse');
+  });
+
+  it('adjusts the keyword rows for multiple comparisons: 20 keywords of unchanged noise are not marked', () => {
+    const random = createRandom(5);
+    const cases = Array.from({ length: 400 }, (_, i) => ({ id: `c${i}`, keyword: `k${i % 20}`, p: random() }));
+    const run = (runId: string) => digest(cases.map((x) => record(x.id, random() < x.p ? 'P' : 'F', { keywords: [x.keyword] })), { runId, ...passOnly });
+    const c = compareDigests(run('a'), run('b'));
+    expect(c.keywords).toHaveLength(20);
+    expect(c.keywords.filter((k) => k.significant !== null)).toEqual([]);
+    expect(Math.min(...c.keywords.map((k) => k.pAdjusted!))).toBeGreaterThanOrEqual(Math.min(...c.keywords.map((k) => k.p!)));
   });
 
   it('reports cost, token and latency deltas over the common cases', () => {
@@ -240,7 +332,7 @@ describe('compareDigests: statistics, metrics, verdicts', () => {
   it('handles runs with no case in common without dividing by zero', () => {
     const c = compareDigests(digest([record('a', 'P'), record('b', 'F')]), digest([record('c', 'P')], { runId: 'b' }));
     expect(c.common).toBe(0);
-    expect(c.mcnemar).toBeNull();
+    expect(c.stats).toBeNull();
     expect(c.passRate).toEqual({ a: null, b: null, delta: null, ci: null });
     expect(c.latency.mean.delta).toBeNull();
     expect(c.verdict).toEqual({ kind: 'no-common-cases', text: 'Nothing to compare: A and B have no case in common (2 only in A, 1 only in B).' });
@@ -292,15 +384,6 @@ describe('compareDigests: statistics, metrics, verdicts', () => {
     expect(compareDigests(digest([record('auth-login', 'P'), record('auth-logout', 'P')]), digest([record('x', 'P')], { runId: 'b' })).idPrefixLength).toBe(11);
   });
 
-  it('falls back to the score interval for pipelines without passed()', () => {
-    const noPassed = { pipeline: { name: 'calc', description: '', stages: [], columns: [], hasPassed: false, hasScore: true } };
-    const scored = (id: string, score: number) => ({ ...record(id, 'P', { score }), passed: null });
-    const a = digest(Array.from({ length: 40 }, (_, i) => scored(`c${i}`, 0.8)), noPassed);
-    const b = digest(Array.from({ length: 40 }, (_, i) => scored(`c${i}`, 0.5 + (i % 3) * 0.01)), { runId: 'b', ...noPassed });
-    const c = compareDigests(a, b);
-    expect(c.verdict.kind).toBe('worse');
-    expect(c.verdict.text).toMatch(/^B is worse: mean score -0\.29\d* \(95% CI /);
-  });
 });
 
 describe('warnings and config differences', () => {

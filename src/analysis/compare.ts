@@ -1,11 +1,12 @@
 /**
  * Comparing runs, from their logs alone. A run is first reduced to a digest: one compact row per
- * case record (id, repeat, outcome, score, duration, cost, tokens, keyword set) in typed arrays, so
- * a million-case log takes tens of megabytes rather than gigabytes. Two digests are then aligned by
- * (case id, repeat) and compared: GoTaglio's status transitions, regressions and fixes by id, score,
- * cost, token and latency deltas, config differences, a per-keyword breakdown, McNemar's exact test
- * on the pass/fail flips and paired bootstrap intervals. Everything is deterministic: lists are
- * sorted, sums are exact, and the bootstrap is seeded.
+ * case record (id, repeat, outcome, error kind, score, duration, cost, tokens, keyword set) in typed
+ * arrays, so a million-case log takes tens of megabytes rather than gigabytes. Two digests are then
+ * aligned by (case id, repeat) and compared: GoTaglio's status transitions, regressions and fixes by
+ * id, score, cost, token and latency deltas, config differences, a per-keyword breakdown, and the
+ * paired statistics of stats.ts over cases (repeats of a case are averaged; records that ended in an
+ * infrastructure error are left out and counted apart). Everything is deterministic: lists are
+ * sorted, sums are exact, and random sign flips are seeded.
  */
 import type { CaseRecord, GitInfo, RunCounts, RunEndRecord, RunStartRecord, RunStatus } from '../log/schema.ts';
 import { flattenLeaves } from '../config/dotted.ts';
@@ -13,17 +14,14 @@ import { RunTotals } from '../log/totals.ts';
 import { createExactSum } from '../util/exact-sum.ts';
 import { deepEqual } from '../util/json.ts';
 import { formatCount } from '../util/units.ts';
-import {
-  BOOTSTRAP_DEFAULTS,
-  bootstrapMean,
-  formatPValue,
-  mcnemarExact,
-  quantileSorted,
-  type BootstrapInterval,
-  type McNemarResult,
-} from './stats.ts';
+import { describeChange, describeCounts, describeP } from './compare-wording.ts';
+import { errorKind } from './error-kind.ts';
+import { holm, pairedBinaryTest, quantileSorted, SIGN_FLIP_DEFAULTS, signFlipTest, type PairedTest } from './stats.ts';
 
-/** How a case ended, for comparing: `passed` (complete, not judged failed), `failed`, or `error` (errored or cancelled). */
+/**
+ * How a case ended, for comparing: `passed` (complete, not judged failed), `failed`, or `error`
+ * (errored or cancelled; the digest's `infra` says whether for infrastructure reasons).
+ */
 export type Outcome = 'passed' | 'failed' | 'error';
 /** In GoTaglio's order (0, 1, 2), which groups the comparison table. */
 export const OUTCOMES: readonly Outcome[] = ['passed', 'failed', 'error'];
@@ -49,6 +47,13 @@ export interface RunInfo {
   readonly mergedFrom: readonly string[] | null;
   /** Over the records read (after --filter/--ids). `total` is the cases times repeats the run covers. */
   readonly counts: RunCounts;
+  /** Records that did not complete, by why (src/analysis/error-kind.ts); cancelled ones are infrastructure. */
+  readonly errors: { readonly pipeline: number; readonly infrastructure: number };
+  /**
+   * The shards of `--shard i/n` the log covers: one for a shard run, those merged for a merged log
+   * (`merged` in order); null for a run of the whole suite.
+   */
+  readonly shards: { readonly count: number; readonly merged: readonly number[] } | null;
   readonly meanScore: number | null;
   /** Summed over the records that recorded a cost; null when none did. */
   readonly costUsd: number | null;
@@ -81,6 +86,8 @@ export interface RunDigest {
   /** Position in the suite. */
   readonly indexes: Int32Array;
   readonly outcomes: Uint8Array;
+  /** 1 for a record that ended in an infrastructure error (see error-kind.ts), else 0. */
+  readonly infra: Uint8Array;
   /** NaN: no score. */
   readonly scores: Float64Array;
   readonly durations: Float32Array;
@@ -115,12 +122,19 @@ export function idAt(ids: PackedIds, i: number): string {
 
 /** The typed arrays of a digest, to transfer it to another thread without copying. */
 export function digestBuffers(d: RunDigest): ArrayBuffer[] {
-  return [d.ids.bytes, d.ids.offsets, d.repeats, d.indexes, d.outcomes, d.scores, d.durations, d.costs, d.inputTokens, d.outputTokens, d.keywordSet].map((a) => a.buffer as ArrayBuffer);
+  return [d.ids.bytes, d.ids.offsets, d.repeats, d.indexes, d.outcomes, d.infra, d.scores, d.durations, d.costs, d.inputTokens, d.outputTokens, d.keywordSet].map((a) => a.buffer as ArrayBuffer);
 }
 
 export function outcomeCode(record: Pick<CaseRecord, 'status' | 'passed'>): number {
   if (record.status !== 'complete') return ERROR;
   return record.passed === false ? FAIL : PASS;
+}
+
+/** The shards a log covers: its own for a shard run, the merged ones for a merged log. */
+function shardsOf(header: RunStartRecord): RunInfo['shards'] {
+  if (header.shards) return { count: header.shards.count, merged: [...header.shards.merged] };
+  const own = header.selection?.shard;
+  return own ? { count: own.count, merged: [own.index] } : null;
 }
 
 /** Reduces a run's records, as they stream in, to a digest. */
@@ -135,6 +149,7 @@ export function createDigestBuilder(header: RunStartRecord, options: DigestOptio
   let repeats = new Int32Array(capacity);
   let indexes = new Int32Array(capacity);
   let outcomes = new Uint8Array(capacity);
+  let infra = new Uint8Array(capacity);
   let scores = new Float64Array(capacity);
   let durations = new Float32Array(capacity);
   let costs = new Float64Array(capacity);
@@ -147,6 +162,7 @@ export function createDigestBuilder(header: RunStartRecord, options: DigestOptio
   const scoreSum = createExactSum();
   let scored = 0;
   let filtered = false;
+  const errors = { pipeline: 0, infrastructure: 0 };
 
   const grow = <T extends Int32Array | Uint32Array | Uint8Array | Float32Array | Float64Array>(array: T, length: number, used = size): T => {
     const next = new (array.constructor as new (n: number) => T)(length);
@@ -159,6 +175,7 @@ export function createDigestBuilder(header: RunStartRecord, options: DigestOptio
     repeats = grow(repeats, length);
     indexes = grow(indexes, length);
     outcomes = grow(outcomes, length);
+    infra = grow(infra, length);
     scores = grow(scores, length);
     durations = grow(durations, length);
     costs = grow(costs, length);
@@ -208,6 +225,9 @@ export function createDigestBuilder(header: RunStartRecord, options: DigestOptio
       indexes[i] = record.index;
       const outcome = outcomeCode(record);
       outcomes[i] = outcome;
+      const kind = errorKind(record);
+      infra[i] = kind === 'infrastructure' ? 1 : 0;
+      if (kind !== null) errors[kind]++;
       totals.add(record);
       scores[i] = record.score ?? Number.NaN;
       if (record.score !== null) {
@@ -240,13 +260,15 @@ export function createDigestBuilder(header: RunStartRecord, options: DigestOptio
         selection: header.selection ?? null,
         mergedFrom: header.mergedFrom ?? null,
         counts: totals.counts(filtered ? seen : Math.max(seen, header.suite.count * repeat)),
+        errors: { ...errors },
+        shards: shardsOf(header),
         meanScore: scored > 0 ? scoreSum.value() / scored : null,
         costUsd: totals.costUsd ?? null,
         inputTokens: usage ? usage.inputTokens : null,
         outputTokens: usage ? usage.outputTokens : null,
         warnings: [...(source.warnings ?? [])],
       };
-      return { header, info, size, ids: { bytes: idBytes, offsets: idOffsets }, repeats, indexes, outcomes, scores, durations, costs, inputTokens, outputTokens, keywordSet, keywordSets };
+      return { header, info, size, ids: { bytes: idBytes, offsets: idOffsets }, repeats, indexes, outcomes, infra, scores, durations, costs, inputTokens, outputTokens, keywordSet, keywordSets };
     },
   };
 }
@@ -263,6 +285,9 @@ export interface CaseRef {
 export interface CaseChange extends CaseRef {
   readonly a: Outcome;
   readonly b: Outcome;
+  /** True when the record errored for infrastructure reasons in A (B): neither a regression nor a fix. */
+  readonly infraA?: true;
+  readonly infraB?: true;
   readonly scoreA: number | null;
   readonly scoreB: number | null;
   /** B − A, when both have a score. */
@@ -286,7 +311,7 @@ export interface Delta {
 
 export interface KeywordComparison {
   readonly keyword: string;
-  /** Common cases with the keyword (in A). */
+  /** Common case records with the keyword (in A). */
   readonly cases: number;
   readonly passedA: number;
   readonly passedB: number;
@@ -294,6 +319,15 @@ export interface KeywordComparison {
   readonly passRateB: number;
   readonly regressions: number;
   readonly fixes: number;
+  /**
+   * The paired test of the comparison's main metric over the cases with the keyword, one-sided in
+   * the direction the keyword moved (null: no case to test), and that p-value adjusted by Holm's
+   * method over every keyword row. `significant` is set only when the adjusted p is below alpha:
+   * other rows are within noise, however large their change looks.
+   */
+  readonly p: number | null;
+  readonly pAdjusted: number | null;
+  readonly significant: 'worse' | 'better' | null;
 }
 
 /** A config value that differs; a side without the key has no `a` (or `b`). */
@@ -307,8 +341,49 @@ export type VerdictKind = 'worse' | 'better' | 'not-significant' | 'no-change' |
 
 export interface Verdict {
   readonly kind: VerdictKind;
-  /** One line in plain words, e.g. "B is worse: 12 regressions vs 3 fixes, p = 0.035". */
+  /**
+   * One line in plain words, e.g. "B is worse: pass rate −5.3 pts (90% CI −9.8 to −0.9), 40
+   * regressions vs 23 fixes, p = 0.021 (one-sided)". The same line in every output.
+   */
   readonly text: string;
+}
+
+/** What is compared: the pass rate (pipelines with passed()) or the mean score (with score()). */
+export type Metric = 'pass' | 'score';
+
+/** A paired test of one metric, and what it concludes at its level. */
+export interface MetricComparison extends PairedTest {
+  readonly metric: Metric;
+  /** `worse` when pWorse < alpha, `better` when pBetter < alpha (alpha already split between the tests judged together). */
+  readonly significant: 'worse' | 'better' | null;
+}
+
+/**
+ * The paired statistics of a comparison, over the cases both runs have. A case counts once, its
+ * repeats averaged; records that ended in an infrastructure error are left out.
+ */
+export interface ComparisonStatistics {
+  /** The significance level asked for: each direction ("worse", "better") is tested at it. */
+  readonly alpha: number;
+  /**
+   * Tests judged together (the metrics of this comparison, times the runs compared with one
+   * baseline): each gets alpha / tests (Bonferroni), so that its interval and its verdict agree.
+   */
+  readonly tests: number;
+  /** Cases compared (with a record that did not fail for infrastructure reasons in both runs). */
+  readonly cases: number;
+  /** Records per case: the larger repeat count of the two runs. */
+  readonly repeats: number;
+  /** The pass rate, when either run's pipeline defines passed(). */
+  readonly pass: MetricComparison | null;
+  /** The mean score, when either run's pipeline defines score() and a case has one on both sides. */
+  readonly score: MetricComparison | null;
+  /** The metric keywords are tested on: `pass` when there is one, else `score`. */
+  readonly primary: Metric | null;
+  /** Common records left out because they ended in an infrastructure error in A, in B. */
+  readonly excluded: { readonly a: number; readonly b: number };
+  /** The score of a pipeline error: 0, or the lowest score either run recorded when that is lower (null: no score). */
+  readonly errorScore: number | null;
 }
 
 export interface Comparison {
@@ -338,10 +413,13 @@ export interface Comparison {
   readonly changed: number;
   /** Characters of case ids to show: all of them when no id is longer than 20, else the shortest prefix that keeps every id of both runs unique. */
   readonly idPrefixLength: number;
-  /** Over the common cases; `ci` is the paired bootstrap interval of B − A. */
-  readonly passRate: Delta & { readonly ci: BootstrapInterval | null };
-  /** Over the common cases scored in both runs (`pairs`). */
-  readonly score: Delta & { readonly pairs: number; readonly ci: BootstrapInterval | null };
+  /**
+   * The mean over the compared cases of each case's pass rate, and `ci`, the interval of B − A
+   * (stats.pass.interval). Null values without passed().
+   */
+  readonly passRate: Delta & { readonly ci: ComparisonInterval | null };
+  /** The mean over the compared cases (`pairs`) of each case's mean score, and `ci`, the interval of B − A. */
+  readonly score: Delta & { readonly pairs: number; readonly ci: ComparisonInterval | null };
   /** Totals over the common cases that recorded them. */
   readonly costUsd: Delta;
   readonly inputTokens: Delta;
@@ -349,11 +427,18 @@ export interface Comparison {
   /** Case durationMs over the common cases. */
   readonly latency: { readonly mean: Delta; readonly p50: Delta; readonly p95: Delta };
   readonly keywords: readonly KeywordComparison[];
-  /** McNemar's exact test on the pass/fail flips; null without common cases. */
-  readonly mcnemar: McNemarResult | null;
+  /** The paired statistics (null without common cases). */
+  readonly stats: ComparisonStatistics | null;
   /** Significance level of the verdict. */
   readonly alpha: number;
   readonly verdict: Verdict;
+}
+
+/** An interval of B − A, each end a one-sided bound: `level` is 1 − 2·alpha of its test. */
+export interface ComparisonInterval {
+  readonly low: number;
+  readonly high: number;
+  readonly level: number;
 }
 
 export interface CompareOptions {
@@ -363,7 +448,12 @@ export interface CompareOptions {
   readonly maxRows?: number;
   /** Keep only the first N cases in suite order (--limit). */
   readonly limit?: number;
-  /** Bootstrap resamples (0 skips the intervals). @default 2000 */
+  /**
+   * Comparisons judged together with this one (runs compared with one baseline): alpha is split
+   * between them, and between the metrics of each. @default 1
+   */
+  readonly family?: number;
+  /** Random sign patterns of the sign-flip test. @default 10000 */
   readonly resamples?: number;
   /** @default 1 */
   readonly seed?: number;
@@ -464,8 +554,8 @@ const sameScore = (x: number, y: number) => x === y || (Number.isNaN(x) && Numbe
 export function compareDigests(a: RunDigest, b: RunDigest, options: CompareOptions = {}): Comparison {
   const alpha = options.alpha ?? 0.05;
   const maxRows = options.maxRows ?? 100;
-  const resamples = options.resamples ?? BOOTSTRAP_DEFAULTS.resamples;
-  const seed = options.seed ?? BOOTSTRAP_DEFAULTS.seed;
+  const resamples = options.resamples ?? SIGN_FLIP_DEFAULTS.resamples;
+  const seed = options.seed ?? SIGN_FLIP_DEFAULTS.seed;
   const allowed = options.limit === undefined ? null : firstCases([a, b], options.limit);
   const index = keyIndex(a);
 
@@ -511,8 +601,6 @@ export function compareDigests(a: RunDigest, b: RunDigest, options: CompareOptio
   const changedPairs: number[] = [];
   const listAll = common <= maxRows;
   let changed = 0;
-  let scorePairs = 0;
-  const scoreDiffs = new Float64Array(common);
   const sums = {
     costA: createExactSum(),
     costB: createExactSum(),
@@ -533,10 +621,7 @@ export function compareDigests(a: RunDigest, b: RunDigest, options: CompareOptio
     const oa = a.outcomes[i]!;
     const ob = b.outcomes[j]!;
     transitions[3 * ob + oa]!++;
-    const sa = a.scores[i]!;
-    const sb = b.scores[j]!;
-    if (!Number.isNaN(sa) && !Number.isNaN(sb)) scoreDiffs[scorePairs++] = sb - sa;
-    const isChange = oa !== ob || !sameScore(sa, sb);
+    const isChange = oa !== ob || !sameScore(a.scores[i]!, b.scores[j]!);
     if (isChange) changed++;
     if (isChange || listAll) changedPairs.push(p);
     const ca = a.costs[i]!;
@@ -563,6 +648,8 @@ export function compareDigests(a: RunDigest, b: RunDigest, options: CompareOptio
     perSet[row]!++;
     if (oa === PASS) perSet[row + 1]!++;
     if (ob === PASS) perSet[row + 2]!++;
+    // An infrastructure error on either side is neither a regression nor a fix.
+    if (a.infra[i] || b.infra[j]) continue;
     if (oa === PASS && ob !== PASS) perSet[row + 3]!++;
     if (oa !== PASS && ob === PASS) perSet[row + 4]!++;
   }
@@ -578,6 +665,8 @@ export function compareDigests(a: RunDigest, b: RunDigest, options: CompareOptio
       index: a.indexes[i]!,
       a: OUTCOMES[a.outcomes[i]!]!,
       b: OUTCOMES[b.outcomes[j]!]!,
+      ...(a.infra[i] ? { infraA: true } : {}),
+      ...(b.infra[j] ? { infraB: true } : {}),
       scoreA: Number.isNaN(sa) ? null : sa,
       scoreB: Number.isNaN(sb) ? null : sb,
       scoreDelta: Number.isNaN(sa) || Number.isNaN(sb) ? null : sb - sa,
@@ -585,34 +674,20 @@ export function compareDigests(a: RunDigest, b: RunDigest, options: CompareOptio
     };
   };
   const listed = changedPairs.map(changeAt).sort(byGoTaglio);
-  const regressions = listed.filter((c) => c.a === 'passed' && c.b !== 'passed');
-  const fixes = listed.filter((c) => c.a !== 'passed' && c.b === 'passed');
+  const quality = (c: CaseChange) => !c.infraA && !c.infraB;
+  const regressions = listed.filter((c) => c.a === 'passed' && c.b !== 'passed' && quality(c));
+  const fixes = listed.filter((c) => c.a !== 'passed' && c.b === 'passed' && quality(c));
 
   const transitionList: Transition[] = [];
   for (let ob = 0; ob < 3; ob++) for (let oa = 0; oa < 3; oa++) transitionList.push({ from: OUTCOMES[oa]!, to: OUTCOMES[ob]!, count: transitions[3 * ob + oa]! });
-  const count = (oa: number | null, ob: number | null) => {
-    let n = 0;
-    for (let x = 0; x < 3; x++) for (let y = 0; y < 3; y++) if ((oa === null || x === oa) && (ob === null || y === ob)) n += transitions[3 * y + x]!;
-    return n;
-  };
-  const passedA = count(PASS, null);
-  const passedB = count(null, PASS);
-  const nRegressions = passedA - transitions[3 * PASS + PASS]!;
-  const nFixes = passedB - transitions[3 * PASS + PASS]!;
-
-  const ci = (tallyOrSample: Parameters<typeof bootstrapMean>[0], seedOffset: number) =>
-    resamples > 0 ? bootstrapMean(tallyOrSample, { resamples, seed: seed + seedOffset }) : null;
-  const passCi = common === 0 ? null : ci({ values: [-1, 0, 1], counts: [nRegressions, common - nRegressions - nFixes, nFixes] }, 0);
-  const scores = scoreDiffs.subarray(0, scorePairs);
-  const scoreMeanA = meanOver(pairA, common, a.scores, (i) => !Number.isNaN(b.scores[pairB[i]!]!));
-  const scoreMeanB = meanOver(pairB, common, b.scores, (i) => !Number.isNaN(a.scores[pairA[i]!]!));
 
   durationsA.sort();
   durationsB.sort();
-  const mcnemar = common === 0 ? null : mcnemarExact(nRegressions, nFixes);
   const sameRun = a.header.runId === b.header.runId;
   const identical = changed === 0 && onlyA.length === 0 && onlyB.length === 0 && common > 0;
-  const scoreCi = scorePairs === 0 ? null : ci(scores, 1);
+  const paired = common === 0 ? null : pairedStatistics(a, b, pairA, pairB, common, { alpha, family: options.family ?? 1, resamples, seed });
+  const stats = paired?.stats ?? null;
+  const interval = (m: MetricComparison | null | undefined): ComparisonInterval | null => (m ? m.interval : null);
 
   const base = {
     a: a.info,
@@ -632,17 +707,17 @@ export function compareDigests(a: RunDigest, b: RunDigest, options: CompareOptio
     changed,
     idPrefixLength: idPrefixLength(a, index, onlyB),
     passRate: {
-      a: common === 0 ? null : passedA / common,
-      b: common === 0 ? null : passedB / common,
-      delta: common === 0 ? null : (passedB - passedA) / common,
-      ci: passCi,
+      a: paired?.means.pass?.a ?? null,
+      b: paired?.means.pass?.b ?? null,
+      delta: stats?.pass ? stats.pass.estimate : null,
+      ci: interval(stats?.pass),
     },
     score: {
-      pairs: scorePairs,
-      a: scoreMeanA,
-      b: scoreMeanB,
-      delta: scoreMeanA === null || scoreMeanB === null ? null : scoreMeanB - scoreMeanA,
-      ci: scoreCi,
+      pairs: stats?.score?.cases ?? 0,
+      a: paired?.means.score?.a ?? null,
+      b: paired?.means.score?.b ?? null,
+      delta: stats?.score ? stats.score.estimate : null,
+      ci: interval(stats?.score),
     },
     costUsd: costed === 0 ? EMPTY : delta(sums.costA.value(), sums.costB.value()),
     inputTokens: used === 0 ? EMPTY : delta(tokensA, tokensB),
@@ -652,28 +727,218 @@ export function compareDigests(a: RunDigest, b: RunDigest, options: CompareOptio
       p50: common === 0 ? EMPTY : delta(quantileSorted(durationsA, 0.5), quantileSorted(durationsB, 0.5)),
       p95: common === 0 ? EMPTY : delta(quantileSorted(durationsA, 0.95), quantileSorted(durationsB, 0.95)),
     },
-    keywords: keywordRows(a, perSet),
-    mcnemar,
+    keywords: keywordRows(a, perSet, paired, alpha, seed),
+    stats,
     alpha,
   };
   return { ...base, verdict: verdictOf(base) };
 }
 
-const EMPTY: Delta = { a: null, b: null, delta: null };
-const delta = (a: number, b: number): Delta => ({ a, b, delta: b - a });
+/** Random sign patterns for the test of each keyword row: enough for Holm's smallest thresholds. */
+const KEYWORD_RESAMPLES = 2000;
 
-function meanOver(rows: Int32Array, n: number, values: Float64Array, include: (pair: number) => boolean): number | null {
-  const sum = createExactSum();
+interface PairedStatistics {
+  readonly stats: ComparisonStatistics;
+  /** The mean per-case value of each run, over the cases each metric compares. */
+  readonly means: { readonly pass: { a: number; b: number } | null; readonly score: { a: number; b: number } | null };
+  /** Per case: its keyword set in A, and the difference of the primary metric (NaN: not compared). */
+  readonly keywordSet: Int32Array;
+  readonly primary: Float64Array;
+  /** Per case: 1 when it has one record on each side and the primary metric is pass/fail. */
+  readonly binary: Uint8Array;
+  /** The widest a difference of the primary metric can be. */
+  readonly range: number;
+}
+
+/**
+ * Groups the pairs by case id, so that the repeats of a case count once; with no repeat in either
+ * run, each pair is a case of its own.
+ */
+function clustersOf(a: RunDigest, pairA: Int32Array, common: number): { readonly count: number; readonly of: Int32Array } {
+  const of = new Int32Array(common);
+  let repeated = false;
+  for (let p = 0; p < common && !repeated; p++) if (a.repeats[pairA[p]!] !== 0) repeated = true;
+  if (!repeated) {
+    for (let p = 0; p < common; p++) of[p] = p;
+    return { count: common, of };
+  }
+  let slots = 16;
+  while (slots < common * 2) slots *= 2;
+  const first = new Int32Array(slots).fill(-1);
+  const cluster = new Int32Array(slots);
   let count = 0;
-  for (let p = 0; p < n; p++) {
-    const v = values[rows[p]!]!;
-    if (!Number.isNaN(v) && include(p)) {
-      sum.add(v);
-      count++;
+  for (let p = 0; p < common; p++) {
+    const i = pairA[p]!;
+    for (let at = hashId(a.ids, i, 0) & (slots - 1); ; at = (at + 1) & (slots - 1)) {
+      const q = first[at]!;
+      if (q < 0) {
+        first[at] = p;
+        cluster[at] = count;
+        of[p] = count++;
+        break;
+      }
+      if (sameId(a.ids, pairA[q]!, a.ids, i)) {
+        of[p] = cluster[at]!;
+        break;
+      }
     }
   }
-  return count === 0 ? null : sum.value() / count;
+  return { count, of };
 }
+
+/** The lowest and highest scores either run recorded; null when neither has a score. */
+function scoreExtent(a: RunDigest, b: RunDigest): { readonly low: number; readonly high: number } | null {
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  for (const d of [a, b]) {
+    for (let i = 0; i < d.size; i++) {
+      const s = d.scores[i]!;
+      if (Number.isNaN(s)) continue;
+      if (s < low) low = s;
+      if (s > high) high = s;
+    }
+  }
+  return low === Number.POSITIVE_INFINITY ? null : { low, high };
+}
+
+/**
+ * The paired statistics over cases: per case and run, the share of its repeats that passed and
+ * their mean score (a pipeline error scores 0, or the lowest score recorded when lower), leaving out
+ * records that ended in an infrastructure error; then the paired test of each metric.
+ */
+function pairedStatistics(
+  a: RunDigest,
+  b: RunDigest,
+  pairA: Int32Array,
+  pairB: Int32Array,
+  common: number,
+  options: { readonly alpha: number; readonly family: number; readonly resamples: number; readonly seed: number },
+): PairedStatistics {
+  const clusters = clustersOf(a, pairA, common);
+  const k = clusters.count;
+  const extent = a.info.hasScore || b.info.hasScore ? scoreExtent(a, b) : null;
+  // A pipeline error is a failure: it scores 0 (the bottom of the usual 0–1 scale), or lower when scores go lower.
+  const errorScore = extent ? Math.min(0, extent.low) : null;
+  const scoreRange = extent ? { low: errorScore!, high: Math.max(extent.high, errorScore!) } : null;
+  // Per case and run: records (not infrastructure errors), passes, score sum and scored records.
+  const side = () => ({ count: new Int32Array(k), pass: new Int32Array(k), score: new Float64Array(k), scored: new Int32Array(k), excluded: 0 });
+  const sideA = side();
+  const sideB = side();
+  const keywordSet = new Int32Array(k).fill(-1);
+  const add = (into: ReturnType<typeof side>, d: RunDigest, i: number, c: number) => {
+    if (d.infra[i]) {
+      into.excluded++;
+      return;
+    }
+    into.count[c]!++;
+    if (d.outcomes[i] === PASS) into.pass[c]!++;
+    const raw = d.scores[i]!;
+    const s = !Number.isNaN(raw) ? raw : d.outcomes[i] === ERROR && errorScore !== null ? errorScore : Number.NaN;
+    if (!Number.isNaN(s)) {
+      into.score[c]! += s;
+      into.scored[c]!++;
+    }
+  };
+  for (let p = 0; p < common; p++) {
+    const c = clusters.of[p]!;
+    if (keywordSet[c] === -1) keywordSet[c] = a.keywordSet[pairA[p]!]!;
+    add(sideA, a, pairA[p]!, c);
+    add(sideB, b, pairB[p]!, c);
+  }
+  const { count: countA, pass: passA, score: scoreA, scored: scoredA } = sideA;
+  const { count: countB, pass: passB, score: scoreB, scored: scoredB } = sideB;
+  const excluded = { a: sideA.excluded, b: sideB.excluded };
+
+  const hasPassed = a.info.hasPassed || b.info.hasPassed;
+  const hasScore = scoreRange !== null;
+  const passDiffs = new Float64Array(k).fill(Number.NaN);
+  const scoreDiffs = new Float64Array(k).fill(Number.NaN);
+  const binary = new Uint8Array(k);
+  let passCases = 0;
+  let scoreCases = 0;
+  let allBinary = true;
+  // Exact sums: the means, and their difference, do not depend on the order of the cases.
+  const passSumA = createExactSum();
+  const passSumB = createExactSum();
+  const scoreSumA = createExactSum();
+  const scoreSumB = createExactSum();
+  let compared = 0;
+  for (let c = 0; c < k; c++) {
+    if (countA[c]! > 0 && countB[c]! > 0) compared++;
+    if (hasPassed && countA[c]! > 0 && countB[c]! > 0) {
+      const x = passA[c]! / countA[c]!;
+      const y = passB[c]! / countB[c]!;
+      passDiffs[c] = y - x;
+      passSumA.add(x);
+      passSumB.add(y);
+      passCases++;
+      if (countA[c] === 1 && countB[c] === 1) binary[c] = 1;
+      else allBinary = false;
+    }
+    if (hasScore && scoredA[c]! > 0 && scoredB[c]! > 0) {
+      const x = scoreA[c]! / scoredA[c]!;
+      const y = scoreB[c]! / scoredB[c]!;
+      scoreDiffs[c] = y - x;
+      scoreSumA.add(x);
+      scoreSumB.add(y);
+      scoreCases++;
+    }
+  }
+  const metrics = (passCases > 0 ? 1 : 0) + (scoreCases > 0 ? 1 : 0);
+  const tests = Math.max(1, metrics) * options.family;
+  const testAlpha = options.alpha / tests;
+  const means = {
+    pass: passCases > 0 ? { a: passSumA.value() / passCases, b: passSumB.value() / passCases } : null,
+    score: scoreCases > 0 ? { a: scoreSumA.value() / scoreCases, b: scoreSumB.value() / scoreCases } : null,
+  };
+  const judged = (metric: Metric, test: PairedTest): MetricComparison => ({
+    metric,
+    ...test,
+    // The mean difference is the difference of the means, of exact sums: 0 when the runs agree on average.
+    estimate: means[metric]!.b - means[metric]!.a,
+    significant: test.pWorse < testAlpha ? 'worse' : test.pBetter < testAlpha ? 'better' : null,
+  });
+  const present = (diffs: Float64Array) => diffs.filter((d) => !Number.isNaN(d));
+  let pass: MetricComparison | null = null;
+  if (passCases > 0) {
+    if (allBinary) {
+      let worse = 0;
+      let better = 0;
+      for (let c = 0; c < k; c++) {
+        if (passDiffs[c]! < 0) worse++;
+        else if (passDiffs[c]! > 0) better++;
+      }
+      pass = judged('pass', pairedBinaryTest(worse, better, passCases, testAlpha));
+    } else {
+      pass = judged('pass', signFlipTest(present(passDiffs), { alpha: testAlpha, range: 1, resamples: options.resamples, seed: options.seed }));
+    }
+  }
+  const range = scoreRange && scoreRange.high > scoreRange.low ? scoreRange.high - scoreRange.low : 1;
+  const score =
+    scoreCases > 0 ? judged('score', signFlipTest(present(scoreDiffs), { alpha: testAlpha, range, resamples: options.resamples, seed: options.seed + 1 })) : null;
+  const primary: Metric | null = pass ? 'pass' : score ? 'score' : null;
+  return {
+    stats: {
+      alpha: options.alpha,
+      tests,
+      cases: compared,
+      repeats: Math.max(a.info.repeat, b.info.repeat),
+      pass,
+      score,
+      primary,
+      excluded,
+      errorScore: hasScore ? errorScore : null,
+    },
+    means,
+    keywordSet,
+    primary: primary === 'pass' ? passDiffs : scoreDiffs,
+    binary: primary === 'pass' && allBinary ? binary : new Uint8Array(k),
+    range: primary === 'pass' ? 1 : range,
+  };
+}
+
+const EMPTY: Delta = { a: null, b: null, delta: null };
+const delta = (a: number, b: number): Delta => ({ a, b, delta: b - a });
 
 /** Ids up to this long are shown whole. */
 const SHORT_ID = 20;
@@ -752,7 +1017,7 @@ function sortedSum(sorted: Float32Array): number {
   return sum;
 }
 
-function keywordRows(a: RunDigest, perSet: Int32Array): KeywordComparison[] {
+function keywordRows(a: RunDigest, perSet: Int32Array, paired: PairedStatistics | null, alpha: number, seed: number): KeywordComparison[] {
   const totals = new Map<string, number[]>();
   a.keywordSets.forEach((keywords, set) => {
     if (perSet[5 * set] === 0) return;
@@ -762,9 +1027,17 @@ function keywordRows(a: RunDigest, perSet: Int32Array): KeywordComparison[] {
       for (let k = 0; k < 5; k++) total[k]! += perSet[5 * set + k]!;
     }
   });
-  return [...totals]
-    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
-    .map(([keyword, [cases, passedA, passedB, regressions, fixes]]) => ({
+  const names = [...totals.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  const bySet = paired ? differencesBySet(a, paired) : null;
+  const tests = names.map((keyword) => (paired && bySet ? keywordTest(a, paired, bySet, keyword, alpha, seed) : null));
+  const given = tests.flatMap((t) => (t ? [t.p] : []));
+  const adjusted = holm(given);
+  let next = 0;
+  return names.map((keyword, row) => {
+    const [cases, passedA, passedB, regressions, fixes] = totals.get(keyword)!;
+    const test = tests[row];
+    const pAdjusted = test ? adjusted[next++]! : null;
+    return {
       keyword,
       cases: cases!,
       passedA: passedA!,
@@ -773,7 +1046,80 @@ function keywordRows(a: RunDigest, perSet: Int32Array): KeywordComparison[] {
       passRateB: passedB! / cases!,
       regressions: regressions!,
       fixes: fixes!,
-    }));
+      p: test ? test.p : null,
+      pAdjusted,
+      significant: test && pAdjusted! < alpha ? test.direction : null,
+    };
+  });
+}
+
+/** Per keyword set of A: how many compared cases, and their differences of the primary metric, in one pass. */
+interface SetDifferences {
+  readonly cases: Int32Array;
+  readonly worse: Int32Array;
+  readonly better: Int32Array;
+  /** False when a case of the set is not one pass/fail record on each side. */
+  readonly binary: Uint8Array;
+  /** The differences, grouped by set: set s holds values[start[s] .. start[s + 1]). */
+  readonly start: Int32Array;
+  readonly values: Float64Array;
+}
+
+function differencesBySet(a: RunDigest, paired: PairedStatistics): SetDifferences {
+  const sets = a.keywordSets.length;
+  const cases = new Int32Array(sets);
+  const worse = new Int32Array(sets);
+  const better = new Int32Array(sets);
+  const binary = new Uint8Array(sets).fill(1);
+  const { primary, keywordSet } = paired;
+  for (let c = 0; c < primary.length; c++) {
+    const d = primary[c]!;
+    if (Number.isNaN(d)) continue;
+    const set = keywordSet[c]!;
+    cases[set]!++;
+    if (d < 0) worse[set]!++;
+    else if (d > 0) better[set]!++;
+    if (!paired.binary[c]) binary[set] = 0;
+  }
+  const start = new Int32Array(sets + 1);
+  for (let set = 0; set < sets; set++) start[set + 1] = start[set]! + cases[set]!;
+  const values = new Float64Array(start[sets]!);
+  const at = start.slice(0, sets);
+  for (let c = 0; c < primary.length; c++) {
+    const d = primary[c]!;
+    if (!Number.isNaN(d)) values[at[keywordSet[c]!]!++] = d;
+  }
+  return { cases, worse, better, binary, start, values };
+}
+
+/** The test of the primary metric over the cases with `keyword`, one-sided in the direction it moved. */
+function keywordTest(a: RunDigest, paired: PairedStatistics, bySet: SetDifferences, keyword: string, alpha: number, seed: number): { p: number; direction: 'worse' | 'better' } | null {
+  let n = 0;
+  let worse = 0;
+  let better = 0;
+  let binary = true;
+  const sets: number[] = [];
+  a.keywordSets.forEach((keywords, set) => {
+    if (bySet.cases[set] === 0 || !keywords.includes(keyword)) return;
+    sets.push(set);
+    n += bySet.cases[set]!;
+    worse += bySet.worse[set]!;
+    better += bySet.better[set]!;
+    if (!bySet.binary[set]) binary = false;
+  });
+  if (n === 0) return null;
+  let test: PairedTest;
+  if (binary) test = pairedBinaryTest(worse, better, n, alpha);
+  else {
+    const diffs = new Float64Array(n);
+    let at = 0;
+    for (const set of sets) {
+      diffs.set(bySet.values.subarray(bySet.start[set]!, bySet.start[set + 1]!), at);
+      at += bySet.cases[set]!;
+    }
+    test = signFlipTest(diffs, { alpha, range: paired.range, resamples: KEYWORD_RESAMPLES, seed });
+  }
+  return test.pWorse <= test.pBetter ? { p: test.pWorse, direction: 'worse' } : { p: test.pBetter, direction: 'better' };
 }
 
 /** Config values that differ between two resolved configs, in A's key order, then B's extra keys. */
@@ -843,28 +1189,19 @@ function verdictOf(c: Omit<Comparison, 'verdict'>): Verdict {
       text: `Nothing to compare: A and B have no case in common (${formatCount(c.onlyA.length)} only in A, ${formatCount(c.onlyB.length)} only in B).`,
     };
   }
+  const stats = c.stats!;
+  const metrics = [stats.pass, stats.score].filter((m): m is MetricComparison => m !== null);
   if (c.changed === 0) {
     const only = c.onlyA.length + c.onlyB.length > 0 ? ` (${formatCount(c.onlyA.length)} only in A, ${formatCount(c.onlyB.length)} only in B)` : '';
     return { kind: 'no-change', text: `No change: all ${plural(c.common, 'common case')} have the same outcome and score${only}.` };
   }
-  const m = c.mcnemar!;
-  const flips = `${plural(m.regressions, 'regression')} vs ${plural(m.fixes, 'fix')}`;
-  const usesPassed = c.a.hasPassed || c.b.hasPassed || m.regressions + m.fixes > 0;
-  if (usesPassed || c.score.ci === null) {
-    const p = formatPValue(m.pTwoSided);
-    if (m.pTwoSided < c.alpha && m.regressions > m.fixes) return { kind: 'worse', text: `B is worse: ${flips}, ${p}` };
-    if (m.pTwoSided < c.alpha && m.fixes > m.regressions) return { kind: 'better', text: `B is better: ${flips}, ${p}` };
-    return { kind: 'not-significant', text: `No significant difference: ${flips}, ${p}` };
+  if (metrics.length === 0) {
+    return { kind: 'not-significant', text: 'Nothing to test: the pipeline defines neither passed() nor score(), or no case completed in both runs.' };
   }
-  // No pass/fail verdicts: judge by the mean score difference and its interval.
-  const ci = c.score.ci;
-  const text = `mean score ${signed(ci.estimate)} (95% CI ${signed(ci.low)} to ${signed(ci.high)})`;
-  if (ci.high < 0) return { kind: 'worse', text: `B is worse: ${text}` };
-  if (ci.low > 0) return { kind: 'better', text: `B is better: ${text}` };
-  return { kind: 'not-significant', text: `No significant difference: ${text}` };
-}
-
-function signed(x: number): string {
-  const text = Number.isInteger(x) ? String(x) : x.toPrecision(3).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
-  return x > 0 ? `+${text}` : text;
+  const line = (m: MetricComparison) => `${describeChange(m)}, ${describeCounts(m)}, ${describeP(m)}`;
+  const worse = metrics.filter((m) => m.significant === 'worse');
+  const better = metrics.filter((m) => m.significant === 'better');
+  if (worse.length > 0) return { kind: 'worse', text: `B is worse: ${worse.map(line).join('; ')}` };
+  if (better.length > 0) return { kind: 'better', text: `B is better: ${better.map(line).join('; ')}` };
+  return { kind: 'not-significant', text: `No significant difference: ${metrics.map(line).join('; ')}` };
 }

@@ -122,6 +122,7 @@ export function planMerge(given: readonly MergeInput[], options: { readonly runI
     ...(x.repeat !== undefined && { repeat: x.repeat }),
     ...(Object.keys(selection).length > 0 && { selection }),
     mergedFrom: inputs.map((input) => input.header.runId),
+    ...(shards && { shards: { count: shards.count, merged: [...shards.present] } }),
   };
   return { header, inputs, shards, warnings };
 }

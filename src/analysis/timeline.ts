@@ -3,7 +3,7 @@
  * ended (GoTaglio's step table) and their real start and end times; for a run, how many cases were
  * in flight over time; and Chrome Trace Event files (Perfetto, chrome://tracing) for both.
  */
-import type { CaseRecord, RunStartRecord, StageStatus } from '../log/schema.ts';
+import type { CaseRecord, RunStartRecord, StageRecord, StageStatus } from '../log/schema.ts';
 
 export interface StageSpan {
   readonly name: string;
@@ -67,6 +67,38 @@ export function caseTimeline(record: CaseRecord, order: readonly string[]): Case
     stepRange.set(step.stage, range);
   }
   return { caseId: record.caseId, stages, steps, stepRange, durationMs: record.durationMs };
+}
+
+/** A model call (a round) or a tool run of a tool loop, within its stage. */
+export interface ToolLoopSpan {
+  readonly kind: 'round' | 'tool';
+  /** `round 2`, or the tool's name. */
+  readonly label: string;
+  readonly round: number;
+  /** Milliseconds from `t0`. */
+  readonly startMs: number;
+  readonly endMs: number;
+  /** A round: `ok` or `error`; a tool call: its status. */
+  readonly status: string;
+}
+
+/**
+ * The rounds and tool runs of a stage's tool loops (`llm()` with tools), in time order, from the
+ * stage record's `llm` entries; `t0` (epoch milliseconds) is their zero. Tool calls that never ran
+ * have no span.
+ */
+export function toolLoopSpans(stage: StageRecord | undefined, t0: number): ToolLoopSpan[] {
+  const spans: ToolLoopSpan[] = [];
+  for (const info of stage?.llm ?? []) {
+    for (const round of info.rounds ?? []) {
+      spans.push({ kind: 'round', label: `round ${round.round}`, round: round.round, startMs: round.startMs - t0, endMs: round.startMs + round.durationMs - t0, status: round.error === undefined ? 'ok' : 'error' });
+      for (const call of round.toolCalls) {
+        if (call.startMs === undefined) continue;
+        spans.push({ kind: 'tool', label: call.name, round: round.round, startMs: call.startMs - t0, endMs: call.startMs + (call.durationMs ?? 0) - t0, status: call.status });
+      }
+    }
+  }
+  return spans.sort((a, b) => a.startMs - b.startMs);
 }
 
 export interface Concurrency {
@@ -262,6 +294,24 @@ export function caseTraceEvents(record: CaseRecord, header: RunStartRecord, slot
         ...(stage?.error ? { error: stage.error.message } : {}),
       },
     });
+    // The tool loop's rounds and tool runs, nested in the stage; parallel tool runs on extra lanes.
+    const subLaneEnds: number[] = [];
+    for (const part of toolLoopSpans(stage, record.startMs)) {
+      let sub = subLaneEnds.findIndex((laneEnd) => laneEnd <= part.startMs);
+      if (sub === -1) sub = subLaneEnds.push(part.endMs) - 1;
+      else subLaneEnds[sub] = part.endMs;
+      if (lane + sub > 0) lanesSeen.add(lane + sub);
+      events.push({
+        name: part.kind === 'round' ? `${span.name} ${part.label}` : part.label,
+        cat: part.kind === 'round' ? 'model' : 'tool',
+        ph: 'X',
+        pid: 1,
+        tid: tid + LANE_TID * (lane + sub),
+        ts: us(record.startMs + part.startMs),
+        dur: Math.round(Math.max(0, part.endMs - part.startMs) * 1000 * 1000) / 1000,
+        args: { caseId: record.caseId, stage: span.name, round: part.round, status: part.status },
+      });
+    }
   }
   return events;
 }

@@ -20,7 +20,9 @@ import { mergeCommand } from '../commands/merge.ts';
 import { reportCommand } from '../commands/report.ts';
 import { viewCommand } from '../commands/view.ts';
 import { checkCommand } from '../commands/check.ts';
+import { initCommand } from '../commands/init.ts';
 import type { AnyCommand, CommandEnv } from '../commands/shared/flags.ts';
+import { withSecretsScrubbed } from '../commands/shared/scrubbed-io.ts';
 
 /**
  * Every command, in the order `tagliots --help` lists them: one file each under src/commands/,
@@ -28,6 +30,7 @@ import type { AnyCommand, CommandEnv } from '../commands/shared/flags.ts';
  * handler loads the engine code it needs when it runs, so building this tree stays cheap.
  */
 const COMMANDS: readonly ((env: CommandEnv) => AnyCommand)[] = [
+  initCommand,
   runCommand,
   rerunCommand,
   resumeCommand,
@@ -78,7 +81,9 @@ function inheritSettings(command: AnyCommand, parent: AnyCommand): AnyCommand {
 }
 
 /** Runs the CLI and returns the exit code. Never throws. */
-export async function main(argv: readonly string[], io: Io): Promise<number> {
+export async function main(argv: readonly string[], terminal: Io): Promise<number> {
+  // No secret we know of reaches the terminal or a file, whatever a command prints.
+  const io = await withSecretsScrubbed(terminal);
   let exitCode: number = EXIT.ok;
   const program = buildProgram(io, (code) => {
     exitCode = code;

@@ -30,14 +30,18 @@ export async function cacheStats(options: CacheStatsOptions, io: Io): Promise<nu
   const [{ responseCacheStats }, { formatBytes, formatCount }] = await Promise.all([import('../engine/cache.ts'), import('../util/units.ts')]);
   const stats = await responseCacheStats({ cwd: io.cwd });
   if (options.json) {
-    const { dir, entries, bytes, oldest, newest } = stats;
-    io.stdout.write(`${JSON.stringify({ dir, entries, bytes, oldest: oldest?.toISOString() ?? null, newest: newest?.toISOString() ?? null }, null, 2)}\n`);
+    const { dir, entries, bytes, oldest, newest, orphans } = stats;
+    io.stdout.write(`${JSON.stringify({ dir, entries, bytes, oldest: oldest?.toISOString() ?? null, newest: newest?.toISOString() ?? null, orphans }, null, 2)}\n`);
     return EXIT.ok;
   }
   io.stdout.write(`Response cache: ${shownCacheDir(stats.dir, io)}\n`);
   io.stdout.write(`  entries: ${formatCount(stats.entries)}\n`);
   io.stdout.write(`  size: ${formatBytes(stats.bytes)}\n`);
   if (stats.oldest && stats.newest) io.stdout.write(`  written: ${stats.oldest.toISOString()} to ${stats.newest.toISOString()}\n`);
+  const { orphans } = stats;
+  if (orphans.files > 0) {
+    io.stdout.write(`  unfinished: ${formatCount(orphans.files)} temporary file${orphans.files === 1 ? '' : 's'} (${formatBytes(orphans.bytes)}) left by killed runs, not entries; \`tagliots cache clear\` removes them\n`);
+  }
   return EXIT.ok;
 }
 

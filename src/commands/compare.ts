@@ -13,13 +13,16 @@ export function compareCommand(env: CommandEnv) {
     .option('--ids <ids>', 'only these cases: comma-separated case ids or id prefixes', idList('--ids'))
     .option('--limit <n>', 'only the first N cases in suite order', positiveInteger('--limit'))
     .option('--rows <n>', "list every common case up to N of them, else only the changed ones; 'all'", rowLimit, 100)
-    .option('--alpha <p>', 'significance level of the verdict', probability('--alpha'), 0.05);
+    .option('--alpha <p>', 'significance level of the verdict, one-sided each way ("worse", "better")', probability('--alpha'), 0.05);
   return addRunsDirOption(command)
     .addHelpText(
       'after',
       `
 Cases are aligned by case id and repeat index. A is the first run (the baseline), B the second;
-with more runs, each is compared with the baseline and printed as one row.
+with more runs, each is compared with the baseline and printed as one row. The statistics pair
+per case (repeats averaged), leave out infrastructure errors, and judge "worse" and "better" each
+one-sided at --alpha, with the interval whose ends are the matching bounds (90% at 0.05): the same
+test and wording as gate. See docs/statistics.md.
 
 Examples:
   $ tagliots compare 019aa1f4 latest

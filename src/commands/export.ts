@@ -6,7 +6,7 @@ import type { Selection } from '../suite/select.ts';
 import type { Io } from '../util/io.ts';
 import { shownPath } from '../util/paths.ts';
 import { addRunsDirOption, addSelectionOptions, Command, Option, selectionFrom, type CommandEnv } from './shared/flags.ts';
-import { createOutput, engineContext, warnAboutLog } from './shared/output.ts';
+import { engineContext, warnAboutLog, writeOutput } from './shared/output.ts';
 
 /** What `--format` takes. */
 const EXPORT_FORMATS = ['json', 'csv', 'jsonl', 'md', 'junit'] as const;
@@ -59,9 +59,7 @@ export interface ExportOptions {
 export async function exportRun(options: ExportOptions, io: Io): Promise<number> {
   if (options.schema) {
     if (options.run !== undefined) throw new UsageError('E_USAGE', '--schema takes no run.', { hint: 'tagliots export --schema > run-log.schema.json' });
-    const out = createOutput(io, options.out);
-    out.write(readFileSync(schemaPath(), 'utf8'));
-    out.close();
+    await writeOutput(io, options.out, (out) => out.write(readFileSync(schemaPath(), 'utf8')));
     return EXIT.ok;
   }
   if (options.run === undefined) throw new UsageError('E_USAGE', 'Which run should be exported?', { hint: 'tagliots export <run> --format csv (or tagliots export --schema)' });
@@ -100,9 +98,8 @@ export async function exportRun(options: ExportOptions, io: Io): Promise<number>
     }
   }
 
-  const out = createOutput(io, options.out);
   let rows = 0;
-  try {
+  await writeOutput(io, options.out, async (out) => {
     if (format === 'csv') out.write(csvLine(layout.columns));
     else if (format === 'md') out.write(markdownTableHead(layout.columns));
     else if (format === 'json') out.write('[');
@@ -121,9 +118,7 @@ export async function exportRun(options: ExportOptions, io: Io): Promise<number>
     });
     if (format === 'json') out.write(rows === 0 ? ']\n' : '\n]\n');
     else if (format === 'junit') out.write(junitFooter());
-  } finally {
-    out.close();
-  }
+  });
   warnAboutLog(io, { shown, warnings: log.warnings, ended: (await log.end()) !== null });
   if (options.out !== undefined) io.stderr.write(`Exported ${rows} row${rows === 1 ? '' : 's'} to ${options.out}\n`);
   return EXIT.ok;

@@ -5,19 +5,24 @@ import { addGateOptions, addRunsDirOption, Command, gateFlagsFrom, type CommandE
 /** `tagliots gate`: its flags, help and handler. */
 export function gateCommand(env: CommandEnv) {
   const command = new Command('gate')
-    .description('check a run against CI rules (pass rate, regressions vs a baseline, significance, cost); exit 1 when one fails')
+    .description('check a run against CI rules (completeness, coverage, infrastructure errors, no significant drop against a baseline, …); exit 1 when one fails')
     .argument('<run>', 'the run to check: a run id prefix, `latest` or a log file');
   return addRunsDirOption(addGateOptions(command).option('--json', 'print the gate result as JSON'))
     .addHelpText(
       'after',
       `
-Every rule prints what it measured and its threshold. An interrupted or incomplete run fails the
-gate unless --allow-incomplete. When GITHUB_STEP_SUMMARY is set, a Markdown summary is appended to it.
+With no rule flag, the gate checks that the run completed, that no case, repeat or shard is
+missing, and that at most 2% of records ended in infrastructure errors (a model call that failed
+after its retries, a cancellation); with --baseline, also that the run is not significantly worse
+(one-sided at --alpha 0.05, on the pass rate and the mean score, the same test as compare).
+--margin / --max-score-drop gate "not worse by more than d" instead. --max-regressions is for
+deterministic pipelines only. Every rule prints what it measured and its threshold. When
+GITHUB_STEP_SUMMARY is set, a Markdown summary is appended to it. See docs/statistics.md.
 
 Examples:
-  $ tagliots gate latest --min-pass-rate 0.9
-  $ tagliots gate latest --baseline main.jsonl --max-regressions 0 --alpha 0.05 --junit gate.xml
-  $ tagliots gate latest --require 'p0' --max-cost 5
+  $ tagliots gate latest --baseline main.jsonl --junit gate.xml
+  $ tagliots gate latest --baseline main.jsonl --margin 2%
+  $ tagliots gate latest --min-pass-rate 0.9 --require 'p0' --max-cost 5
 
 Exit codes: 0 every rule holds, 1 a rule failed, 2 usage error or a run that cannot be read.`,
     )

@@ -47,6 +47,7 @@ export async function merge(options: MergeCommandOptions, io: Io): Promise<numbe
     runsDir: options.runsDir,
     ...engineContext(io),
     command: io.argv,
+    secrets: io.secrets,
     ...(io.newRunId !== undefined && { runId: io.newRunId() }),
     ...(io.now !== undefined && { now: io.now.bind(io) }),
   });

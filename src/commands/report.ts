@@ -1,11 +1,11 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { EXIT } from '../errors.ts';
 import type { Io } from '../util/io.ts';
 import { formatBytes, formatCount } from '../util/units.ts';
 import { shownPath } from '../util/paths.ts';
 import { TAGLIOTS_VERSION } from '../version.ts';
 import { addRunsDirOption, Command, type CommandEnv } from './shared/flags.ts';
-import { createOutput, engineContext, warnAboutLog } from './shared/output.ts';
+import { engineContext, warnAboutLog, writeOutput } from './shared/output.ts';
 
 /** `tagliots report`: its flags, help and handler. */
 export function reportCommand(env: CommandEnv) {
@@ -13,7 +13,7 @@ export function reportCommand(env: CommandEnv) {
     .description('write a self-contained HTML report of a run (optionally compared with a baseline)')
     .argument('<run>', "the run: 'latest', a run-id prefix, or a path to a log file")
     .option('--baseline <run>', 'compare with this run (A, the baseline); <run> is B')
-    .option('-o, --out <file>', 'the HTML file to write (default: <run-id-prefix>.report.html)');
+    .option('-o, --out <file>', 'the HTML file to write (default: <run-id-prefix>.report.html beside the run log, in the runs folder)');
   return addRunsDirOption(command)
     .addHelpText(
       'after',
@@ -35,7 +35,7 @@ export interface ReportOptions {
   readonly run: string;
   /** A run to compare with (A, the baseline; `run` is B). */
   readonly baseline?: string;
-  /** The HTML file to write. @default `<run-id-prefix>.report.html` in the working directory */
+  /** The HTML file to write. @default `<run-id-prefix>.report.html` beside the run's log (in the runs folder) */
   readonly out?: string;
   readonly runsDir?: string;
 }
@@ -58,10 +58,12 @@ export async function report(options: ReportOptions, io: Io): Promise<number> {
   const path = await findRunLog(options.run, context);
   const basePath = options.baseline === undefined ? undefined : await findRunLog(options.baseline, context);
   const compare = basePath !== undefined;
+  // Compressed data would hide a secret from the output file's scrubbing: it is scrubbed before.
+  const { secrets } = io;
   // Each run's full records go into the file, packed in gzip blocks.
   const load = async (logPath: string, digest: boolean) => {
     const blocks = createRecordBlockWriter();
-    const loaded = await loadRun(logPath, io.cwd, { digest, onCase: (record) => blocks.add(JSON.stringify(record)) });
+    const loaded = await loadRun(logPath, io.cwd, { digest, onCase: (record) => blocks.add(secrets ? secrets.json(record) : JSON.stringify(record)) });
     return { ...loaded, blocks: await blocks.finish() };
   };
   const [b, a] = await Promise.all([load(path, compare), basePath ? load(basePath, true) : null]);
@@ -73,15 +75,13 @@ export async function report(options: ReportOptions, io: Io): Promise<number> {
   const comparison = a && rowsA ? comparePages(a, b, rowsA, rowsB) : null;
   const runs = [{ run: b.run, rows: rowsB, blocks: b.blocks }];
   if (a && rowsA) runs.push({ run: a.run, rows: rowsA, blocks: a.blocks });
-  const chunks = renderReportChunks(runs, comparison, { generator: `tagliots ${TAGLIOTS_VERSION}` });
+  const chunks = renderReportChunks(runs, comparison, { generator: `tagliots ${TAGLIOTS_VERSION}`, ...(secrets && { secrets }) });
 
-  const target = options.out ?? resolve(io.cwd, defaultReportName(b.run.header.runId));
-  const file = createOutput(io, target);
-  try {
+  // Beside the run's log (in the runs folder, which projects ignore), not in the working folder.
+  const target = options.out ?? resolve(dirname(path), defaultReportName(b.run.header.runId));
+  await writeOutput(io, target, (file) => {
     for (const chunk of chunks) file.write(chunk);
-  } finally {
-    file.close();
-  }
+  });
   const bytes = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk), 0);
   const cases = b.rows.id.length;
   io.stdout.write(`Report of ${b.run.header.runId} (${formatCount(cases)} case${cases === 1 ? '' : 's'}${a ? `, compared with ${a.run.header.runId}` : ''}) written to ${shownPath(resolve(io.cwd, target), io.cwd)} (${formatBytes(bytes)})\n`);

@@ -26,7 +26,7 @@ Examples:
   $ tagliots rerun 019aa1 infer.model.name=perfect
   $ tagliots rerun latest --from extract
 
-Exit codes: 0 success, 1 unexpected error (or errored cases with --strict), 2 usage/config/input error, 3 stopped at --max-cost, 130 interrupted.`,
+Exit codes: 0 success, 1 the run stopped early (a full disk, an unexpected error), errored cases with --strict, 2 usage/config/input error (nothing ran), 3 stopped at --max-cost, 130 interrupted.`,
     )
     .action(async (run, overrides, opts) => {
       const selection = selectionFrom(opts);

@@ -13,20 +13,22 @@ export function resumeCommand(env: CommandEnv) {
     .argument('<run>', "the run to finish: 'latest', a run-id prefix or a log file")
     .argument('[secrets...]', 'secrets the log does not keep, again: key.path=value')
     .option('-c, --concurrency <n>', 'cases in flight at once (default: as in the original run)', positiveInteger('--concurrency'))
-    .option('--allow-changed-suite', 'resume even though the suite file changed since the run started');
+    .option('--allow-changed-suite', 'resume even though the suite file changed since the run started')
+    .option('--force', 'take the run over although a process on another machine claims it (a machine that crashed)');
   return addModelRunOptions(addRunOutputOptions(command, 100))
     .addHelpText(
       'after',
       `
 Writes a new log that copies every finished case of the original (cancelled ones run again) and
 runs the rest, with the recorded config and the same suite and selection. The original log is
-left as it is.
+left as it is. A run still running, or being resumed by another process, is refused: its log is
+claimed (<run-id>.lock beside it) until that process ends.
 
 Examples:
   $ tagliots resume latest
   $ tagliots resume 019aa1 -c 4
 
-Exit codes: 0 success (or nothing to resume), 1 unexpected error (or errored cases with --strict), 2 usage/config/input error, 3 stopped at --max-cost, 130 interrupted.`,
+Exit codes: 0 success (or nothing to resume), 1 the run stopped early (a full disk, an unexpected error), errored cases with --strict, 2 usage/config/input error or a run claimed by another process (nothing ran), 3 stopped at --max-cost, 130 interrupted.`,
     )
     .action(async (run, secrets, opts) =>
       env.setExit(
@@ -35,6 +37,7 @@ Exit codes: 0 success (or nothing to resume), 1 unexpected error (or errored cas
             run,
             overrides: secrets,
             allowChangedSuite: opts.allowChangedSuite === true,
+            force: opts.force === true,
             ...(opts.concurrency !== undefined && { concurrency: opts.concurrency }),
             ...runOutputFrom(opts),
             ...modelRunOptionsFrom(opts),
@@ -45,7 +48,7 @@ Exit codes: 0 success (or nothing to resume), 1 unexpected error (or errored cas
     );
 }
 
-export type ResumeCommandOptions = RunTerminalOptions & Pick<ResumeOptions, 'run' | 'overrides' | 'allowChangedSuite' | 'concurrency' | 'runsDir' | 'cache' | 'maxCostUsd'>;
+export type ResumeCommandOptions = RunTerminalOptions & Pick<ResumeOptions, 'run' | 'overrides' | 'allowChangedSuite' | 'force' | 'concurrency' | 'runsDir' | 'cache' | 'maxCostUsd'>;
 
 /** Finishes an interrupted or killed run, showing progress and the summary. */
 export async function resume(options: ResumeCommandOptions, io: Io): Promise<number> {

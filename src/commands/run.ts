@@ -34,7 +34,7 @@ Examples:
   $ tagliots run suites/calc.json --filter 'hexadecimal && !flakey-fails' --repeat 5
   $ tagliots run suites/calc.json --shard 2/4 --min-pass-rate 0.9 --baseline main.jsonl --max-regressions 0
 
-Exit codes: 0 success, 1 unexpected error (or errored cases with --strict), 2 usage/config/input error, 3 stopped at --max-cost, 130 interrupted.`,
+Exit codes: 0 success, 1 the run stopped early (a full disk, an unexpected error), errored cases with --strict or a failed gate, 2 usage/config/input error (nothing ran), 3 stopped at --max-cost, 130 interrupted.`,
     )
     .action(async (suite, overrides, opts) => {
       const selection = selectionFrom(opts);

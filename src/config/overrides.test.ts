@@ -159,6 +159,25 @@ describe('loadPatchFile', () => {
     expect((await caughtAsync(loadPatchFile('short.json', defaults, dir))).message).toContain('short.json:1:6: unexpected end of input');
   });
 
+  it('refuses a key repeated in a JSON patch, which JSON.parse would resolve by keeping the last', async () => {
+    await write('twice.json', '{\n  "infer.model.name": "a",\n  "infer.model.name": "b"\n}\n');
+    const error = await caughtAsync(loadPatchFile('twice.json', defaults, dir));
+    expect(error.code).toBe('E_PATCH_PARSE');
+    expect(error.message).toBe(
+      "Cannot parse config patch file twice.json:3:3: duplicate key 'infer.model.name' (first at line 2, column 3): a key may appear only once in an object\n" +
+        '    "infer.model.name": "b"\n' +
+        '    ^',
+    );
+    expect(error.hint).toContain('remove or rename one of the two');
+  });
+
+  it('refuses bytes that are not UTF-8 rather than reading them as U+FFFD', async () => {
+    await writeFile(join(dir, 'latin1.yaml'), Buffer.from('infer:\n  model:\n    name: café\n', 'latin1'));
+    const error = await caughtAsync(loadPatchFile('latin1.yaml', defaults, dir));
+    expect(error.code).toBe('E_PATCH_PARSE');
+    expect(error.message).toMatch(/^Cannot parse config patch file latin1\.yaml:3:14: invalid UTF-8 \(byte 0xE9\)\n/);
+  });
+
   it('reports a YAML syntax error with file:line:column', async () => {
     await write('bad.yaml', 'infer:\n  model: x\n  model: y\n');
     const error = await caughtAsync(loadPatchFile('bad.yaml', defaults, dir));

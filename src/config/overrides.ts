@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname, resolve as resolvePath } from 'node:path';
-import { caretExcerpt, findJsonSyntaxError, positionOf } from '../util/json-syntax.ts';
+import { parseJson as parseJsonText, textPosition } from '../util/json-syntax.ts';
+import { decodeUtf8 } from '../util/utf8.ts';
 import { loadYaml, type YamlModule } from '../util/yaml.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { getPath, isBranch, joinPath } from './dotted.ts';
@@ -91,9 +92,9 @@ export async function loadPatchFile(path: string, defaults: object, cwd: string)
     });
   }
   const absolute = resolvePath(cwd, path);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(absolute, 'utf8');
+    bytes = await readFile(absolute);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -104,7 +105,10 @@ export async function loadPatchFile(path: string, defaults: object, cwd: string)
     }
     throw new ConfigError('E_PATCH_READ', `Cannot read config patch file '${path}': ${messageOf(error)}`, { cause: error });
   }
-  if (text.startsWith('\uFEFF')) text = text.slice(1);
+  // Bytes that are not UTF-8 are refused: decoding them as U+FFFD would silently change a value.
+  const decoded = decodeUtf8(bytes);
+  if (!decoded.ok) throw parseError(path, decoded.problem.line, decoded.problem.column, `${decoded.problem.reason}\n${decoded.problem.excerpt}`);
+  const text = decoded.text.startsWith('\uFEFF') ? decoded.text.slice(1) : decoded.text;
   const patch = ext === '.json' ? parseJson(text, path) : parseYaml(text, path, await loadYaml());
   if (!isPlainObject(patch)) {
     throw new ConfigError('E_PATCH_PARSE', `Config patch file '${path}' must contain an object of config paths to values, got ${kindOf(patch)}.`, {
@@ -117,8 +121,8 @@ export async function loadPatchFile(path: string, defaults: object, cwd: string)
   return patchToOverrides(patch, defaults, path);
 }
 
-function parseError(file: string, line: number, column: number, message: string): ConfigError {
-  return new ConfigError('E_PATCH_PARSE', `Cannot parse config patch file ${file}:${line}:${column}: ${message}`);
+function parseError(file: string, line: number, column: number, message: string, hint?: string): ConfigError {
+  return new ConfigError('E_PATCH_PARSE', `Cannot parse config patch file ${file}:${line}:${column}: ${message}`, { hint });
 }
 
 function parseYaml(text: string, file: string, { LineCounter, parseDocument }: YamlModule): unknown {
@@ -133,15 +137,12 @@ function parseYaml(text: string, file: string, { LineCounter, parseDocument }: Y
   return doc.contents === null ? {} : doc.toJS();
 }
 
+/** A repeated key is an error too: JSON.parse would keep its last value without a word. */
 function parseJson(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    // Node 20's JSON.parse messages do not always give a position, so find it ourselves.
-    const found = findJsonSyntaxError(text) ?? { offset: text.length, reason: messageOf(error) };
-    const at = positionOf(text, Math.min(found.offset, text.trimEnd().length));
-    throw parseError(file, at.line, at.column, `${found.reason}\n${caretExcerpt(at.lineText, at.offsetInLine)}`);
-  }
+  const parsed = parseJsonText(text, { uniqueKeys: true });
+  if (parsed.ok) return parsed.value;
+  const at = textPosition(text, parsed.problem.offset);
+  throw parseError(file, at.line, at.column, `${parsed.problem.reason}\n${at.excerpt}`, parsed.problem.hint);
 }
 
 function kindOf(value: unknown): string {

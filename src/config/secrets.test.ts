@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretPath, redactArgs, redactConfig, redactDeltas } from './secrets.ts';
+import { isSecretPath, redactArgs, redactConfig, redactDeltas, secretsInConfig, secretsInEnv } from './secrets.ts';
 
 describe('isSecretPath', () => {
   it.each(['api_key', 'openai.apiKey', 'auth.password', 'x.auth_token', 'token', 'client-secret', 'model.credentials'])('treats %s as a secret', (path) => {
@@ -23,6 +23,35 @@ describe('redaction', () => {
       'a.api_key=***',
       'a.token:=***',
       'infer.model.settings.max_tokens=9',
+    ]);
+  });
+});
+
+describe('the secrets in play', () => {
+  it('takes the values of secret-named variables and the passwords of URLs from the environment, and nothing else', () => {
+    const env = {
+      OPENAI_API_KEY: 'sk-openai-123456',
+      GITHUB_TOKEN: 'ghp_abcdefghijkl',
+      npm_config__authToken: 'npm_abcdefghijkl',
+      DATABASE_URL: 'postgres://me:s3cret%2Fpassword@db:5432/x',
+      PLAIN_URL: 'https://example.com/path@x',
+      PWD: '/home/me/project',
+      PATH: '/usr/bin:/bin',
+      FLAG_TOKEN: '1',
+      UNSET_KEY: 'undefined',
+      MISSING_KEY: undefined,
+    };
+    expect(secretsInEnv(env)).toEqual([
+      { name: 'OPENAI_API_KEY', value: 'sk-openai-123456' },
+      { name: 'GITHUB_TOKEN', value: 'ghp_abcdefghijkl' },
+      { name: 'npm_config__authToken', value: 'npm_abcdefghijkl' },
+      { name: 'DATABASE_URL password', value: 's3cret/password' },
+    ]);
+  });
+
+  it('takes the values at secret paths of a config', () => {
+    expect(secretsInConfig({ search: { apiKey: 'search-key-1234', max_tokens: 800 }, auth_token: 'short', model: 'gpt-4o-mini-2024' })).toEqual([
+      { name: 'config:search.apiKey', value: 'search-key-1234' },
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { ConfigDelta } from '../log/schema.ts';
 import { isPlainObject } from '../util/json.ts';
+import { isSecretValue, type KnownSecret } from '../util/scrub.ts';
 
 const SECRET_WORDS = new Set(['key', 'apikey', 'secret', 'password', 'passwd', 'credential', 'credentials', 'authorization', 'bearer']);
 
@@ -44,4 +45,44 @@ export function redactArgs(argv: readonly string[]): string[] {
     const key = arg.slice(0, arg[eq - 1] === ':' ? eq - 1 : eq);
     return isSecretPath(key) ? `${arg.slice(0, eq)}=${REDACTED}` : arg;
   });
+}
+
+/**
+ * The secrets of an environment: the value of every variable whose name looks secret
+ * (`OPENAI_API_KEY`, `GITHUB_TOKEN`, `DB_PASSWORD`, by `isSecretPath`), and the password of any
+ * value that is a URL with credentials (`postgres://user:password@host`).
+ */
+export function secretsInEnv(env: Readonly<Record<string, string | undefined>>): KnownSecret[] {
+  const secrets: KnownSecret[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (isSecretPath(name)) {
+      if (isSecretValue(value)) secrets.push({ name, value });
+    } else if (value.includes('@') && value.includes('://')) {
+      const password = urlPassword(value);
+      if (isSecretValue(password)) secrets.push({ name: `${name} password`, value: password });
+    }
+  }
+  return secrets;
+}
+
+function urlPassword(value: string): string | undefined {
+  try {
+    const password = new URL(value).password;
+    return password === '' ? undefined : decodeURIComponent(password);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The values at secret-looking paths of a resolved config (`search.apiKey`), named `config:<path>`. */
+export function secretsInConfig(config: unknown, prefix = ''): KnownSecret[] {
+  if (!isPlainObject(config)) return [];
+  const secrets: KnownSecret[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (isSecretPath(path) && isSecretValue(value)) secrets.push({ name: `config:${path}`, value });
+    else secrets.push(...secretsInConfig(value, path));
+  }
+  return secrets;
 }

@@ -48,9 +48,10 @@ export async function readRunDigests(runs: readonly RunSource[], options: ReadDi
 
 /**
  * Compares run `b` with run `a`, the baseline, case by case: regressions and fixes, status
- * transitions, score, cost, token and latency deltas, config differences, a per-keyword breakdown,
- * McNemar's exact test on the pass/fail flips and a verdict. The result is what
- * `tagliots compare a b --json` prints.
+ * transitions, score, cost, token and latency deltas, config differences, a per-keyword breakdown
+ * (Holm-adjusted), the paired tests of the pass rate and the mean score over cases (one-sided at
+ * `alpha` each way, with their intervals and minimum detectable effects) and a verdict. The result
+ * is what `tagliots compare a b --json` prints.
  *
  * @example
  * ```js
@@ -66,7 +67,9 @@ export async function compareRuns(a: RunSource, b: RunSource, options: CompareRu
 
 /**
  * Compares each of `runs` with `baseline`, reading the baseline once: what
- * `tagliots compare baseline run1 run2 … --json` prints.
+ * `tagliots compare baseline run1 run2 … --json` prints. The runs are judged together: each
+ * comparison tests at alpha divided by the number of runs (Bonferroni), so that a verdict of
+ * "worse" or "better" in any row holds for the whole table.
  */
 export async function compareToBaseline(baseline: RunSource, runs: readonly RunSource[], options: CompareRunsOptions = {}): Promise<BaselineComparison> {
   const [base, ...others] = await readRunDigests([baseline, ...runs], options);
@@ -74,6 +77,8 @@ export async function compareToBaseline(baseline: RunSource, runs: readonly RunS
     ...(options.alpha !== undefined && { alpha: options.alpha }),
     ...(options.maxRows !== undefined && { maxRows: options.maxRows }),
     ...(options.limit !== undefined && { limit: options.limit }),
+    // Several runs against one baseline are judged together: alpha is split between them.
+    family: others.length,
   };
   return { baseline: base!.info, comparisons: others.map((other) => compareDigests(base!, other, compareOptions)) };
 }

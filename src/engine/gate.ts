@@ -1,9 +1,10 @@
 /**
- * Gating runs from code: the CI rules of `tagliots gate` (pass rate, regressions against a baseline,
- * significance, cost, required cases) evaluated on a run, as plain data.
+ * Gating runs from code: the CI rules of `tagliots gate` (completeness, coverage, infrastructure
+ * errors, significance and non-inferiority against a baseline, pass rate, regressions, cost,
+ * required cases) evaluated on a run, as plain data.
  */
 import { compareDigests, type RunDigest } from '../analysis/compare.ts';
-import { applyGateRules, needsBaseline, type GateResult, type GateRules } from '../analysis/gate.ts';
+import { applyGateRules, baselineFlags, GATE_DEFAULTS, needsBaseline, type GateResult, type GateRules } from '../analysis/gate.ts';
 import { UsageError } from '../errors.ts';
 import { parseFilter } from '../suite/filter.ts';
 import { readRunDigests, type RunSource } from './compare-runs.ts';
@@ -12,7 +13,10 @@ import { findRunLogs, type RunsDirOptions } from './runs-dir.ts';
 
 /** The rules of a gate, its baseline, and where to find the runs. */
 export interface GateOptions extends GateRules, RunsDirOptions, LoadDigestsOptions {
-  /** The run to compare with (needed by `maxRegressions` and `alpha`): a run reference or a digest. */
+  /**
+   * The run to compare with: a run reference or a digest. With one, the significance rule holds by
+   * default; `maxRegressions`, `alpha`, `margin` and `maxScoreDrop` need one.
+   */
   readonly baseline?: RunSource;
 }
 
@@ -28,8 +32,9 @@ export interface GatedRun {
  */
 export function checkGateOptions(options: GateRules & { readonly baseline?: unknown }): void {
   if (needsBaseline(options) && options.baseline === undefined) {
-    const flags = [options.maxRegressions !== undefined && '--max-regressions', options.alpha !== undefined && '--alpha'].filter(Boolean).join(' and ');
-    throw new UsageError('E_GATE_BASELINE', `${flags} compare${flags.includes(' and ') ? '' : 's'} with a baseline run: add --baseline <run>.`, {
+    const given = baselineFlags(options);
+    const flags = given.length === 1 ? given[0]! : `${given.slice(0, -1).join(', ')} and ${given.at(-1)!}`;
+    throw new UsageError('E_GATE_BASELINE', `${flags} compare${given.length === 1 ? 's' : ''} with a baseline run: add --baseline <run>.`, {
       hint: 'The baseline is a run id prefix, `latest`, or a log file (e.g. the main branch run, downloaded as an artifact).',
     });
   }
@@ -60,20 +65,22 @@ export async function gateRun(run: RunSource, options: GateOptions = {}): Promis
   };
   const digests = await readRunDigests(baseline === undefined ? [run] : [baseline, run], where);
   const judged = digests.at(-1)!;
-  const comparison = digests.length > 1 ? compareDigests(digests[0]!, judged, { maxRows: 0 }) : null;
+  // Compared at the gate's level, so the comparison it shows says what the gate decided.
+  const comparison = digests.length > 1 ? compareDigests(digests[0]!, judged, { maxRows: 0, alpha: options.alpha ?? GATE_DEFAULTS.alpha }) : null;
   return { result: applyGateRules(judged, options, comparison), run: judged };
 }
 
 /**
  * Checks a run against CI rules and returns the verdict `tagliots gate --json` prints: every rule
- * with what it measured and its threshold, and whether all held. A run that is incomplete or was
- * interrupted fails unless `allowIncomplete`. `maxRegressions` and `alpha` compare with `baseline`.
- * Throws `E_GATE_BASELINE` when a rule needs a baseline and none is given.
+ * with what it measured and its threshold, and whether all held. With no rule given, it checks that
+ * the run completed, covers every case (and, with a `baseline`, the baseline's cases and repeats),
+ * has at most 2% infrastructure errors, and (with a `baseline`) is not significantly worse, one-sided
+ * at alpha 0.05. Throws `E_GATE_BASELINE` when a rule needs a baseline and none is given.
  *
  * @example
  * ```js
  * import { evaluateGate } from 'tagliots';
- * const gate = await evaluateGate('latest', { minPassRate: 0.9, baseline: '019aa1f4', maxRegressions: 0 });
+ * const gate = await evaluateGate('latest', { baseline: '019aa1f4', minPassRate: 0.9 });
  * if (!gate.passed) for (const rule of gate.rules) if (rule.status === 'fail') console.log(rule.reason);
  * ```
  */

@@ -10,6 +10,7 @@ import { readRunLogBatches, readRunLogEnds } from '../log/reader.ts';
 import type { RunEndRecord, RunStartRecord } from '../log/schema.ts';
 import { runLogPath } from '../log/store.ts';
 import { createRunLogWriter } from '../log/writer.ts';
+import type { SecretScrubber } from '../util/scrub.ts';
 import { uuidv7 } from '../util/ids.ts';
 import { findRunLogs, resolveRunsDir, type RunsDirOptions } from './runs-dir.ts';
 
@@ -22,6 +23,8 @@ export interface MergeRunsOptions extends RunsDirOptions {
   readonly now?: () => Date;
   /** The command line the merged log records as its `command`. @default [] */
   readonly command?: readonly string[];
+  /** The secrets in play, scrubbed from the merged log (shards written elsewhere may hold them). */
+  readonly secrets?: SecretScrubber;
 }
 
 /** A merged run: its log, and what it was made from. */
@@ -75,7 +78,7 @@ export async function mergeRuns(logs: readonly string[], options: MergeRunsOptio
   }
   // Written under a temporary name and renamed at the end, so a failed merge leaves no half log.
   const partial = `${output}.partial-${pid}`;
-  const writer = createRunLogWriter(partial);
+  const writer = createRunLogWriter(partial, { secrets: options.secrets });
   const accumulator = createMergeAccumulator(plan);
   let done = false;
   try {

@@ -8,6 +8,7 @@ import type { Override } from '../config/overrides.ts';
 import { isSecretPath, REDACTED } from '../config/secrets.ts';
 import { ConfigError, PipelineError } from '../errors.ts';
 import type { GitInfo, RunStartRecord } from '../log/schema.ts';
+import { CACHE_MODES, type CacheMode } from '../model/cache-mode.ts';
 import type { PipelineSpec } from '../pipeline/types.ts';
 import type { Project } from '../project/load.ts';
 import { closest, oxfordJoin } from '../util/suggest.ts';
@@ -15,6 +16,19 @@ import { closest, oxfordJoin } from '../util/suggest.ts';
 /** What a rerun's or a resume's plan takes from the run it repeats: its resolved config, and the link to it. */
 export function repeatOf(original: RunStartRecord, mode: 'rerun' | 'resume'): { base: Record<string, unknown>; mode: 'rerun' | 'resume'; parentRunId: string } {
   return { base: original.config, mode, parentRunId: original.runId };
+}
+
+/**
+ * The response cache mode a run used, as its header records it with each configured model;
+ * undefined when it used none (mock models only). A rerun or a resume uses it unless told otherwise:
+ * a run made with `--cache off` to measure the models must not be finished from the cache.
+ */
+export function cacheModeOf(header: RunStartRecord): CacheMode | undefined {
+  for (const snapshot of Object.values(header.models ?? {})) {
+    const mode = (snapshot as { cache?: unknown }).cache;
+    if ((CACHE_MODES as readonly unknown[]).includes(mode)) return mode as CacheMode;
+  }
+  return undefined;
 }
 
 /** The project's pipeline that wrote a run, by name; `shownLog` names the run's log in the message. */

@@ -18,7 +18,7 @@ import { runSession, type RunResult, type RunStart } from '../runner/session.ts'
 import { createCaseSelector, isEmptySelection, type Selection } from '../suite/select.ts';
 import { formatCount } from '../util/units.ts';
 import { closest, oxfordJoin } from '../util/suggest.ts';
-import { checkSecretsSupplied, gitWarning, pipelineOfRun, repeatOf } from './original-run.ts';
+import { cacheModeOf, checkSecretsSupplied, gitWarning, pipelineOfRun, repeatOf } from './original-run.ts';
 import { runPlace, wholeNumber, type NothingToRun, type RunOptions } from './run-options.ts';
 
 /** Which records of the original run a rerun runs again: all, failed or errored ones, or errored ones. */
@@ -138,6 +138,8 @@ export async function rerunRun(options: RerunOptions): Promise<RunResult | Nothi
   const scratch: string[] = [];
   let changes: ConfigChange[] = [];
   const { onStart } = options;
+  // The run's own cache mode unless told otherwise: a run made with --cache off is rerun without it too.
+  const cache = options.cache ?? cacheModeOf(original);
 
   return runSession(
     {
@@ -191,6 +193,7 @@ export async function rerunRun(options: RerunOptions): Promise<RunResult | Nothi
     },
     {
       ...options,
+      ...(cache && { cache }),
       onStart:
         onStart &&
         ((header, start) =>

@@ -2,27 +2,31 @@
  * Finishing a run that was interrupted or killed (`tagliots resume`). The new log (`mode: 'resume'`,
  * `parentRunId`) starts with a copy of every finished record of the original and then runs only
  * the (case, repeat) pairs the original lacks. The original log is never modified, so a resume
- * that is itself killed can be resumed in turn.
+ * that is itself killed can be resumed in turn. A resume holds the claim on the original log
+ * (src/log/claim.ts) from before it looks at what to run until it ends: a run still running, or
+ * being resumed by another process, is refused, so each case runs once.
  */
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { configChanges, type ConfigChange } from '../analysis/config-changes.ts';
 import { getPath } from '../config/dotted.ts';
-import { parseOverrideArgs } from '../config/overrides.ts';
+import { parseOverrideArgs, type Override } from '../config/overrides.ts';
 import { isSecretPath, REDACTED } from '../config/secrets.ts';
-import { SuiteError, UsageError } from '../errors.ts';
+import { errnoCode, LogError, SuiteError, UsageError } from '../errors.ts';
+import { claimRun, type Claim } from '../log/claim.ts';
 import { readGitInfo } from '../log/git.ts';
 import { readRunLogEnds, readRunLogRecords } from '../log/reader.ts';
-import type { CaseRecord, RunStartRecord } from '../log/schema.ts';
+import type { CaseRecord, GitInfo, RunStartRecord } from '../log/schema.ts';
 import { listRuns, resolveRun } from '../log/store.ts';
-import { loadProject } from '../project/load.ts';
+import { loadProject, type Project } from '../project/load.ts';
 import { repeatRounds, runKey } from '../runner/plan.ts';
 import type { RunListener } from '../runner/run.ts';
-import { runSession, type RunResult, type RunStart } from '../runner/session.ts';
+import { runSession, type RunPlace, type RunResult, type RunStart } from '../runner/session.ts';
 import { loadSuite, type SuiteCase } from '../suite/load.ts';
 import { createCaseSelector, isEmptySelection, type Selection } from '../suite/select.ts';
+import { uuidv7 } from '../util/ids.ts';
 import { formatCount } from '../util/units.ts';
-import { checkSecretsSupplied, gitWarning, pipelineOfRun, repeatOf } from './original-run.ts';
+import { cacheModeOf, checkSecretsSupplied, gitWarning, pipelineOfRun, repeatOf } from './original-run.ts';
 import { runPlace, type NothingToRun, type RunOptions } from './run-options.ts';
 
 export interface ResumeOptions extends Omit<RunOptions, 'onStart'> {
@@ -32,6 +36,11 @@ export interface ResumeOptions extends Omit<RunOptions, 'onStart'> {
   readonly overrides?: readonly string[];
   /** Resume even when the suite file changed since the run started (cases are matched by id). */
   readonly allowChangedSuite?: boolean;
+  /**
+   * Take the run over even though a process on another machine claims it (or its claim file cannot
+   * be read): for a claim left by a machine that crashed. Never while that process may still run.
+   */
+  readonly force?: boolean;
   /** As RunOptions.onStart, with what the resume runs. */
   onStart?(header: RunStartRecord, start: RunStart, resume: ResumeInfo): RunListener | undefined | void;
 }
@@ -56,8 +65,11 @@ export interface ResumeInfo {
 
 /**
  * Finishes an interrupted or killed run, as `tagliots resume` does: a new log holding the finished
- * records of the original and the cases it lacks, run with its recorded config, suite and
- * selection. Resolves to the new run, or to a note when there is nothing to resume.
+ * records of the original and the cases it lacks, run with its recorded config, suite, selection
+ * and response cache mode. Resolves to the new run, or to a note when there is nothing to resume.
+ * Claims the original first: a run still running is refused (`E_RUN_RUNNING`), and so is one that
+ * another process is resuming (`E_RESUME_SUPERSEDED`), both RunClaimedErrors thrown before any
+ * case runs; a claim made on another host only yields to `force`.
  */
 export async function resumeRun(options: ResumeOptions): Promise<RunResult | NothingToRun> {
   const place = runPlace(options);
@@ -68,6 +80,43 @@ export async function resumeRun(options: ResumeOptions): Promise<RunResult | Not
   const project = await loadProject(cwd);
   const runsDir = options.runsDir ?? project.runsDir;
   const logPath = await resolveRun(runsDir, options.run, cwd);
+  const runId = options.runId ?? uuidv7();
+  // Claimed before anything is decided from the log, and held until the resume ends.
+  const claim = await claimOriginal(logPath, runId, options, warn);
+  try {
+    return await resumeClaimed({ ...options, runId }, { place, overrides, git, project, runsDir, logPath, warn });
+  } finally {
+    claim?.release();
+  }
+}
+
+/** The claim on the run being finished; none (with a warning) when its folder is read-only. */
+async function claimOriginal(logPath: string, runId: string, options: ResumeOptions, warn: (text: string) => void): Promise<Claim | undefined> {
+  const { header } = await readRunLogEnds(logPath);
+  try {
+    return await claimRun({ logPath, runId: header.runId, holder: { runId, mode: 'resume' }, ...(options.force && { force: true }), ...(options.now && { now: options.now }) });
+  } catch (error) {
+    const code = error instanceof LogError && error.code === 'E_LOG_WRITE' ? errnoCode(error.cause) : undefined;
+    if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') throw error;
+    warn(`Warning: cannot claim run ${header.runId} (its folder is read-only): make sure no other process runs or resumes it meanwhile.`);
+    return undefined;
+  }
+}
+
+/** What resumeRun found out before it claimed the run. */
+interface ResumeContext {
+  readonly place: RunPlace;
+  readonly overrides: readonly Override[];
+  readonly git: Promise<GitInfo | null>;
+  readonly project: Project;
+  readonly runsDir: string;
+  readonly logPath: string;
+  readonly warn: (text: string) => void;
+}
+
+async function resumeClaimed(options: ResumeOptions & { readonly runId: string }, context: ResumeContext): Promise<RunResult | NothingToRun> {
+  const { place, overrides, git, project, runsDir, logPath, warn } = context;
+  const { cwd } = place;
   const shownLog = relative(cwd, logPath) || logPath;
   const { header: original, end } = await readRunLogEnds(logPath);
 
@@ -137,6 +186,8 @@ export async function resumeRun(options: ResumeOptions): Promise<RunResult | Not
   const toRun = total - done.size;
   let changes: ConfigChange[] = [];
   const { onStart } = options;
+  // The run's own cache mode: a run made with --cache off is not finished from the cache.
+  const cache = options.cache ?? cacheModeOf(original);
 
   return runSession(
     {
@@ -172,6 +223,7 @@ export async function resumeRun(options: ResumeOptions): Promise<RunResult | Not
     {
       ...options,
       concurrency: options.concurrency ?? original.concurrency,
+      ...(cache && { cache }),
       onStart:
         onStart &&
         ((header, start) =>

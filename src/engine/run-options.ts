@@ -14,8 +14,6 @@ export interface RunOptions extends RunSessionOptions {
   readonly cwd?: string;
   /** The environment API keys and settings are read from. @default the process's environment */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Called with each warning, as a line of text (say, that the code differs from a rerun run's). @default warnings are dropped */
-  readonly onWarning?: (text: string) => void;
 }
 
 /** Where a call runs: its own `cwd` and `env`, else the process's. Checks the numbers it was given. */

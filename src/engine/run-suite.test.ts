@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRunLog } from '../log/reader.ts';
 import type { CaseRecord, RunCounts } from '../log/schema.ts';
+import { UsageError } from '../errors.ts';
 import { definePipeline } from '../pipeline/define.ts';
 import { IN_MEMORY_SUITE, runSuite, type RunSuiteOptions } from './run-suite.ts';
 
@@ -138,6 +139,29 @@ describe('runSuite', () => {
   it('takes a suite file or cases, not both and not neither', async () => {
     await expect(runQuiz(1, { suite: 'suite.json' })).rejects.toThrow(/not both/);
     await expect(runQuiz(1, { cases: undefined })).rejects.toThrow(/neither was given/);
+  });
+
+  it('records a case the log cannot hold as its error and goes on; run.end counts what the log holds', async () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 600; i++) deep = { down: deep };
+    const { result } = await runQuiz(0, { cases: [...cases(3), { id: 'deep', question: '1+1', answer: '2', deep }] });
+    expect(result.counts).toMatchObject({ total: 4, complete: 3, error: 1, notRun: 0 });
+    const log = await readRunLog(result.logPath);
+    expect(log.cases).toHaveLength(4);
+    expect(log.cases.find((c) => c.caseId === 'deep')).toMatchObject({ status: 'error', passed: null, error: { code: 'E_LOG_RECORD', stage: null } });
+    expect(log.end?.counts).toEqual(result.counts);
+  });
+
+  it('stops midway with exit code 1 and the resume command; run.end counts the records written', async () => {
+    const stop = new UsageError('E_STOP', 'Stopped by the progress hook.');
+    const attempt = runQuiz(6, { runId: RUN_ID, concurrency: 1, onProgress: (_record, counts) => { if (counts.total - counts.notRun === 2) throw stop; } });
+    const error = (await attempt.catch((e: unknown) => e)) as UsageError;
+    expect(error).toMatchObject({ code: 'E_STOP', exitCode: 1, hint: `Then finish the run: tagliots resume ${RUN_ID}` });
+    expect(error.message).toContain('Stopped by the progress hook. The run stopped midway; its log runs/');
+    const cwd = folders.at(-1)!;
+    const log = await readRunLog(join(cwd, 'runs', `${RUN_ID}.jsonl`));
+    expect(log.cases).toHaveLength(2);
+    expect(log.end).toMatchObject({ status: 'error', counts: { total: 6, complete: 2, notRun: 4 }, error: { message: 'Stopped by the progress hook.' } });
   });
 
   it('checks the cases as a suite file is checked', async () => {

@@ -7,7 +7,7 @@ import { readGitInfo } from '../log/git.ts';
 import { toPipelineSpec, type PipelineLike } from '../pipeline/define.ts';
 import type { PipelineSpec } from '../pipeline/types.ts';
 import { isPipelineFilePath } from '../pipeline/yaml/index.ts';
-import { defaultProject, findProjectConfig, loadPipelineFile, loadProject, type Project } from '../project/load.ts';
+import { defaultProject, findProjectConfig, loadPipelineFile, loadProject, unloadedWarnings, type Project } from '../project/load.ts';
 import { noCasesSelected, selectPipeline } from '../project/select-pipeline.ts';
 import { repeatRounds } from '../runner/plan.ts';
 import { runSession, type RunResult } from '../runner/session.ts';
@@ -50,7 +50,10 @@ export type RunSuiteResult = RunResult;
  * nothing: follow the run with `onStart`, `onProgress` and `onWarning`, and stop it with `signal`.
  * Errors a user can cause (a suite or config that does not check, a pipeline whose setup fails,
  * a model without its key) are thrown as `TagliotsError`s before any case runs; a failing case
- * is data in the log. Resolves once `run.end` is written, whatever its status.
+ * is data in the log, and so is a case the log cannot hold (nested too deep: `E_LOG_RECORD`).
+ * Resolves once `run.end` is written, whatever its status. A log that cannot be written (a full
+ * disk) stops the run: it rejects with `E_LOG_WRITE` (exit code 1), the log left without `run.end`
+ * for `resumeRun()` to finish.
  *
  * @example
  * ```js
@@ -85,6 +88,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunSuiteResult
   const project = await projectFor(options.pipeline, cwd);
   const suite = await suiteOf(options, cwd);
   const spec = await pipelineFor(options.pipeline, project, suite, cwd);
+  for (const warning of unloadedWarnings(project)) options.onWarning?.(warning);
 
   const defaults = spec.config ?? {};
   const overrides: Override[] = [];

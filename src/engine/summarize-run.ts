@@ -8,6 +8,7 @@ import { createSummaryBuilder, type Summary, type SummaryRow } from '../analysis
 import { processCwd } from '../host.ts';
 import type { RunCounts, RunEndRecord, RunStartRecord, Usage } from '../log/schema.ts';
 import type { Selection } from '../suite/select.ts';
+import { stringHash52 } from '../util/ids.ts';
 import { shownPath } from '../util/paths.ts';
 import { readRunLog, type ReadRunLogOptions, type RunLogReader } from './read-run-log.ts';
 
@@ -84,10 +85,13 @@ export async function summarizeLog(log: RunLogReader, options: SummarizeRunOptio
     ...(log.selectedCases !== null ? { total: () => (log.selectedCases ?? 0) * repeat } : {}),
   });
   const keywords = options.byKeyword ? createKeywordBreakdown({ hasPassed: header.pipeline.hasPassed }) : undefined;
+  const repeated = createRepeatFinder();
   await log.forEachCase((record) => {
     builder.add(record);
     keywords?.add(record);
+    repeated.add(record);
   });
+  const duplicates = await repeated.count(log);
   const end = await log.end();
   const table = builder.finish(end);
   const byKeyword = keywords?.finish();
@@ -109,7 +113,49 @@ export async function summarizeLog(log: RunLogReader, options: SummarizeRunOptio
     ...(byKeyword ? { byKeyword } : {}),
     rows: table.rows,
     hiddenRows: table.hiddenRows,
-    warnings: [...log.warnings],
+    warnings: [...log.warnings, ...(duplicates > 0 ? [duplicateWarning(shownPath(log.path, options.cwd), duplicates)] : [])],
   };
   return { summary, header, end, table };
+}
+
+/** Says that a log holds records for a (case, repeat) it already had: its counts include them. */
+function duplicateWarning(shown: string, duplicates: number): string {
+  const records = duplicates === 1 ? '1 record' : `${duplicates} records`;
+  return `${shown} holds ${records} for a case and repeat it already has (it was written by two processes at once, or joined by hand): the counts include ${duplicates === 1 ? 'it' : 'them'}.`;
+}
+
+/** Suspected (case, repeat) keys confirmed against the log; past this many, a repeated hash counts as it is. */
+const MAX_SUSPECTS = 10_000;
+
+/**
+ * Finds (case, repeat) pairs a log records more than once (the counts then add up to more than
+ * the run's cases). Keeps 52-bit hashes, not the keys, so a million-case log costs a few MB; a
+ * repeated hash is a suspect, confirmed by a second pass over the log, which only then happens.
+ */
+function createRepeatFinder() {
+  const keyOf = (record: { caseId: string; repeat?: number | undefined }) => `${record.repeat ?? 0}:${record.caseId}`;
+  const hashes = new Set<number>();
+  const suspects = new Map<string, number>();
+  let unconfirmed = 0;
+  return {
+    add(record: { caseId: string; repeat?: number | undefined }): void {
+      const key = keyOf(record);
+      const hash = stringHash52(key);
+      if (!hashes.has(hash)) hashes.add(hash);
+      else if (suspects.size < MAX_SUSPECTS || suspects.has(key)) suspects.set(key, 0);
+      else unconfirmed++;
+    },
+    /** Records beyond the first of their (case, repeat). */
+    async count(log: RunLogReader): Promise<number> {
+      if (suspects.size === 0) return unconfirmed;
+      await log.forEachCase((record) => {
+        const key = keyOf(record);
+        const seen = suspects.get(key);
+        if (seen !== undefined) suspects.set(key, seen + 1);
+      });
+      let duplicates = unconfirmed;
+      for (const seen of suspects.values()) duplicates += Math.max(0, seen - 1);
+      return duplicates;
+    },
+  };
 }

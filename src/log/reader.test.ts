@@ -87,7 +87,7 @@ describe('readRunLog on the fixtures', () => {
     expect(error).toBeInstanceOf(LogError);
     expect(error.code).toBe('E_LOG_VERSION');
     expect(error.message).toContain('version 99');
-    expect(error.hint).toMatch(/upgrade tagliots/i);
+    expect(error.hint).toMatch(/upgrade the tagliots that reads it.*npm install -D tagliots@latest/i);
   });
 
   it('bad-middle-line.jsonl: E_LOG_FORMAT with file:line and the zod issue', async () => {
@@ -167,6 +167,18 @@ describe('readRunLog on other files', () => {
     const log = await readRunLog(tmpLog(jsonl(header, wide, sampleCase, end)));
     expect(log.cases[0]).toEqual(wide);
     expect(log.cases).toHaveLength(2);
+  });
+
+  it('accepts a UTF-8 byte order mark before the header (a log saved by an editor), in every reader', async () => {
+    const path = tmpLog('\uFEFF' + jsonl(header, sampleCase, end));
+    const log = await readRunLog(path);
+    expect([log.header, log.cases, log.end, log.warnings]).toEqual([header, [sampleCase], end, []]);
+    expect(await collect(path)).toEqual([
+      { type: 'run.start', line: 1 },
+      { type: 'case', line: 2 },
+      { type: 'run.end', line: 3 },
+    ]);
+    expect(await readRunLogEnds(path)).toEqual({ header, end, incomplete: false });
   });
 });
 

@@ -198,8 +198,9 @@ async function* scanBatches(path: string): AsyncGenerator<Scanned[]> {
   }
 }
 
+/** The first line; a UTF-8 byte order mark before it (an editor may add one on saving) is skipped. */
 function parseHeader(text: string, path: string): RunStartRecord {
-  const value = parseJson(text);
+  const value = parseJson(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   if (!isObject(value) || value['type'] !== 'run.start') {
     throw formatError(`${path}:1: not a tagliots run log (the first line must be a run.start record)`);
   }
@@ -208,7 +209,7 @@ function parseHeader(text: string, path: string): RunStartRecord {
     throw new LogError(
       'E_LOG_VERSION',
       `${path} has run-log version ${v}, but this tagliots reads versions up to ${LOG_VERSION}`,
-      { hint: 'The log was written by a newer tagliots. Upgrade tagliots (npm install tagliots@latest) to read it.' },
+      { hint: 'The log was written by a newer tagliots. Upgrade the tagliots that reads it: `npm install -D tagliots@latest` in your project (or `git pull && npm install` in a clone of tagliots). See docs/project-setup.md.' },
     );
   }
   return validate(RunStartRecordSchema, value, `${path}:1`);

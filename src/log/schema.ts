@@ -69,6 +69,7 @@ export const ModelAttemptSchema = z
     retryAfterMs: DurationMs.optional().describe('How long the server asked to wait (Retry-After, retry-after-ms, x-ratelimit-reset-*).'),
   })
   .describe('One HTTP attempt of a model call.');
+export type ModelAttempt = z.infer<typeof ModelAttemptSchema>;
 
 export const ModelCallSchema = z
   .looseObject({
@@ -350,6 +351,13 @@ export const RunStartRecordSchema = z
       .array(z.string())
       .optional()
       .describe('The run ids this log was merged from (tagliots merge of shard runs), in shard order; absent for a run that ran its cases itself.'),
+    shards: z
+      .looseObject({
+        count: z.number().int().positive().describe('The n of --shard i/n: the parts the suite was split into.'),
+        merged: z.array(z.number().int().positive()).describe('The i of each shard merged, ascending.'),
+      })
+      .optional()
+      .describe('A merge of shard runs: which of the n shards it holds, so a missing one shows in the log; absent for a run that ran its cases itself.'),
   })
   .describe('First line of a run log.');
 export type RunStartRecord = z.infer<typeof RunStartRecordSchema>;
@@ -384,7 +392,13 @@ export const RunEndRecordSchema = z
         calls: z.number().int().nonnegative().describe('Calls of configured models.'),
         cacheHits: z.number().int().nonnegative(),
         retries: z.number().int().nonnegative().describe('Attempts beyond the first, in all.'),
-        rateLimited: z.number().int().nonnegative().describe('Attempts answered with HTTP 429.'),
+        rateLimited: z.number().int().nonnegative().describe('Attempts answered with HTTP 429, retried or not.'),
+        rateLimitedFinal: z
+          .number()
+          .int()
+          .nonnegative()
+          .optional()
+          .describe('Of rateLimited, the attempts not retried: the last attempt of a call, which then failed with HTTP 429. Absent in older logs.'),
         failed: z.number().int().nonnegative().describe('Calls that ended in an error.'),
         rateLimitWaitMs: DurationMs,
         backoffMs: DurationMs,

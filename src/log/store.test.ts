@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunNotFoundError } from '../errors.ts';
 import { uuidv7 } from '../util/ids.ts';
-import { listRuns, resolveRun, runLogPath, runStartTime } from './store.ts';
+import { ensureRunsDir, listRuns, resolveRun, runLogPath, runStartTime } from './store.ts';
 
 let cwd: string;
 let runsDir: string;
@@ -16,12 +16,12 @@ afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 
 const T0 = Date.UTC(2025, 10, 20, 14, 3, 12, 345);
 
-/** Creates empty logs for run ids started at the given times; returns the ids. */
+/** Creates logs (a line of placeholder text each) for run ids started at the given times; returns the ids. */
 function addRuns(...times: number[]): string[] {
   mkdirSync(runsDir, { recursive: true });
   return times.map((time) => {
     const runId = uuidv7(time);
-    writeFileSync(runLogPath(runsDir, runId), '');
+    writeFileSync(runLogPath(runsDir, runId), '{}\n');
     return runId;
   });
 }
@@ -62,6 +62,21 @@ describe('resolveRun', () => {
     const [, newest] = addRuns(T0, T0 + 5000, T0 + 1);
     expect(await resolveRun(runsDir, 'latest', cwd)).toBe(runLogPath(runsDir, newest!));
     expect(await resolveRun(runsDir, 'LaTeSt', cwd)).toBe(runLogPath(runsDir, newest!));
+  });
+
+  it('skips empty logs for latest: they hold no run (an older version or a full disk left them)', async () => {
+    const [older, newest] = addRuns(T0, T0 + 5000);
+    writeFileSync(runLogPath(runsDir, newest!), '');
+    expect(await resolveRun(runsDir, 'latest', cwd)).toBe(runLogPath(runsDir, older!));
+    // Named by its id it is still found (and its reader says it is empty).
+    expect(await resolveRun(runsDir, newest!.slice(0, 13), cwd)).toBe(runLogPath(runsDir, newest!));
+  });
+
+  it('says a runs folder that is a file is one, with a hint', async () => {
+    writeFileSync(runsDir, 'not a folder');
+    await expect(resolveRun(runsDir, 'latest', cwd)).rejects.toMatchObject({ code: 'E_RUNS_DIR', message: expect.stringContaining(`${runsDir} is a file`), hint: expect.stringContaining('--runs-dir') });
+    expect(() => ensureRunsDir(runsDir)).toThrow(expect.objectContaining({ code: 'E_RUNS_DIR' }));
+    expect(() => ensureRunsDir(join(runsDir, 'inner'))).toThrow(expect.objectContaining({ code: 'E_RUNS_DIR' }));
   });
 
   it('reports latest in a missing or empty folder with a hint to run first', async () => {

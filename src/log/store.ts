@@ -1,6 +1,7 @@
+import { mkdirSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { LogError, RunNotFoundError, messageOf } from '../errors.ts';
+import { describeFileError, errnoCode, LogError, RunNotFoundError, writeFailureExitCode } from '../errors.ts';
 import { UUID_PATTERN } from '../util/ids.ts';
 
 const EXT = '.jsonl';
@@ -15,14 +16,36 @@ export function runLogPath(runsDir: string, runId: string): string {
   return join(runsDir, runId + EXT);
 }
 
+/**
+ * Creates the runs folder `dir` (and its parents) unless it exists. A file in its place is an
+ * `E_RUNS_DIR` error saying so, not a raw `EEXIST`.
+ */
+export function ensureRunsDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw notAFolder(dir, error);
+    throw new LogError('E_LOG_WRITE', `Cannot create the runs folder ${dir}: ${describeFileError(error)}`, { cause: error, exitCode: writeFailureExitCode(error) });
+  }
+}
+
+function notAFolder(dir: string, cause: unknown): LogError {
+  return new LogError('E_RUNS_DIR', `The runs folder ${dir} is a file, or inside one, not a folder.`, {
+    cause,
+    hint: 'Move the file away, or keep run logs elsewhere: --runs-dir <folder>, or runsDir in the project config.',
+  });
+}
+
 /** Logs named `<uuid>.jsonl` in `runsDir`, oldest first (UUIDv7 ids sort by start time). */
 export async function listRuns(runsDir: string): Promise<RunEntry[]> {
   let names: string[];
   try {
     names = await readdir(runsDir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new LogError('E_LOG_READ', `Cannot list runs in ${runsDir}: ${messageOf(error)}`, { cause: error });
+    if (errnoCode(error) === 'ENOENT') return [];
+    if (errnoCode(error) === 'ENOTDIR') throw notAFolder(runsDir, error);
+    throw new LogError('E_LOG_READ', `Cannot list runs in ${runsDir}: ${describeFileError(error)}`, { cause: error, hint: 'Check that the runs folder is readable.' });
   }
   return names
     .filter((name) => name.endsWith(EXT))
@@ -55,7 +78,7 @@ export async function resolveRun(runsDir: string, ref: string, cwd: string): Pro
   const dir = resolve(cwd, runsDir);
   const shownDir = displayDir(dir, cwd);
   if (ref.toLowerCase() === 'latest') {
-    const newest = (await listRuns(dir)).at(-1);
+    const newest = await newestWithContent(await listRuns(dir));
     if (newest) return newest.path;
     throw new RunNotFoundError('E_RUN_NOT_FOUND', `No runs yet: ${await describeEmpty(dir, shownDir)}`, {
       hint: 'Run `tagliots run <suite>` first.',
@@ -86,6 +109,21 @@ export async function resolveRun(runsDir: string, ref: string, cwd: string): Pro
         ? `The newest runs are ${newest.join(', ')}. Use \`latest\`, a run-id prefix or a path to a log file.`
         : `${await describeEmpty(dir, shownDir)}. Run \`tagliots run <suite>\` first.`,
   });
+}
+
+/**
+ * The newest of `runs` that is not an empty file. tagliots never leaves an empty log (a log
+ * appears holding its header), but an older version, another tool or a full disk may have.
+ */
+async function newestWithContent(runs: readonly RunEntry[]): Promise<RunEntry | undefined> {
+  for (let i = runs.length - 1; i >= 0; i--) {
+    try {
+      if ((await stat(runs[i]!.path)).size > 0) return runs[i];
+    } catch {
+      // Removed since it was listed.
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ function call(fields: Partial<ModelCall> = {}): ModelCall {
   return { profile: 'p', model: 'm', provider: 'openai', status: 'ok', cache: 'miss', attempts: [], waitedMs: 0, rateLimitWaitMs: 0, durationMs: 1, ...fields };
 }
 
-const attempt = (status: number) => ({ attempt: 1, rateLimitWaitMs: 0, backoffMs: 0, durationMs: 1, status, outcome: 'ok' as const });
+const attempt = (status: number, outcome: 'ok' | 'retry' | 'error' = 'ok') => ({ attempt: 1, rateLimitWaitMs: 0, backoffMs: 0, durationMs: 1, status, outcome });
 const stageWith = (calls: ModelCall[], reused?: boolean): StageRecord => ({ status: 'ok', calls, ...(reused && { reused }) });
 const turn = (index: number, stageRecords: Record<string, StageRecord>): TurnRecord => ({ index, status: 'complete', passed: true, score: null, stages: {}, stageRecords, error: null });
 
@@ -59,13 +59,18 @@ describe('RunTotals', () => {
     totals.add(
       caseRecord({
         stageRecords: {
-          infer: stageWith([call({ cache: 'hit' }), call({ status: 'error', attempts: [attempt(429), attempt(429), attempt(500)], waitedMs: 10.4, rateLimitWaitMs: 2.3 })]),
+          infer: stageWith([
+            call({ cache: 'hit' }),
+            call({ status: 'error', attempts: [attempt(429, 'retry'), attempt(429, 'retry'), attempt(500, 'error')], waitedMs: 10.4, rateLimitWaitMs: 2.3 }),
+            call({ status: 'error', attempts: [attempt(429, 'retry'), attempt(429, 'error')] }),
+          ]),
           judge: stageWith([call(), call()], true),
         },
       }),
     );
     totals.add(caseRecord({ turns: [turn(0, { infer: stageWith([call({ attempts: [attempt(200)], rateLimitWaitMs: 0.4 })]) }), turn(1, { infer: stageWith([call()]) })] }));
-    expect(totals.modelCalls()).toEqual({ calls: 4, cacheHits: 1, retries: 2, rateLimited: 2, failed: 1, rateLimitWaitMs: 3, backoffMs: 10 });
+    // Of the four 429s, three were retried; the last attempt of the third call was not (it failed with it).
+    expect(totals.modelCalls()).toEqual({ calls: 5, cacheHits: 1, retries: 3, rateLimited: 4, rateLimitedFinal: 1, failed: 2, rateLimitWaitMs: 3, backoffMs: 10 });
   });
 
   it('merges another total, as if its records had been added', () => {
@@ -85,7 +90,7 @@ describe('RunTotals', () => {
     whole.merge(rest);
     expect(whole.cases).toBe(3);
     expect(whole.endFields(4)).toEqual(one.endFields(4));
-    expect(whole.modelCalls()).toEqual({ calls: 2, cacheHits: 0, retries: 0, rateLimited: 0, failed: 0, rateLimitWaitMs: 1, backoffMs: 0 });
+    expect(whole.modelCalls()).toEqual({ calls: 2, cacheHits: 0, retries: 0, rateLimited: 0, rateLimitedFinal: 0, failed: 0, rateLimitWaitMs: 1, backoffMs: 0 });
   });
 
   it('gives the run.end fields in the order the log writes them', () => {

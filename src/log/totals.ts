@@ -8,8 +8,8 @@ import { createExactSum, type ExactSum } from '../util/exact-sum.ts';
 import type { CaseRecord, ModelCall, RunCounts, RunEndRecord, StageRecord, Usage } from './schema.ts';
 import { addUsage } from './usage.ts';
 
-/** Totals over the calls of configured models, as `run.end.modelCalls` holds them. */
-export type ModelCallTotals = NonNullable<RunEndRecord['modelCalls']>;
+/** Totals over the calls of configured models, as `run.end.modelCalls` holds them (every field counted). */
+export type ModelCallTotals = Required<NonNullable<RunEndRecord['modelCalls']>>;
 
 /** Dollars to the nano-dollar: sums of prices stay free of floating-point noise. */
 export function roundUsd(usd: number): number {
@@ -146,7 +146,7 @@ export class RunTotals {
 }
 
 function emptyCallTotals(): ModelCallTotals {
-  return { calls: 0, cacheHits: 0, retries: 0, rateLimited: 0, failed: 0, rateLimitWaitMs: 0, backoffMs: 0 };
+  return { calls: 0, cacheHits: 0, retries: 0, rateLimited: 0, rateLimitedFinal: 0, failed: 0, rateLimitWaitMs: 0, backoffMs: 0 };
 }
 
 function addCallRecords(totals: ModelCallTotals, calls: readonly ModelCall[]): void {
@@ -155,7 +155,11 @@ function addCallRecords(totals: ModelCallTotals, calls: readonly ModelCall[]): v
     if (call.cache === 'hit') totals.cacheHits++;
     if (call.status === 'error') totals.failed++;
     totals.retries += Math.max(0, call.attempts.length - 1);
-    for (const attempt of call.attempts) if (attempt.status === 429) totals.rateLimited++;
+    for (const attempt of call.attempts) {
+      if (attempt.status !== 429) continue;
+      totals.rateLimited++;
+      if (attempt.outcome !== 'retry') totals.rateLimitedFinal++;
+    }
     totals.rateLimitWaitMs += call.rateLimitWaitMs;
     totals.backoffMs += call.waitedMs;
   }

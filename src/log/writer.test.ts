@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LogError } from '../errors.ts';
 import { readRunLog } from './reader.ts';
 import type { CaseRecord, RunEndRecord, RunLogRecord, RunStartRecord } from './schema.ts';
-import { createRunLogWriter, type RunLogWriter } from './writer.ts';
+import { createRunLogWriter, MAX_LOG_NESTING, type RunLogWriter } from './writer.ts';
 
 // Lets a test make every fs.writeSync fail, as a full disk would.
 const diskFull = vi.hoisted(() => ({ on: false }));
@@ -84,10 +84,31 @@ describe('createRunLogWriter', () => {
     expect(readFileSync(path, 'utf8')).toBe('precious\n');
   });
 
-  it('reports a folder it cannot create with E_LOG_WRITE naming the path', () => {
+  it('reports a folder that is a file with E_RUNS_DIR naming it', () => {
     writeFileSync(join(dir, 'file'), '');
     const path = join(dir, 'file', 'run.jsonl');
-    expect(() => createRunLogWriter(path)).toThrow(expect.objectContaining({ code: 'E_LOG_WRITE', message: expect.stringContaining(path) }));
+    expect(() => createRunLogWriter(path)).toThrow(expect.objectContaining({ code: 'E_RUNS_DIR', message: expect.stringContaining(join(dir, 'file')), hint: expect.any(String) }));
+  });
+
+  it('with a header, the log appears holding it: never empty, and nothing at all when the header cannot be written', async () => {
+    const path = join(dir, 'run.jsonl');
+    const writer = open(path);
+    writer.close();
+    const withHeader = createRunLogWriter(join(dir, 'b.jsonl'), { header });
+    writers.push(withHeader);
+    expect(readFileSync(join(dir, 'b.jsonl'), 'utf8')).toBe(JSON.stringify(header) + '\n');
+    withHeader.write(caseAt(0));
+    withHeader.close();
+    expect((await readRunLog(join(dir, 'b.jsonl'))).cases).toHaveLength(1);
+
+    diskFull.on = true;
+    expect(() => createRunLogWriter(join(dir, 'c.jsonl'), { header })).toThrow(
+      expect.objectContaining({ code: 'E_LOG_WRITE', exitCode: 1, message: expect.stringContaining('the disk is full (ENOSPC)') }),
+    );
+    expect(readdirSync(dir).sort()).toEqual(['b.jsonl', 'run.jsonl']);
+    diskFull.on = false;
+    expect(() => createRunLogWriter(join(dir, 'b.jsonl'), { header })).toThrow(expect.objectContaining({ code: 'E_LOG_WRITE', message: expect.stringContaining('already exists') }));
+    expect(readdirSync(dir).sort()).toEqual(['b.jsonl', 'run.jsonl']);
   });
 
   it('puts run.start and run.end on disk immediately, and cases on the next turn of the event loop', async () => {
@@ -173,10 +194,28 @@ describe('createRunLogWriter', () => {
     writer.close();
   });
 
-  it('reports a record JSON cannot represent with E_LOG_WRITE', () => {
-    const writer = open(join(dir, 'run.jsonl'));
+  it('refuses a record JSON cannot represent with E_LOG_RECORD, and goes on writing', async () => {
+    const path = join(dir, 'run.jsonl');
+    const writer = open(path);
+    writer.write(header);
     const bad = { ...caseAt(0), stages: { infer: 10n } } as unknown as CaseRecord;
-    expect(() => writer.write(bad)).toThrow(expect.objectContaining({ code: 'E_LOG_WRITE', message: expect.stringContaining('case record') }));
-    expect(existsSync(join(dir, 'run.jsonl'))).toBe(true);
+    expect(() => writer.write(bad)).toThrow(expect.objectContaining({ code: 'E_LOG_RECORD', message: expect.stringContaining('case record') }));
+    writer.write(caseAt(1));
+    writer.close();
+    expect((await readRunLog(path)).cases.map((c) => c.caseId)).toEqual(['case-1']);
+  });
+
+  it(`refuses a record nested deeper than ${MAX_LOG_NESTING} levels with E_LOG_RECORD, however deep`, () => {
+    const writer = open(join(dir, 'run.jsonl'));
+    const nested = (levels: number) => {
+      let value: unknown = 'leaf';
+      for (let i = 0; i < levels; i++) value = i % 2 ? { a: value } : [value];
+      return value;
+    };
+    // The record is level 1 and its case level 2: the case may hold MAX_LOG_NESTING - 2 more.
+    writer.write({ ...caseAt(0), case: { id: 'ok', deep: nested(MAX_LOG_NESTING - 2) } });
+    for (const levels of [MAX_LOG_NESTING - 1, 100_000]) {
+      expect(() => writer.write({ ...caseAt(1), case: { id: 'deep', deep: nested(levels) } })).toThrow(expect.objectContaining({ code: 'E_LOG_RECORD', message: expect.stringContaining('nested deeper') }));
+    }
   });
 });

@@ -1,7 +1,8 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SecretScrubber } from '../util/scrub.ts';
 import { cacheKey, canonicalJson, ResponseCache } from './cache.ts';
 
 const dirs: string[] = [];
@@ -34,6 +35,18 @@ describe('ResponseCache', () => {
     expect(await cache.clear()).toBe(1);
     expect(await cache.get(key)).toBeUndefined();
     expect((await cache.stats()).entries).toBe(0);
+  });
+
+  it('stores a reply that quotes a secret with the secret scrubbed', async () => {
+    const root = await dir();
+    const cache = new ResponseCache(join(root, 'cache'), new SecretScrubber([{ name: 'OPENAI_API_KEY', value: 'sk-quoted-by-the-server' }]));
+    const key = cacheKey({ q: 2 });
+    await cache.put(key, { text: 'headers: {"authorization":"Bearer sk-quoted-by-the-server"}', toolCalls: [{ id: 'c', name: 't', arguments: '{"k":"sk-quoted-by-the-server"}' }] }, { profile: 'p', model: 'm' });
+    const [folder] = await readdir(join(root, 'cache'));
+    const [file] = await readdir(join(root, 'cache', folder!));
+    const stored = await readFile(join(root, 'cache', folder!, file!), 'utf8');
+    expect(stored).not.toContain('sk-quoted-by-the-server');
+    expect((await cache.get(key))?.text).toBe('headers: {"authorization":"Bearer [redacted:OPENAI_API_KEY]"}');
   });
 
   it('treats a damaged or foreign entry as a miss', async () => {

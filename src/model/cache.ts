@@ -8,10 +8,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ModelToolCall, UsageInput } from './types.ts';
-import { pid } from '../host.ts';
+import { pid, processAlive } from '../host.ts';
 import type { CacheMode } from './cache-mode.ts';
+import type { SecretScrubber } from '../util/scrub.ts';
 
 export { CACHE_MODES, DEFAULT_CACHE_MODE, type CacheMode } from './cache-mode.ts';
 export const DEFAULT_CACHE_DIR = '.tagliots-cache';
@@ -59,12 +60,25 @@ export interface CacheStats {
   readonly bytes: number;
   readonly oldest: Date | null;
   readonly newest: Date | null;
+  /**
+   * Temporary files left by processes killed while they wrote an entry: not entries, not counted
+   * above; `clear()` removes them. (Those of processes still writing are not counted at all.)
+   */
+  readonly orphans: { readonly files: number; readonly bytes: number };
 }
+
+/** An entry's file name, and the temporary name it is written under (`<entry>.<pid>.<8 hex>.tmp`). */
+const ENTRY_NAME = /^[0-9a-f]{64}\.json$/;
+const TEMP_NAME = /^[0-9a-f]{64}\.json\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
 export class ResponseCache {
   private readonly madeDirs = new Set<string>();
 
-  constructor(readonly dir: string) {}
+  /** `secrets` scrubs what is stored (a reply can quote the request's headers). */
+  constructor(
+    readonly dir: string,
+    private readonly secrets?: SecretScrubber,
+  ) {}
 
   private pathOf(key: string): { folder: string; file: string } {
     const folder = join(this.dir, key.slice(0, 2));
@@ -104,7 +118,7 @@ export class ResponseCache {
         await mkdir(folder, { recursive: true });
         this.madeDirs.add(folder);
       }
-      await writeFile(temp, `${JSON.stringify(entry)}\n`);
+      await writeFile(temp, `${this.secrets ? this.secrets.json(entry) : JSON.stringify(entry)}\n`);
       await rename(temp, file);
       return true;
     } catch {
@@ -118,7 +132,18 @@ export class ResponseCache {
     let bytes = 0;
     let oldest: number | null = null;
     let newest: number | null = null;
-    for (const file of await this.files()) {
+    const orphans = { files: 0, bytes: 0 };
+    const { entries: files, temps } = await this.files();
+    for (const temp of temps) {
+      if (processAlive(writerPid(temp))) continue;
+      try {
+        orphans.bytes += (await stat(temp)).size;
+        orphans.files++;
+      } catch {
+        // Renamed or removed while we looked.
+      }
+    }
+    for (const file of files) {
       try {
         const info = await stat(file);
         entries++;
@@ -129,39 +154,42 @@ export class ResponseCache {
         // Removed while we looked: not counted.
       }
     }
-    return { dir: this.dir, entries, bytes, oldest: oldest === null ? null : new Date(oldest), newest: newest === null ? null : new Date(newest) };
+    return { dir: this.dir, entries, bytes, oldest: oldest === null ? null : new Date(oldest), newest: newest === null ? null : new Date(newest), orphans };
   }
 
   /**
-   * Removes every entry and returns how many there were. Only files the cache wrote are removed
+   * Removes every entry, and the temporary files of entries being written or left by killed
+   * processes, and returns how many entries there were. Only files the cache wrote are removed
    * (then the emptied folders), so a misconfigured cache folder never loses anything else.
    */
   async clear(): Promise<number> {
-    const files = await this.files();
+    const { entries, temps } = await this.files();
     let removed = 0;
-    for (const file of files) {
+    for (const file of [...entries, ...temps]) {
       try {
         await rm(file);
-        removed++;
+        if (ENTRY_NAME.test(basename(file))) removed++;
       } catch {
         // Already gone.
       }
     }
-    const folders = new Set(files.map((file) => dirname(file)));
+    const folders = new Set([...entries, ...temps].map((file) => dirname(file)));
     for (const folder of folders) await rmdir(folder).catch(() => undefined);
     await rmdir(this.dir).catch(() => undefined);
     this.madeDirs.clear();
     return removed;
   }
 
-  private async files(): Promise<string[]> {
+  /** The entries' files, and the temporary files entries are written under. */
+  private async files(): Promise<{ entries: string[]; temps: string[] }> {
+    const files: string[] = [];
+    const temps: string[] = [];
     let folders: string[];
     try {
       folders = await readdir(this.dir);
     } catch {
-      return [];
+      return { entries: files, temps };
     }
-    const files: string[] = [];
     for (const folder of folders) {
       if (!/^[0-9a-f]{2}$/.test(folder)) continue;
       let names: string[];
@@ -170,8 +198,16 @@ export class ResponseCache {
       } catch {
         continue;
       }
-      for (const name of names) if (/^[0-9a-f]{64}\.json(\.\d+\.[0-9a-f]{8}\.tmp)?$/.test(name)) files.push(join(this.dir, folder, name));
+      for (const name of names) {
+        if (ENTRY_NAME.test(name)) files.push(join(this.dir, folder, name));
+        else if (TEMP_NAME.test(name)) temps.push(join(this.dir, folder, name));
+      }
     }
-    return files;
+    return { entries: files, temps };
   }
+}
+
+/** The pid in a temporary file's name: the process that was writing it. */
+function writerPid(temp: string): number {
+  return Number(TEMP_NAME.exec(basename(temp))?.[1]);
 }

@@ -154,15 +154,19 @@ function scriptedReply(reply: unknown, request: CompletionRequest, position: str
   return { text, ...(toolCalls.length > 0 && { toolCalls }), usage: syntheticUsage(request.messages, text, toolCalls), finishReason };
 }
 
-/** Counts calls per case, repetition and turn, so side-by-side repetitions never shift each other. */
-function callCounter() {
+/**
+ * Counts calls per case and repetition (and, with `byTurn`, per turn), so side-by-side repetitions
+ * never shift each other. `flakey` counts across the turns of a case: its cycle, like GoTaglio's,
+ * moves on with every call the case makes.
+ */
+function callCounter({ byTurn }: { readonly byTurn: boolean }) {
   const byCase = new WeakMap<object, Map<string, number>>();
   return (options: CallOptions | undefined): number => {
     const key = typeof options?.case === 'object' && options.case !== null ? options.case : undefined;
     if (!key) return 0;
     let counts = byCase.get(key);
     if (!counts) byCase.set(key, (counts = new Map()));
-    const slot = `${options?.repeat ?? 0}:${options?.turn ?? ''}`;
+    const slot = byTurn ? `${options?.repeat ?? 0}:${options?.turn ?? ''}` : `${options?.repeat ?? 0}`;
     const calls = counts.get(slot) ?? 0;
     counts.set(slot, calls + 1);
     return calls;
@@ -195,7 +199,7 @@ export function createMockModel(name: MockName, expected: ExpectedFn | undefined
       // Calls per case and repetition, so a case that calls the model twice moves along the cycle
       // as well, and the repetitions of a case (run --repeat) each start one step further on:
       // deterministic whatever order they run in, as they run side by side.
-      const countCall = callCounter();
+      const countCall = callCounter({ byTurn: false });
       return {
         ...base,
         async complete(request, options): Promise<CompletionResult> {
@@ -226,7 +230,7 @@ export function createMockModel(name: MockName, expected: ExpectedFn | undefined
         },
       };
     case 'scripted': {
-      const countCall = callCounter();
+      const countCall = callCounter({ byTurn: true });
       return {
         ...base,
         async complete(request, options): Promise<CompletionResult> {

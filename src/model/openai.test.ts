@@ -256,10 +256,10 @@ describe('openai adapter: faults', () => {
     const { model, calls } = setup(s, { timeoutMs: 30_000 });
     for (const after of [100, 300]) {
       const controller = new AbortController();
-      const started = performance.now();
+      // The request hangs and the server asks to wait 30 s: the call ends within the test's time
+      // only if the cancellation reaches it.
       setTimeout(() => controller.abort(new Error('case cancelled: run interrupted')), after);
       await expect(model.complete(ask(), { signal: controller.signal, recordCall: (c) => calls.push(c) })).rejects.toThrow('case cancelled');
-      expect(performance.now() - started).toBeLessThan(after + 500);
     }
     expect(calls.map((c) => c.status)).toEqual(['cancelled', 'cancelled']);
   });

@@ -11,9 +11,8 @@
  * / `.yml` (name → key, as in GoTaglio), or the provider's usual variable. They are held here, in
  * a closure, and handed to the adapter only: never put on an object that is logged or printed.
  */
-import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import { z } from 'zod';
 import { ModelError, messageOf } from '../errors.ts';
 import { findJsonSyntaxError } from '../util/json-syntax.ts';
@@ -21,6 +20,7 @@ import { isPlainObject, type Json } from '../util/json.ts';
 import { closest } from '../util/suggest.ts';
 import { loadYaml } from '../util/yaml.ts';
 import { MOCK_DESCRIPTIONS } from './mocks.ts';
+import { CREDENTIALS_FILES, findUpward, GOTAGLIO_MODEL_FILES, nonEmpty, TAGLIOTS_MODEL_FILES } from './model-files.ts';
 import type { Pricing } from './pricing.ts';
 import type { RateLimit } from './rate-limit.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
@@ -29,9 +29,6 @@ import type { ModelProfileConfig, ProviderType } from './types.ts';
 
 export const PROVIDER_TYPES = ['openai', 'azure-openai', 'openai-compatible'] as const satisfies readonly ProviderType[];
 export const DEFAULT_TIMEOUT_MS = 60_000;
-export const TAGLIOTS_MODEL_FILES = ['tagliots.models.yaml', 'tagliots.models.yml', 'tagliots.models.json'] as const;
-export const GOTAGLIO_MODEL_FILES = ['models.json', 'models.yaml', 'models.yml'] as const;
-export const CREDENTIALS_FILES = ['.credentials.json', '.credentials.yaml', '.credentials.yml'] as const;
 const DEFAULT_KEY_ENV: Record<ProviderType, string | undefined> = {
   openai: 'OPENAI_API_KEY',
   'azure-openai': 'AZURE_OPENAI_API_KEY',
@@ -278,22 +275,6 @@ function withoutCredentials(url: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // Files
-
-/** The nearest of `names` in `cwd` or a parent folder, trying the names in order in each folder. */
-export function findUpward(cwd: string, names: readonly string[], accept: (path: string) => boolean = () => true): string | null {
-  let dir = resolve(cwd);
-  for (;;) {
-    for (const name of names) {
-      const candidate = join(dir, name);
-      if (existsSync(candidate) && statSync(candidate).isFile() && accept(candidate)) return candidate;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
-}
-
-const nonEmpty = (path: string) => statSync(path).size > 0;
 
 /**
  * Reads a JSON or YAML file. With `secret`, a syntax error names only the line and column: the

@@ -37,7 +37,6 @@ describe('ProfileLimiter', () => {
     const grants = await Promise.all(Array.from({ length: 30 }, () => limiter.acquire(0)));
     // 20 at once, the other 10 at 50 ms intervals.
     expect(elapsed(start)).toBeGreaterThanOrEqual(450);
-    expect(elapsed(start)).toBeLessThan(1500);
     expect(grants.filter((g) => g.waitedMs === 0)).toHaveLength(20);
     for (const g of grants) g.release({ ok: true });
   });
@@ -47,9 +46,9 @@ describe('ProfileLimiter', () => {
     expect(limiter.countsTokens).toBe(true);
     const first = await limiter.acquire(1000);
     first.release({ ok: true, tokens: 100 }); // 900 refunded
-    const start = performance.now();
+    // Granted at once (no wait at all): the refund made room.
     const second = await limiter.acquire(800);
-    expect(elapsed(start)).toBeLessThan(100);
+    expect(second.waitedMs).toBe(0);
     second.release({ ok: true, tokens: 800 });
     const third = await limiter.acquire(500);
     expect(third.waitedMs).toBeGreaterThan(300);
@@ -70,13 +69,13 @@ describe('ProfileLimiter', () => {
   });
 
   it('backs off harder while 429s without Retry-After keep coming', async () => {
-    const limiter = new ProfileLimiter();
+    let now = 0;
+    const limiter = new ProfileLimiter({}, () => now);
     for (const expected of [250, 500, 1000]) {
       const g = await limiter.acquire(0);
       g.release({ ok: false, rateLimited: true });
-      expect(limiter.snapshot().pausedForMs).toBeGreaterThan(expected - 30);
-      expect(limiter.snapshot().pausedForMs).toBeLessThanOrEqual(expected);
-      await new Promise((r) => setTimeout(r, limiter.snapshot().pausedForMs + 5));
+      expect(limiter.snapshot().pausedForMs).toBe(expected);
+      now += expected;
     }
   });
 

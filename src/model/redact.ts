@@ -4,6 +4,8 @@
  * model layer goes through `redactSecrets` first.
  */
 
+import { isSecretValue } from '../util/scrub.ts';
+
 export const REDACTED_KEY = '[redacted]';
 
 /**
@@ -14,7 +16,7 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
   let out = text;
   for (const secret of secrets) {
     // Short strings would redact ordinary words; real keys are long.
-    if (secret && secret.length >= 8) out = out.split(secret).join(REDACTED_KEY);
+    if (isSecretValue(secret)) out = out.split(secret).join(REDACTED_KEY);
   }
   return out
     // The key's own trailing full stop ("…provided: sk-abc. You can…") is the sentence's, so it stays.

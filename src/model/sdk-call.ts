@@ -1,12 +1,13 @@
 /**
- * One chat-completions request through the official `openai` SDK, described in plain data both
- * ways: what client to use ({@link ClientSettings}), and what came back ({@link SdkOutcome}: the
- * reply, or what went wrong). Plain data because the same code runs on the main thread or on the
- * model thread (sdk-thread.ts), and only plain data crosses threads.
+ * One chat-completions request through the official `openai` SDK on its own HTTP stack (Node's
+ * `fetch`), with an `undici` dispatcher that keeps connections alive and, when the environment
+ * names a proxy for the server's scheme (`HTTPS_PROXY`, `HTTP_PROXY`) and `NO_PROXY` does not list
+ * its host, sends the requests through that proxy. The reply, or what went wrong, comes back as
+ * plain data ({@link SdkOutcome}).
  *
- * This module decides nothing about retrying; openai.ts does, from the outcome.
+ * This module decides nothing about retrying; the wrappers in call.ts do, from the outcome.
  */
-import { createHttpFetch } from './http-fetch.ts';
+import type { Dispatcher } from 'undici';
 import type { ModelToolCall, ProviderType, UsageInput } from './types.ts';
 
 type OpenAIModule = typeof import('openai');
@@ -15,8 +16,36 @@ type OpenAIClient = InstanceType<OpenAIModule['OpenAI']>;
 let openaiModule: Promise<OpenAIModule> | undefined;
 /** The SDK is imported on the first call, so commands that never call a model never load it. */
 export const loadOpenAI = (): Promise<OpenAIModule> => (openaiModule ??= import('openai'));
+const importUndici = () => import('undici');
+let undiciModule: ReturnType<typeof importUndici> | undefined;
+/** The same for the HTTP stack's dispatchers. */
+const loadUndici = () => (undiciModule ??= importUndici());
 
-/** What an SDK client is made from: the profile's connection settings and its key. */
+/** Loads the SDK and its HTTP stack now, without waiting, so the first request does not wait for them; a failure to load shows on that request. */
+export function warmSdk(): void {
+  void Promise.all([loadOpenAI(), loadUndici()]).catch(() => undefined);
+}
+
+/** The proxies requests go through, as the environment names them (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`). */
+export interface ProxySettings {
+  readonly httpsProxy?: string | undefined;
+  readonly httpProxy?: string | undefined;
+  readonly noProxy?: string | undefined;
+}
+
+/**
+ * The proxy settings of an environment. The lower-case names win over the upper-case ones, as in
+ * curl and undici; empty values count as unset.
+ */
+export function proxySettingsFrom(env: Readonly<Record<string, string | undefined>>): ProxySettings {
+  const pick = (name: string) => (env[name.toLowerCase()] || env[name]) || undefined;
+  const httpProxy = pick('HTTP_PROXY');
+  const httpsProxy = pick('HTTPS_PROXY');
+  const noProxy = pick('NO_PROXY');
+  return { ...(httpProxy && { httpProxy }), ...(httpsProxy && { httpsProxy }), ...(noProxy && { noProxy }) };
+}
+
+/** What an SDK client is made from: the profile's connection settings, its key and the proxies. */
 export interface ClientSettings {
   readonly type: ProviderType;
   readonly apiKey: string | undefined;
@@ -26,6 +55,8 @@ export interface ClientSettings {
   readonly apiVersion?: string | undefined;
   /** The profile's per-attempt timeout; the SDK's own is a backstop behind it. */
   readonly timeoutMs: number;
+  /** Default: no proxy. */
+  readonly proxy?: ProxySettings | undefined;
 }
 
 export interface SdkReply {
@@ -58,23 +89,10 @@ export type SdkOutcome = { readonly ok: true; readonly reply: SdkReply } | { rea
 /** Sends one request (streamed when `body.stream` is true) and reads the whole reply. Never throws. */
 export type SdkSender = (body: Record<string, unknown>, signal: AbortSignal) => Promise<SdkOutcome>;
 
-/** Where requests run: this thread ({@link inThreadTransport}) or the model thread (sdk-thread.ts). */
-export interface SdkTransport {
-  /** A sender whose requests use a client made from these settings. */
-  sender(settings: ClientSettings): SdkSender;
-  /** Gets ready for requests (loads the SDK, starts the thread) without waiting, so the first case does not pay for it. */
-  warm(): void;
-}
-
-/** Requests on the calling thread. */
-export const inThreadTransport: SdkTransport = {
-  sender: (settings) => createSdkSender(settings),
-  warm: () => void loadOpenAI().catch(() => undefined),
-};
-
+/** A sender whose requests use one SDK client (and one connection pool), made on the first request. */
 export function createSdkSender(settings: ClientSettings): SdkSender {
   let client: Promise<OpenAIClient> | undefined;
-  const getClient = () => (client ??= loadOpenAI().then((sdk) => newClient(sdk, settings)));
+  const getClient = () => (client ??= Promise.all([loadOpenAI(), dispatcherOf(settings)]).then(([sdk, dispatcher]) => newClient(sdk, settings, dispatcher)));
   return async (body, signal) => {
     try {
       const reply = await send(await getClient(), body, signal);
@@ -85,7 +103,44 @@ export function createSdkSender(settings: ClientSettings): SdkSender {
   };
 }
 
-function newClient(sdk: OpenAIModule, settings: ClientSettings): OpenAIClient {
+/**
+ * The proxy for requests to `url`, or undefined to connect directly: `httpsProxy` for an https
+ * server, `httpProxy` for an http one, unless `noProxy` lists the host. `noProxy` is a comma- or
+ * space-separated list of host names (each also matching its subdomains; a leading `.` or `*.` is
+ * allowed), optionally with `:port`, or `*` for every host.
+ */
+export function proxyFor(url: URL, proxy: ProxySettings | undefined): string | undefined {
+  const chosen = url.protocol === 'https:' ? proxy?.httpsProxy : url.protocol === 'http:' ? proxy?.httpProxy : undefined;
+  if (!chosen) return undefined;
+  const host = url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  for (const raw of (proxy?.noProxy ?? '').split(/[\s,]+/)) {
+    const entry = raw.trim().toLowerCase();
+    if (entry === '') continue;
+    if (entry === '*') return undefined;
+    const match = /^(?:\*?\.)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry);
+    if (!match) continue;
+    const name = match[1]!.replace(/^\[(.*)\]$/, '$1');
+    if (match[2] !== undefined && match[2] !== port) continue;
+    if (host === name || host.endsWith(`.${name}`)) return undefined;
+  }
+  return chosen;
+}
+
+/**
+ * The dispatcher of a client's requests. A client only ever talks to its one server, so whether a
+ * proxy applies is decided once, here. Settings come from the run's environment (not the
+ * process's), so a library caller decides.
+ */
+async function dispatcherOf(settings: ClientSettings): Promise<Dispatcher> {
+  // A CommonJS package: its exports are the default export, in the bundle and out of it.
+  const { Agent, ProxyAgent } = (await loadUndici()).default;
+  const server = new URL(settings.type === 'azure-openai' ? (settings.endpoint ?? settings.baseURL ?? 'https://invalid') : (settings.baseURL ?? 'https://api.openai.com/v1'));
+  const proxy = proxyFor(server, settings.proxy);
+  return proxy ? new ProxyAgent({ uri: proxy }) : new Agent();
+}
+
+function newClient(sdk: OpenAIModule, settings: ClientSettings, dispatcher: Dispatcher): OpenAIClient {
   const common = {
     // Our own retries record every attempt; the SDK's would be invisible.
     maxRetries: 0,
@@ -93,7 +148,8 @@ function newClient(sdk: OpenAIModule, settings: ClientSettings): OpenAIClient {
     timeout: settings.timeoutMs + 5000,
     // The SDK's debug log would print requests: never.
     logLevel: 'off' as const,
-    fetch: createHttpFetch(),
+    // Node's fetch takes an undici dispatcher in its init.
+    fetchOptions: { dispatcher } as Record<string, unknown>,
   };
   if (settings.type === 'azure-openai') {
     return new sdk.AzureOpenAI({

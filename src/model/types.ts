@@ -1,3 +1,4 @@
+import type { ModelAttempt, ModelCall } from '../log/schema.ts';
 import type { Json } from '../util/json.ts';
 
 /** One chat message. */
@@ -92,54 +93,19 @@ export interface CompletionResult {
   readonly toolCalls?: readonly ModelToolCall[];
 }
 
+/**
+ * The records of a model call are described once, by the run-log schema (log/schema.ts); these
+ * are its types, as the model layer writes them.
+ */
+
 /** hit: answered from the response cache. miss: looked up, not found, called. off: the cache was not read. */
-export type CacheStatus = 'hit' | 'miss' | 'off';
+export type CacheStatus = ModelCall['cache'];
 
 /** One HTTP attempt of a model call, as recorded in the stage record. */
-export interface ModelAttemptRecord {
-  /** 1 for the first attempt. */
-  readonly attempt: number;
-  /** Milliseconds spent waiting for the rate limiter before this attempt. */
-  readonly rateLimitWaitMs: number;
-  /** Milliseconds of retry back-off waited before this attempt (0 for the first). */
-  readonly backoffMs: number;
-  readonly durationMs: number;
-  /** HTTP status, or null when there was none (network error, timeout). */
-  readonly status: number | null;
-  /** ok, retry (failed, tried again) or error (failed, given up). */
-  readonly outcome: 'ok' | 'retry' | 'error';
-  /** What went wrong (no secrets). */
-  readonly error?: string;
-  /** How long the server asked us to wait (Retry-After and friends), when it said. */
-  readonly retryAfterMs?: number;
-}
+export type ModelAttemptRecord = Readonly<ModelAttempt>;
 
 /** One call of a configured model, as recorded in the stage record's `calls`. */
-export interface ModelCallRecord {
-  /** The model name the stage asked for (the profile). */
-  readonly profile: string;
-  /** The provider's model id (or Azure deployment). */
-  readonly model: string;
-  readonly provider: string;
-  readonly status: 'ok' | 'error' | 'cancelled';
-  readonly cache: CacheStatus;
-  readonly attempts: readonly ModelAttemptRecord[];
-  /** Total retry back-off waited, in milliseconds. */
-  readonly waitedMs: number;
-  /** Total time waiting for the profile's rate limiter, in milliseconds. */
-  readonly rateLimitWaitMs: number;
-  readonly durationMs: number;
-  readonly usage?: UsageInput;
-  /** True when the server reported no usage and the counts are tiktoken estimates. */
-  readonly usageEstimated?: boolean;
-  readonly costUsd?: number;
-  readonly finishReason?: string;
-  readonly error?: string;
-  /** A call of a tool loop: the `loop` of the stage record's `llm` entry that made it. */
-  readonly loop?: number;
-  /** A call of a tool loop: its round in that loop, from 1. */
-  readonly round?: number;
-}
+export type ModelCallRecord = Readonly<ModelCall>;
 
 /** What `llm()` records about its prompt and parsing, in the stage record's `llm`. */
 export interface LlmCallInfo {

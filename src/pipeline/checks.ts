@@ -8,6 +8,7 @@ import type { Json } from '../util/json.ts';
 import { deepEqual } from '../util/json.ts';
 import { levenshtein } from '../util/suggest.ts';
 import type { ToolCheckType } from './tool-checks.ts';
+import { assertZod4Schema, isZod3Schema } from './zod-schema.ts';
 
 export type CheckType = 'equals' | 'contains' | 'regex' | 'jsonSchema' | 'numeric' | 'similarity' | ToolCheckType;
 
@@ -43,13 +44,21 @@ function normalizeText(value: unknown, options: TextOptions): unknown {
   return text;
 }
 
-/** Deep equality of two JSON values; strings are trimmed (and lower-cased with `ignoreCase`). */
+/**
+ * Deep equality of two JSON values; strings are trimmed (and lower-cased with `ignoreCase`).
+ * @example
+ * checkEquals(stages.answer, c.answer, { ignoreCase: true })  // { type: 'equals', passed, detail }
+ */
 export function checkEquals(actual: unknown, expected: unknown, options: TextOptions = {}): CheckResult {
   const passed = deepEqual(normalizeText(actual, options), normalizeText(expected, options));
   return { type: 'equals', passed, detail: passed ? `equals ${show(expected)}` : `${show(actual)} is not equal to ${show(expected)}` };
 }
 
-/** A string contains a substring, or an array contains an element (deep equality). */
+/**
+ * A string contains a substring, or an array contains an element (deep equality).
+ * @example
+ * checkContains(stages.reply, 'refund', { ignoreCase: true })
+ */
 export function checkContains(actual: unknown, expected: unknown, options: TextOptions = {}): CheckResult {
   let passed: boolean;
   if (Array.isArray(actual)) {
@@ -65,7 +74,11 @@ export function checkContains(actual: unknown, expected: unknown, options: TextO
   return { type: 'contains', passed, detail: passed ? `contains ${show(expected)}` : `${show(actual)} does not contain ${show(expected)}` };
 }
 
-/** A string matches a regular expression (JavaScript syntax; `flags` such as `i`). */
+/**
+ * A string matches a regular expression (JavaScript syntax; `flags` such as `i`).
+ * @example
+ * checkRegex(stages.reply, '^order #\\d+', 'i')
+ */
 export function checkRegex(actual: unknown, pattern: string, flags = ''): CheckResult {
   if (typeof actual !== 'string') return { type: 'regex', passed: false, detail: `${show(actual)} is not a string` };
   const passed = new RegExp(pattern, flags).test(actual);
@@ -77,8 +90,14 @@ export function compileJsonSchema(schema: Readonly<Record<string, Json>> | boole
   return z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
 }
 
-/** A value matches a JSON Schema (given compiled, or as JSON Schema). */
+/**
+ * A value matches a schema: a zod 4 schema, or a JSON Schema (draft 2020-12) object.
+ * @example
+ * checkJsonSchema(stages.extract, { type: 'object', required: ['total'], properties: { total: { type: 'number' } } })
+ * checkJsonSchema(stages.extract, z.object({ total: z.number() }))
+ */
 export function checkJsonSchema(actual: unknown, schema: z.ZodType | Readonly<Record<string, Json>>): CheckResult {
+  if (isZod3Schema(schema)) assertZod4Schema(schema, 'checkJsonSchema()');
   const compiled = schema instanceof z.ZodType ? schema : compileJsonSchema(schema);
   const result = compiled.safeParse(actual);
   if (result.success) return { type: 'jsonSchema', passed: true, detail: 'matches the schema' };
@@ -95,19 +114,36 @@ function asNumber(value: unknown): number | undefined {
   return undefined;
 }
 
-/** Two numbers (or numeric strings) differ by at most `tolerance` (absolute). */
-export function checkNumeric(actual: unknown, expected: unknown, tolerance = 0): CheckResult {
+/** How far a number may be from the expected one: absolute, relative to the expected value, or both (the larger allowance wins). */
+export interface NumericTolerance {
+  /** Largest allowed difference. @default 0 */
+  readonly absolute?: number;
+  /** Largest allowed difference as a fraction of |expected| (0.01 = 1%). @default 0 */
+  readonly relative?: number;
+}
+
+/**
+ * Two numbers (or numeric strings such as `"1,234.5"`) differ by at most the tolerance: a number
+ * (absolute) or `{ absolute, relative }`. `value` is the absolute difference.
+ * @example
+ * checkNumeric('3.14', Math.PI, 0.01).passed                // true
+ * checkNumeric(1_010, 1_000, { relative: 0.02 }).passed     // true: within 2%
+ */
+export function checkNumeric(actual: unknown, expected: unknown, tolerance: number | NumericTolerance = 0): CheckResult {
+  const { absolute = 0, relative = 0 } = typeof tolerance === 'number' ? { absolute: tolerance } : tolerance;
   const a = asNumber(actual);
   const e = asNumber(expected);
   if (a === undefined) return { type: 'numeric', passed: false, detail: `${show(actual)} is not a number` };
   if (e === undefined) return { type: 'numeric', passed: false, detail: `expected ${show(expected)} is not a number` };
   const difference = Math.abs(a - e);
-  const passed = difference <= tolerance;
+  const allowed = Math.max(absolute, relative * Math.abs(e));
+  const passed = difference <= allowed;
+  const shown = relative > 0 ? `${allowed} (${absolute > 0 ? `${absolute} or ` : ''}${relative * 100}% of ${e})` : `${allowed}`;
   return {
     type: 'numeric',
     passed,
     value: difference,
-    detail: passed ? `${a} is within ${tolerance} of ${e}` : `${a} differs from ${e} by ${difference} (tolerance ${tolerance})`,
+    detail: passed ? `${a} is within ${shown} of ${e}` : `${a} differs from ${e} by ${difference} (tolerance ${shown})`,
   };
 }
 
@@ -117,7 +153,11 @@ export function levenshteinRatio(a: string, b: string): number {
   return longest === 0 ? 1 : 1 - levenshtein(a, b) / longest;
 }
 
-/** The Levenshtein ratio of two strings is at least `threshold` (0..1). */
+/**
+ * The Levenshtein ratio of two strings is at least `threshold` (0..1); `value` is the ratio.
+ * @example
+ * checkSimilarity(stages.answer, c.answer, 0.8, { ignoreCase: true })
+ */
 export function checkSimilarity(actual: unknown, expected: unknown, threshold: number, options: TextOptions = {}): CheckResult {
   if (typeof actual !== 'string') return { type: 'similarity', passed: false, detail: `${show(actual)} is not a string` };
   const a = normalizeText(actual, options) as string;
@@ -133,6 +173,11 @@ export interface ChecksOutput {
   readonly checks: readonly CheckResult[];
 }
 
+/**
+ * Folds checks into one stage output: passed when every check passed.
+ * @example
+ * check: (ctx) => combineChecks([checkEquals(ctx.stages.answer, ctx.case.answer), checkRegex(ctx.stages.answer, '^[A-Z]')]),
+ */
 export function combineChecks(checks: readonly CheckResult[]): ChecksOutput {
   return { passed: checks.every((check) => check.passed), checks };
 }

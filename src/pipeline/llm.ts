@@ -30,9 +30,11 @@ import { compileTemplate, loadTemplate, type Template } from './template.ts';
 import { isTool, type Tool } from './tool.ts';
 import { converse, type AnswerParser, type ConversationLog, type ToolLoopLimits, type ToolLoopResult } from './tool-loop.ts';
 import type { StageContext } from './types.ts';
+import { assertZod4Schema } from './zod-schema.ts';
 
 export { LlmOutputError } from './tool-loop.ts';
 
+/** The context of any stage: what an `llm()` stage accepts when nothing narrows it. */
 type AnyContext = StageContext<any, any, any>;
 
 /** One message of the prompt: an inline nunjucks template, or a template file. */
@@ -40,20 +42,25 @@ export type LlmMessage =
   | { readonly role: ChatMessage['role']; readonly template: string; readonly file?: never }
   | { readonly role: ChatMessage['role']; readonly file: string; readonly template?: never };
 
-export interface LlmOptions<TOutput> {
+/**
+ * What `llm()` takes. `TContext` is the stage context its callbacks receive: inferred from where
+ * the stage is used (a pipeline's `stages()`), so `ctx.case`, `ctx.stages` and `ctx.config` carry
+ * the pipeline's types there and a misspelt field is a compile error.
+ */
+export interface LlmOptions<TOutput, TContext extends AnyContext = AnyContext> {
   /**
    * The model: a `Model` from `setup.models.get(name)` (an unknown name then stops the run at
    * setup), a model name, or a function of the stage context returning a name.
    */
-  readonly model: Model | string | ((ctx: AnyContext) => string);
+  readonly model: Model | string | ((ctx: TContext) => string);
   /** Message templates, or a function returning ready messages (nothing is rendered then). */
-  readonly messages: readonly LlmMessage[] | ((ctx: AnyContext) => readonly ChatMessage[]);
+  readonly messages: readonly LlmMessage[] | ((ctx: TContext) => readonly ChatMessage[]);
   /** What template `file`s are relative to: the pipeline's `import.meta.url`, or a folder. */
   readonly baseDir?: string | URL;
   /** Template variables besides `case`, `stages` and `config`. */
-  readonly vars?: (ctx: AnyContext) => Record<string, unknown>;
+  readonly vars?: (ctx: TContext) => Record<string, unknown>;
   /** Generation parameters for this stage; they override the profile's. */
-  readonly params?: Readonly<Record<string, Json>> | ((ctx: AnyContext) => Readonly<Record<string, Json>> | undefined);
+  readonly params?: Readonly<Record<string, Json>> | ((ctx: TContext) => Readonly<Record<string, Json>> | undefined);
   /** A zod schema: the reply must be JSON matching it, and the stage returns the parsed value. */
   readonly output?: z.ZodType<TOutput>;
   /** How many times a reply that does not match `output` is sent back for another try. @default 2 */
@@ -70,7 +77,7 @@ export interface LlmOptions<TOutput> {
   /** With tools: how often one call (same tool, same arguments) may be made; asking again ends the loop (`repeated_call`). @default 2 */
   readonly maxIdenticalCalls?: number;
   /** With tools: no further model call once the loop's calls cost this many US dollars (`budget`). */
-  readonly maxCostUsd?: number | ((ctx: AnyContext) => number | undefined);
+  readonly maxCostUsd?: number | ((ctx: TContext) => number | undefined);
   /** With tools: which tools the first round may call (`auto`, `none`, `required`, `{ name }`); later rounds are `auto`. */
   readonly toolChoice?: ToolChoice;
   /** With tools: whether the model may ask for several calls at once (they then run concurrently). */
@@ -78,7 +85,7 @@ export interface LlmOptions<TOutput> {
 }
 
 /** A stage that calls a model and returns its answer. */
-export type LlmStage<TOutput> = (ctx: AnyContext) => Promise<TOutput>;
+export type LlmStage<TOutput, TContext extends AnyContext = AnyContext> = (ctx: TContext) => Promise<TOutput>;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -112,9 +119,13 @@ export function parseOutput<T>(schema: z.ZodType<T>, text: string): { ok: true; 
  * @returns a stage function: its output is the reply text, or the parsed value with `output`; with
  * `tools`, a {@link ToolLoopResult} holding that answer.
  */
-export async function llm<TOutput = string>(options: LlmOptions<TOutput> & { readonly tools: readonly Tool[] }): Promise<LlmStage<ToolLoopResult<TOutput>>>;
-export async function llm<TOutput = string>(options: LlmOptions<TOutput>): Promise<LlmStage<TOutput>>;
-export async function llm<TOutput = string>(options: LlmOptions<TOutput>): Promise<LlmStage<TOutput | ToolLoopResult<TOutput>>> {
+export async function llm<TOutput = string, TContext extends AnyContext = AnyContext>(
+  options: LlmOptions<TOutput, TContext> & { readonly tools: readonly Tool[] },
+): Promise<LlmStage<ToolLoopResult<TOutput>, TContext>>;
+export async function llm<TOutput = string, TContext extends AnyContext = AnyContext>(options: LlmOptions<TOutput, TContext>): Promise<LlmStage<TOutput, TContext>>;
+export async function llm<TOutput = string, TContext extends AnyContext = AnyContext>(
+  options: LlmOptions<TOutput, TContext>,
+): Promise<LlmStage<TOutput | ToolLoopResult<TOutput>, TContext>> {
   const parseRetries = options.parseRetries ?? 2;
   if (!Number.isInteger(parseRetries) || parseRetries < 0) {
     throw new PipelineError('E_LLM_OPTIONS', `llm(): parseRetries must be a whole number of at least 0 (got ${String(options.parseRetries)}).`);
@@ -146,6 +157,7 @@ export async function llm<TOutput = string>(options: LlmOptions<TOutput>): Promi
   // The output schema as JSON Schema: for the response format, the prompt and the log.
   let output: { schema: z.ZodType<TOutput>; jsonSchema: Record<string, Json>; sha256: string } | undefined;
   if (options.output) {
+    assertZod4Schema(options.output, 'llm(): output');
     const { z: zod } = await import('zod');
     let jsonSchema: Record<string, Json>;
     try {
@@ -158,14 +170,14 @@ export async function llm<TOutput = string>(options: LlmOptions<TOutput>): Promi
 
   const fixedModel = typeof options.model === 'object' ? options.model : undefined;
 
-  return async (ctx: AnyContext): Promise<TOutput | ToolLoopResult<TOutput>> => {
+  return async (ctx: TContext): Promise<TOutput | ToolLoopResult<TOutput>> => {
     const model = fixedModel ?? ctx.models.get(typeof options.model === 'function' ? options.model(ctx) : (options.model as string));
     let messages: ChatMessage[];
     if (templates) {
       const variables = { ...options.vars?.(ctx), case: ctx.case, stages: ctx.stages, config: ctx.config };
       messages = templates.map(({ role, template }) => ({ role, content: template.render(variables) }));
     } else {
-      messages = [...(options.messages as (ctx: AnyContext) => readonly ChatMessage[])(ctx)];
+      messages = [...(options.messages as (ctx: TContext) => readonly ChatMessage[])(ctx)];
     }
     const params = typeof options.params === 'function' ? options.params(ctx) : options.params;
 
@@ -218,7 +230,7 @@ export async function llm<TOutput = string>(options: LlmOptions<TOutput>): Promi
 }
 
 /** The tools of an `llm()` stage by name, and the loop's limits, checked at setup. */
-function toolSet(options: LlmOptions<unknown>): { byName: Map<string, Tool>; limits: Omit<ToolLoopLimits, 'maxCostUsd'> } {
+function toolSet(options: LlmOptions<unknown, never>): { byName: Map<string, Tool>; limits: Omit<ToolLoopLimits, 'maxCostUsd'> } {
   const bad = (message: string, hint?: string) => new PipelineError('E_LLM_OPTIONS', `llm(): ${message}`, hint === undefined ? {} : { hint });
   const byName = new Map<string, Tool>();
   for (const [i, item] of (options.tools ?? []).entries()) {

@@ -144,9 +144,7 @@ describe('withTimeout', () => {
       await sleep(30, ctx.signal);
       throw new Error('still broken');
     });
-    const started = performance.now();
     const record = await run({ a: s.withRetry({ attempts: 10 }).withTimeout(80) });
-    expect(performance.now() - started).toBeLessThan(400);
     expect(record.status).toBe('error');
     expect(record.error).toMatchObject({ message: 'timeout', retryable: true });
     expect(attempts).toBeLessThan(5);

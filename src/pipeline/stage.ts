@@ -14,7 +14,11 @@ import type { z } from 'zod';
 import { stableStringify, type Json } from '../util/json.ts';
 import { cancel, fail, failFromError, isOutcome, ok, recorderOf, skip, toOutcome, type FailOutcome, type Outcome } from './outcome.ts';
 import type { StageContext } from './types.ts';
-import { sleep } from '../util/sleep.ts';
+import { assertZod4Schema } from './zod-schema.ts';
+import { deadline, retrying } from '../util/attempts.ts';
+import { holding, Limiter } from '../util/limiter.ts';
+
+export { Limiter } from '../util/limiter.ts';
 
 type AnyCtx = StageContext<any, any, any>;
 
@@ -131,58 +135,6 @@ function emit(ctx: unknown, type: string, data?: Json): void {
   recorderOf(ctx)?.event(type, data);
 }
 
-/** A counting semaphore: at most `limit` holders; waiters are served first come, first served. */
-export class Limiter {
-  private active = 0;
-  private readonly queue: { resolve: () => void; reject: (reason: unknown) => void; signal: AbortSignal | undefined; onAbort: () => void }[] = [];
-  /** Highest number of holders seen at once (for tests and diagnostics). */
-  maxActive = 0;
-
-  constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`concurrency must be a positive integer (got ${String(limit)})`);
-  }
-
-  get inFlight(): number {
-    return this.active;
-  }
-
-  tryAcquire(): boolean {
-    if (this.active >= this.limit) return false;
-    this.active++;
-    if (this.active > this.maxActive) this.maxActive = this.active;
-    return true;
-  }
-
-  acquire(signal?: AbortSignal): Promise<void> {
-    if (this.tryAcquire()) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const entry = {
-        resolve,
-        reject,
-        signal,
-        onAbort: () => {
-          const at = this.queue.indexOf(entry);
-          if (at >= 0) this.queue.splice(at, 1);
-          reject(signal!.reason);
-        },
-      };
-      signal?.addEventListener('abort', entry.onAbort, { once: true });
-      this.queue.push(entry);
-    });
-  }
-
-  release(): void {
-    const next = this.queue.shift();
-    if (next) {
-      next.signal?.removeEventListener('abort', next.onAbort);
-      next.resolve(); // the slot passes straight to the waiter
-    } else {
-      this.active--;
-    }
-  }
-}
-
 function build<Out, Ctx extends AnyCtx>(run: (ctx: Ctx) => Promise<Outcome<Out>>, meta: StageMeta): Stage<Out, Ctx> {
   const fn = ((ctx: Ctx) => run(ctx)) as Stage<Out, Ctx>;
   const methods: Omit<Stage<Out, Ctx>, 'meta' | never> & ThisType<void> = {
@@ -190,37 +142,34 @@ function build<Out, Ctx extends AnyCtx>(run: (ctx: Ctx) => Promise<Outcome<Out>>
       const attempts = Math.max(1, Math.floor(options.attempts));
       const retryOn = options.retryOn ?? defaultRetryOn;
       return build<Out, Ctx>(async (ctx) => {
-        for (let attempt = 1; ; attempt++) {
-          const outcome = await run(ctx);
-          if (outcome.status !== 'fail' || attempt >= attempts || ctx.signal?.aborted) return outcome;
+        const nextDelay = (outcome: Outcome<Out>, attempt: number): number | undefined => {
+          if (outcome.status !== 'fail' || attempt >= attempts || ctx.signal?.aborted) return undefined;
           const error = errorOf(outcome);
-          if (!retryOn(error)) return outcome;
+          if (!retryOn(error)) return undefined;
           const delayMs = Math.max(0, backoffMs(options.backoff, attempt, error));
           emit(ctx, 'stage.retry', { attempt, nextAttempt: attempt + 1, error: error.message, timeout: error.timeout, delayMs });
-          try {
-            await sleep(delayMs, ctx.signal);
-          } catch (reason) {
-            return failFromError(reason);
-          }
+          return delayMs;
+        };
+        try {
+          return await retrying(() => run(ctx), nextDelay, ctx.signal);
+        } catch (reason) {
+          return failFromError(reason);
         }
       }, meta);
     },
     withTimeout(ms) {
       return build<Out, Ctx>((ctx) => {
-        const controller = new AbortController();
-        const signal = ctx.signal ? AbortSignal.any([ctx.signal, controller.signal]) : controller.signal;
-        const inner = run(deriveContext(ctx, { signal }));
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const expired = new Promise<Outcome<Out>>((resolve) => {
-          timer = setTimeout(() => {
-            const error = new Error(`stage timed out after ${ms} ms`);
-            error.name = 'TimeoutError';
-            controller.abort(error);
-            emit(ctx, 'stage.timeout', { ms });
-            resolve(Object.freeze({ ...fail('timeout', { retryable: true, data: { ms } }), timeout: true }) as FailOutcome);
-          }, ms);
+        const limit = deadline(ms, ctx.signal, () => {
+          const error = new Error(`stage timed out after ${ms} ms`);
+          error.name = 'TimeoutError';
+          return error;
         });
-        return Promise.race([inner, expired]).finally(() => clearTimeout(timer));
+        const inner = run(deriveContext(ctx, { signal: limit.signal }));
+        const expired = limit.whenExpired.then(() => {
+          emit(ctx, 'stage.timeout', { ms });
+          return Object.freeze({ ...fail('timeout', { retryable: true, data: { ms } }), timeout: true }) as FailOutcome;
+        });
+        return Promise.race([inner, expired]).finally(() => limit.dispose());
       }, meta);
     },
     withFallback<F>(fallback: StageFnLike<Ctx, F>, options: { on?: (error: StageError) => boolean } = {}) {
@@ -293,6 +242,7 @@ function build<Out, Ctx extends AnyCtx>(run: (ctx: Ctx) => Promise<Outcome<Out>>
       }, meta);
     },
     validate<U>(schema: z.ZodType<U>) {
+      assertZod4Schema(schema, `stage${meta.name === undefined ? '' : ` '${meta.name}'`}: .validate()`);
       return build<U, Ctx>(async (ctx) => {
         const outcome = await run(ctx);
         if (outcome.status !== 'ok') return outcome;
@@ -322,19 +272,11 @@ export function stage<Out = unknown, Ctx extends AnyCtx = AnyCtx>(fn: StageFnLik
   if (limit === undefined) return build<Out, Ctx>((ctx) => runStage(fn, ctx), meta);
   const limiter = new Limiter(limit);
   return build<Out, Ctx>(async (ctx) => {
-    if (!limiter.tryAcquire()) {
-      const queuedAt = performance.now();
-      try {
-        await limiter.acquire(ctx.signal);
-      } catch (reason) {
-        return failFromError(reason);
-      }
-      recorderOf(ctx)?.queued(performance.now() - queuedAt);
-    }
     try {
-      return await runStage(fn, ctx);
-    } finally {
-      limiter.release();
+      return await holding(limiter, () => runStage(fn, ctx), ctx.signal, (ms) => recorderOf(ctx)?.queued(ms));
+    } catch (reason) {
+      // Only the wait for a slot rejects: runStage never throws.
+      return failFromError(reason);
     }
   }, meta);
 }
@@ -355,12 +297,7 @@ export function parallel<P extends Record<string, StageFnLike<any, unknown>>, Ct
     const limiter = new Limiter(Math.max(1, options.concurrency ?? Math.max(1, keys.length)));
     const outcomes = await Promise.all(
       keys.map(async (key) => {
-        await limiter.acquire();
-        try {
-          return await runStage(parts[key]!, ctx);
-        } finally {
-          limiter.release();
-        }
+        return holding(limiter, () => runStage(parts[key]!, ctx));
       }),
     );
     const result: Record<string, unknown> = {};

@@ -161,9 +161,8 @@ describe('llm() with tools: the loop', () => {
       },
     });
     const stage = await llm({ model: modelFor(s), messages, tools: [wait], parallelToolCalls: true });
-    const begin = performance.now();
     const result = await stage(context());
-    expect(performance.now() - begin).toBeLessThan(60 + 10 + 150);
+    // The fast call, second in the reply, finished first: the two ran at the same time.
     expect(finished).toEqual(['fast', 'slow']);
     expect(result.toolCalls.map((call) => call.result)).toEqual(['slow', 'fast']);
     expect(s.requests[0]!.body['parallel_tool_calls']).toBe(true);
@@ -289,28 +288,27 @@ describe('llm() with tools: the loop', () => {
 describe('llm() with tools: cancellation', () => {
   it('aborts a running tool when the stage is cancelled, without waiting for a tool that ignores its signal', async () => {
     const s = await server({ respond: oneRound([{ name: 'stubborn', arguments: {} }, { name: 'polite', arguments: {} }]) });
+    const ctx = context();
+    const reason = new Error('case cancelled: run interrupted');
     let politeAborted = false;
     const stubborn = tool({ name: 'stubborn', description: 'Ignores its signal.', parameters: z.object({}), run: () => new Promise(() => undefined) });
     const polite = tool({
       name: 'polite',
       description: 'Honours its signal.',
       parameters: z.object({}),
-      run: async (_args, ctx) => {
+      run: async (_args, toolCtx) => {
+        // Ctrl-C while both tools run.
+        setTimeout(() => ctx.controller.abort(reason), 10);
         try {
-          await sleep(10_000, ctx.signal);
+          await sleep(60_000, toolCtx.signal);
         } catch (error) {
           politeAborted = true;
           throw error;
         }
       },
     });
-    const ctx = context();
-    const reason = new Error('case cancelled: run interrupted');
-    const running = (await llm({ model: modelFor(s), messages, tools: [stubborn, polite] }))(ctx);
-    setTimeout(() => ctx.controller.abort(reason), 50);
-    const begin = performance.now();
-    await expect(running).rejects.toBe(reason);
-    expect(performance.now() - begin).toBeLessThan(1000);
+    // Resolves only if the loop stopped waiting for the stubborn tool.
+    await expect((await llm({ model: modelFor(s), messages, tools: [stubborn, polite] }))(ctx)).rejects.toBe(reason);
     expect(politeAborted).toBe(true);
     const [info] = ctx.llm;
     expect(info!.outcome).toBe('cancelled');
@@ -319,11 +317,16 @@ describe('llm() with tools: cancellation', () => {
   });
 
   it('records a cancelled model call as the last round', async () => {
-    const s = await server({ respond: (request) => (lastMessage(request)['role'] === 'tool' ? { kind: 'hang' } : { kind: 'reply', toolCalls: [{ name: 'lookup_order', arguments: { orderId: 'A1' } }] }) });
     const ctx = context();
-    const running = (await llm({ model: modelFor(s), messages, tools: [lookupOrder] }))(ctx);
-    setTimeout(() => ctx.controller.abort(new Error('stop')), 100);
-    await expect(running).rejects.toThrow('stop');
+    const s = await server({
+      respond: (request) => {
+        if (lastMessage(request)['role'] !== 'tool') return { kind: 'reply', toolCalls: [{ name: 'lookup_order', arguments: { orderId: 'A1' } }] };
+        // Ctrl-C while the second round waits for the server.
+        setTimeout(() => ctx.controller.abort(new Error('stop')), 10);
+        return { kind: 'hang' };
+      },
+    });
+    await expect((await llm({ model: modelFor(s), messages, tools: [lookupOrder] }))(ctx)).rejects.toThrow('stop');
     expect(ctx.llm[0]!.outcome).toBe('cancelled');
     expect(ctx.llm[0]!.rounds!.map((round) => round.error ?? 'ok')).toEqual(['ok', 'stop']);
     expect(ctx.calls.map((call) => [call.round, call.status])).toEqual([

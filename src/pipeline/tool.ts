@@ -18,6 +18,7 @@ import { PipelineError } from '../errors.ts';
 import type { ToolDefinition } from '../model/types.ts';
 import type { Json } from '../util/json.ts';
 import type { StageContext } from './types.ts';
+import { isZod3Schema, ZOD_4_HINT } from './zod-schema.ts';
 
 /** What the OpenAI API accepts as a function name. */
 const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -77,6 +78,7 @@ export function tool<TArgs, TResult>(options: ToolOptions<TArgs, TResult>): Tool
     throw fail(name, `the name must be 1 to 64 letters, digits, '_' or '-' (got ${JSON.stringify(name)}).`);
   }
   if (typeof description !== 'string' || description.trim() === '') throw fail(name, 'a description is required: the model reads it to decide when to call the tool.');
+  if (isZod3Schema(parameters)) throw fail(name, 'parameters were made with zod 3, which tagliots cannot read.', ZOD_4_HINT);
   if (!(parameters instanceof z.ZodType)) {
     throw fail(name, 'parameters must be a zod schema.', "Describe the arguments with zod: parameters: z.object({ orderId: z.string() }).");
   }

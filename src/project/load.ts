@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { ProjectError, messageOf } from '../errors.ts';
+import { ProjectError, isTagliotsError, messageOf, type TagliotsError } from '../errors.ts';
 import { toPipelineSpec } from '../pipeline/define.ts';
 import { firstUserFrame } from '../util/stack.ts';
 import type { PipelineSpec } from '../pipeline/types.ts';
@@ -35,6 +35,23 @@ export interface Project {
   readonly cacheMode: 'off' | 'read' | 'write' | 'rw' | undefined;
   /** Pipelines by name, in the order the config lists them. */
   readonly pipelines: ReadonlyMap<string, PipelineSpec>;
+  /**
+   * Pipeline files the config lists that could not be loaded: they fail only the commands that
+   * ask for them (see selectPipeline()); the others warn (unloadedWarnings()).
+   */
+  readonly unloaded?: readonly UnloadedPipeline[];
+}
+
+/** A pipeline file of the config that could not be loaded, and why. */
+export interface UnloadedPipeline {
+  /** The path as the config lists it. */
+  readonly path: string;
+  readonly error: TagliotsError;
+}
+
+/** One line per pipeline file that could not be loaded, for commands that do not need it. */
+export function unloadedWarnings(project: Project): string[] {
+  return (project.unloaded ?? []).map(({ path, error }) => `Warning: pipeline file ${path} is skipped, it cannot be loaded (${error.code}; \`tagliots check ${path}\` shows why).`);
 }
 
 /** Finds `tagliots.config.*` in `cwd` or the nearest ancestor. */
@@ -81,11 +98,26 @@ export async function loadProject(cwd: string): Promise<Project> {
     });
   }
   // Pipelines listed by path ('samples/qa/qa.pipeline.yaml'): relative to the config file.
+  // A file that cannot be loaded is set aside, not thrown: it fails only a command that needs it.
   const listed: unknown = config.pipelines;
+  const unloaded: UnloadedPipeline[] = [];
   const pipelines = Array.isArray(listed)
-    ? await Promise.all(listed.map((entry: unknown) => (typeof entry === 'string' ? loadPipelineFile(resolve(root, entry), cwd) : entry)))
+    ? await Promise.all(
+        listed.map(async (entry: unknown) => {
+          if (typeof entry !== 'string') return entry;
+          try {
+            return await loadPipelineFile(resolve(root, entry), cwd);
+          } catch (error) {
+            if (!isTagliotsError(error)) throw error;
+            unloaded.push({ path: entry, error });
+            return undefined;
+          }
+        }),
+      )
     : listed;
-  return buildProject(Array.isArray(listed) ? { ...config, pipelines: pipelines as ProjectConfig['pipelines'] } : config, configPath, root, shown);
+  const loadedConfig = Array.isArray(listed) ? { ...config, pipelines: (pipelines as unknown[]).filter((entry) => entry !== undefined) as unknown as ProjectConfig['pipelines'] } : config;
+  const project = buildProject(loadedConfig, configPath, root, shown);
+  return unloaded.length === 0 ? project : { ...project, unloaded };
 }
 
 /** A project for commands that only read run logs and found no config file. */

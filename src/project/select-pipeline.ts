@@ -14,6 +14,10 @@ import type { Project } from './load.ts';
  */
 export function selectPipeline(project: Project, name: string | undefined, suitePath: string): PipelineSpec {
   const names = [...project.pipelines.keys()];
+  // The pipeline asked for may be in a file that could not be loaded: that file's error says why.
+  const unloaded = project.unloaded ?? [];
+  const missing = name === undefined ? names.length === 0 : !project.pipelines.has(name);
+  if (missing && unloaded.length === 1) throw unloaded[0]!.error;
   if (name === undefined) {
     if (names.length === 1) return project.pipelines.get(names[0]!)!;
     throw new UsageError(
@@ -27,8 +31,9 @@ export function selectPipeline(project: Project, name: string | undefined, suite
   const spec = project.pipelines.get(name);
   if (spec) return spec;
   const suggestion = closest(name, names)[0];
-  throw new PipelineError('E_PIPELINE_UNKNOWN', `Cannot find pipeline '${name}'. Available pipelines: ${names.length > 0 ? oxfordJoin(names) : '(none)'}.`, {
-    hint: suggestion ? `Did you mean '${suggestion}'?` : 'Run `tagliots pipelines` to list them.',
+  const skipped = unloaded.length > 0 ? ` Pipeline files that could not be loaded: ${oxfordJoin(unloaded.map(({ path, error }) => `${path} (${error.code})`))}.` : '';
+  throw new PipelineError('E_PIPELINE_UNKNOWN', `Cannot find pipeline '${name}'. Available pipelines: ${names.length > 0 ? oxfordJoin(names) : '(none)'}.${skipped}`, {
+    hint: suggestion ? `Did you mean '${suggestion}'?` : unloaded.length > 0 ? '`tagliots check <file>` shows why a pipeline file cannot be loaded.' : 'Run `tagliots pipelines` to list them.',
   });
 }
 

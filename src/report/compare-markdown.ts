@@ -4,22 +4,23 @@
  * character limit for a comment; `compare` and `--json` always list everything.
  */
 import type { CaseChange, CaseRef, Comparison, RunInfo } from '../analysis/compare.ts';
-import { formatPValue } from '../analysis/stats.ts';
-import { caseName, describeRun, interval, intervalMethod } from './compare-format.ts';
-import { formatCount, formatDuration, formatNumber, formatPoints, formatRate, formatSigned, formatUsd, toPercent } from '../util/units.ts';
+import { caseName, describeRun, interval, keywordNote, statisticsLines } from './compare-format.ts';
+import { formatCount, formatDuration, formatNumber, formatPoints, formatRate, formatSigned, formatUsd } from '../util/units.ts';
 import { formatValue } from './format-value.ts';
-import { groupWarnings, runLabels, shortP, verdictWord } from './compare-table.ts';
+import { escapeControls } from '../util/terminal-text.ts';
+import { changeCell, groupWarnings, intervalCell, multiLevel, multiNote, primaryOf, runLabels, shortP, verdictWord } from './compare-table.ts';
 
 /** Most cases a Markdown list shows before "… and N more". */
 const LIST_LIMIT = 100;
 
-/** Text in a table cell: no line breaks, pipes escaped. */
+/** Text in a table cell: no line breaks, pipes and control characters escaped. */
 export function cell(text: string): string {
-  return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+  return escapeControls(text).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
 }
 
 /** Inline code that survives backticks in the text. */
-export function code(text: string): string {
+export function code(raw: string): string {
+  const text = escapeControls(raw);
   const fence = text.includes('`') ? '``' : '`';
   return `${fence}${fence.length > 1 ? ' ' : ''}${text}${fence.length > 1 ? ' ' : ''}${fence}`;
 }
@@ -39,7 +40,7 @@ export function comparisonMarkdown(c: Comparison): string {
   if (c.common > 0) {
     out.push('| | A | B | B − A |', '|---|---:|---:|---|');
     const pr = c.passRate;
-    out.push(`| Pass rate | ${formatRate(pr.a)} | ${formatRate(pr.b)} | ${pr.delta === null ? '—' : `**${formatPoints(pr.delta)}**${pr.ci ? ` (${interval(pr.ci, 'rate')})` : ''}`} |`);
+    if (pr.delta !== null) out.push(`| Pass rate | ${formatRate(pr.a)} | ${formatRate(pr.b)} | **${formatPoints(pr.delta)}**${pr.ci ? ` (${interval(pr.ci, 'rate')})` : ''} |`);
     if (c.score.pairs > 0) {
       const s = c.score;
       out.push(`| Mean score | ${formatNumber(s.a)} | ${formatNumber(s.b)} | ${s.delta === null ? '—' : `${formatSigned(s.delta)}${s.ci ? ` (${interval(s.ci, 'plain')})` : ''}`} |`);
@@ -71,18 +72,21 @@ export function comparisonMarkdown(c: Comparison): string {
 
   if (c.keywords.length > 0) {
     out.push('<details><summary>Keywords</summary>', '');
-    out.push('| keyword | cases | passed A | passed B | regressions | fixes |', '|---|---:|---:|---:|---:|---:|');
-    for (const k of c.keywords) out.push(`| ${cell(k.keyword)} | ${formatCount(k.cases)} | ${formatRate(k.passRateA)} | ${formatRate(k.passRateB)} | ${formatCount(k.regressions)} | ${formatCount(k.fixes)} |`);
-    out.push('', '</details>', '');
+    out.push('| keyword | cases | passed A | passed B | regressions | fixes | p (Holm) | |', '|---|---:|---:|---:|---:|---:|---:|---|');
+    for (const k of c.keywords) {
+      const mark = k.significant === 'worse' ? '🔴 worse' : k.significant === 'better' ? '🟢 better' : 'noise';
+      out.push(
+        `| ${cell(k.keyword)} | ${formatCount(k.cases)} | ${formatRate(k.passRateA)} | ${formatRate(k.passRateB)} | ${formatCount(k.regressions)} | ${formatCount(k.fixes)} | ${k.pAdjusted === null ? '—' : cell(shortP(k.pAdjusted))} | ${mark} |`,
+      );
+    }
+    out.push('', cell(keywordNote(c)), '', '</details>', '');
   }
 
-  if (c.mcnemar) {
-    const m = c.mcnemar;
-    const parts = [`McNemar exact test on pass/fail flips: ${formatCount(m.regressions)} vs ${formatCount(m.fixes)}, ${formatPValue(m.pTwoSided)} (two-sided)`];
-    if (c.passRate.ci) parts.push(`pass-rate difference ${interval(c.passRate.ci, 'rate')}`);
-    if (c.score.ci) parts.push(`mean score difference ${interval(c.score.ci, 'plain')} over ${formatCount(c.score.pairs)} cases scored in both`);
-    const method = intervalMethod(c.passRate.ci ?? c.score.ci);
-    out.push(`**Statistics** over ${formatCount(c.common)} paired cases: ${parts.join('; ')}${method ? ` (${method})` : ''}.`, '');
+  const lines = statisticsLines(c);
+  if (lines.length > 0) {
+    out.push('**Statistics**', '');
+    for (const line of lines) out.push(`- ${cell(line)}`);
+    out.push('');
   }
   return `${out.join('\n')}\n`;
 }
@@ -90,7 +94,7 @@ export function comparisonMarkdown(c: Comparison): string {
 function changeSection(title: string, changes: readonly CaseChange[], open: boolean): string[] {
   if (changes.length === 0) return [];
   const out = [`<details${open ? ' open' : ''}><summary>${title}</summary>`, '', '| case | A → B | keywords |', '|---|---|---|'];
-  for (const ch of changes.slice(0, LIST_LIMIT)) out.push(`| ${code(caseName(ch))} | ${ch.a} → ${ch.b} | ${cell(ch.keywords.join(', '))} |`);
+  for (const ch of changes.slice(0, LIST_LIMIT)) out.push(`| ${code(caseName(ch))} | ${ch.a}${ch.infraA ? ' (infra)' : ''} → ${ch.b}${ch.infraB ? ' (infra)' : ''} | ${cell(ch.keywords.join(', '))} |`);
   if (changes.length > LIST_LIMIT) out.push('', `… and ${formatCount(changes.length - LIST_LIMIT)} more (\`tagliots compare\` lists them all).`);
   out.push('', '</details>', '');
   return out;
@@ -110,17 +114,17 @@ export function multiComparisonMarkdown(baseline: RunInfo, comparisons: readonly
   const out: string[] = [];
   out.push(`### Comparing ${comparisons.length} runs with baseline ${code(label(baseline.runId))}`, '');
   out.push(`Baseline ${code(baseline.runId)}: ${cell(describeRun(baseline))}`, '');
-  out.push('| run | common cases | pass rate | vs baseline | 95% CI | regressions | fixes | p | cost | verdict |', '|---|---:|---:|---:|---|---:|---:|---:|---:|---|');
+  out.push(`| run | common cases | pass rate | Δ | ${multiLevel(comparisons)} CI | regressions | fixes | p | cost | verdict |`, '|---|---:|---:|---:|---|---:|---:|---:|---:|---|');
   const base = baseline.counts;
   out.push(`| ${code(label(baseline.runId))} (baseline) | ${formatCount(base.total)} | ${formatRate(base.total === 0 ? null : base.passed / base.total)} | | | | | | ${formatUsd(baseline.costUsd)} | |`);
   for (const c of comparisons) {
-    const ci = c.passRate.ci;
+    const m = primaryOf(c);
     const counts = c.b.counts;
     out.push(
-      `| ${code(label(c.b.runId))} | ${formatCount(c.common)} | ${formatRate(counts.total === 0 ? null : counts.passed / counts.total)} | ${formatPoints(c.passRate.delta)} | ${ci ? `${toPercent(ci.low, 1)} to ${toPercent(ci.high, 1)} pp` : '—'} | ${formatCount(c.regressions.length)} | ${formatCount(c.fixes.length)} | ${c.mcnemar ? cell(shortP(c.mcnemar.pTwoSided)) : '—'} | ${formatUsd(c.b.costUsd)} | ${icon(c)} ${verdictWord(c)} |`,
+      `| ${code(label(c.b.runId))} | ${formatCount(c.common)} | ${formatRate(counts.total === 0 ? null : counts.passed / counts.total)} | ${m ? changeCell(m) : '—'} | ${m ? intervalCell(m) : '—'} | ${formatCount(c.regressions.length)} | ${formatCount(c.fixes.length)} | ${m ? cell(shortP(Math.min(m.pWorse, m.pBetter))) : '—'} | ${formatUsd(c.b.costUsd)} | ${icon(c)} ${verdictWord(c)} |`,
     );
   }
-  out.push('', 'p: McNemar exact test on the pass/fail flips, two-sided. 95% CI: paired bootstrap interval of the pass-rate difference.', '');
+  out.push('', ...multiNote(comparisons).map(cell), '');
   const warnings = groupWarnings(comparisons, label);
   for (const warning of warnings.baseline) out.push(`> ⚠️ ${cell(warning)}`);
   for (const [run, list] of warnings.runs) for (const warning of list) out.push(`> ⚠️ ${code(run)}: ${cell(warning)}`);

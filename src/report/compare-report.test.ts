@@ -63,8 +63,16 @@ describe('renderComparison', () => {
     expect(text).toContain('Regressions (2): passed in A, not in B');
     expect(text).toMatch(/passed => error\s+c2/);
     expect(text).toMatch(/passed => failed\s+x<&>/);
-    expect(text).toContain('McNemar exact test on pass/fail flips: 2 regressions vs 1 fix, p = 1.00 (two-sided)');
-    expect(text.trimEnd().split('\n').at(-1)).toBe('No significant difference: 2 regressions vs 1 fix, p = 1.00');
+    const unwrapped = text.replace(/\n {4}/g, ' ');
+    expect(unwrapped).toContain("  Pass rate B − A: -25.0 pp (95% CI -77.8 to 50.5 pp), 2 regressions vs 1 fix; p(worse) = 0.50, p(better) = 0.88 (McNemar's exact test, Tango's score interval).");
+    expect(unwrapped).toContain('  With 4 cases and 75% of them flipping, this comparison cannot tell any drop from noise (80% power, one-sided at α = 0.025).');
+    expect(text).toMatch(/│ k\|pipe\s+│\s+4 │ .* │\s+1\.00 │ noise │/);
+    const verdict = compareDigests(a, b).verdict.text;
+    expect(verdict).toBe(
+      'No significant difference: pass rate -25.0 pp (95% CI -77.8 to 50.5 pp), 2 regressions vs 1 fix, p = 0.50 (one-sided); mean score -0.25 (95% CI -0.999 to +0.999), 2 cases lower vs 1 higher, p = 0.50 (one-sided)',
+    );
+    // The verdict ends the text, wrapped to the terminal.
+    expect(text.trimEnd().split('\n\n').at(-1)!.replace(/\n {2}/g, ' ')).toBe(verdict);
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
   });
 
@@ -76,10 +84,12 @@ describe('renderComparison', () => {
   });
 
   it('prints one row per run against a baseline', () => {
-    const text = renderMultiComparison(a.info, [compareDigests(a, b), compareDigests(a, a)], theme);
+    const text = renderMultiComparison(a.info, [compareDigests(a, b, { family: 2 }), compareDigests(a, a, { family: 2 })], theme);
     expect(text).toContain('Comparing 2 runs with the baseline');
     expect(text).toMatch(/│ a-run │ .*│ baseline/);
-    expect(text).toMatch(/b-run .*-25\.0 pp .* 2 .* 1 .* 1\.00 .*not significant/);
+    expect(text).toMatch(/b-run .*-25\.0 pp .* -8\d\.\d to 5\d\.\d .* 2 .* 1 .* 0\.50 .*not significant/);
+    expect(text.replace(/\n/g, ' ')).toContain('split over 4 tests (Bonferroni: 2 runs × 2 metrics)');
+    expect(text).toMatch(/│ run\s+│ pass rate │\s+Δ │ 97\.5% CI/);
     expect(text).toMatch(/a-run .* same run/);
   });
 });
@@ -93,14 +103,15 @@ describe('Markdown', () => {
 
   it('makes a pull-request comment: verdict, runs, metrics, transitions, regressions, config and statistics', () => {
     const md = comparisonMarkdown(compareDigests(a, b));
-    expect(md.split('\n')[0]).toBe('### ⚪ No significant difference: 2 regressions vs 1 fix, p = 1.00');
-    expect(md).toContain('| Pass rate | 75.00% | 50.00% | **-25.00 pp**');
+    expect(md.split('\n')[0]).toMatch(/^### ⚪ No significant difference: pass rate -25\.0 pp \(95% CI -77\.8 to 50\.5 pp\), 2 regressions vs 1 fix, p = 0\.50 \(one-sided\); mean score /);
+    expect(md).toContain('| Pass rate | 75.00% | 50.00% | **-25.00 pp** (95% CI -77.8 to 50.5 pp) |');
     expect(md).toContain('| passed → error | 1 |');
     expect(md).toContain('<details open><summary>2 regressions (passed in A, not in B)</summary>');
     expect(md).toContain('| `c2` | passed → error | k\\|pipe, two |');
     expect(md).toContain('| `model` | `perfect` | `flakey` |');
-    expect(md).toContain('**Statistics** over 4 paired cases: McNemar exact test on pass/fail flips: 2 vs 1, p = 1.00 (two-sided)');
-    expect(multiComparisonMarkdown(a.info, [compareDigests(a, b)])).toContain('| `b-run` | 4 | 50.00% | -25.00 pp |');
+    expect(md).toContain('- Over 4 cases: "worse" and "better" each one-sided at α = 0.05, split over 2 tests (Bonferroni: each at 0.025).');
+    expect(md).toContain('| k\\|pipe | 4 | 75.00% | 50.00% | 2 | 1 | 1.00 | noise |');
+    expect(multiComparisonMarkdown(a.info, [compareDigests(a, b)])).toContain('| `b-run` | 4 | 50.00% | -25.0 pp | -77.8 to 50.5 | 2 | 1 | 0.50 |');
   });
 });
 
@@ -112,21 +123,27 @@ describe('gate reports', () => {
     const text = renderGate(result, theme, { compareHint: 'tagliots compare a b' });
     expect(text).toMatch(/FAIL\s+│ pass rate\s+│ 50\.00% \(2\/4\)\s+│ ≥ 75\.00%/);
     expect(text).toMatch(/SKIP\s+│ cost/);
-    expect(text).toContain('Gate failed: 2 of 5 rules failed.');
+    expect(text).toContain('Gate failed: 2 of 8 rules (pass rate, regressions) failed.');
+    expect(text).toMatch(/PASS\s+│ pass rate: no significant drop\s+│ -25\.0 pp, p = 0\.50 \(2 regressions vs 1 fix\)\s+│ p ≥ 0\.025, one-sided/);
+    expect(text).toContain('Over 4 cases: "worse" and "better" each one-sided at α = 0.05, split over 2 tests (Bonferroni: each at 0.025).');
+    // The comparison the gate stands on, in compare's words, and what it could have detected.
+    expect(text).toContain(`Comparison: ${comparison.verdict.text}`);
+    expect(text).toContain('With 4 cases and 75% of them flipping, this comparison cannot tell any drop from noise');
     expect(text).toMatch(/✗ regressions: 2 cases passed in the baseline and not in this run, more than the maximum 0\n\s+x<&>\s+passed => failed\n\s+c2\s+passed => error/);
     expect(gateMarkdown(result)).toContain('| ❌ | pass rate | 50.00% (2/4) | ≥ 75.00% |');
-    expect(renderGate(applyGateRules(a, {}), theme)).toContain('Gate passed: the rule holds.');
+    expect(gateMarkdown(result).split('\n')[0]).toBe('### ❌ Gate failed: 2 of 8 rules (pass rate, regressions)');
+    expect(renderGate(applyGateRules(a, {}), theme)).toContain('Gate passed: all 3 rules hold.');
   });
 
   it('writes JUnit XML: a testcase per rule and, optionally, per case, escaped', () => {
     expect(xml(`a<b>&"c'\n\u0001`)).toBe('a&lt;b&gt;&amp;&quot;c&apos;&#10;');
     const junit = gateJunit(result, { cases: b });
-    expect(junit.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="tagliots gate" tests="9" failures="3" errors="1" skipped="1">')).toBe(true);
+    expect(junit.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="tagliots gate" tests="12" failures="3" errors="1" skipped="1">')).toBe(true);
     expect(junit).toContain('<testcase classname="tagliots.gate.min-pass-rate" name="pass rate: ≥ 75.00%">');
     expect(junit).toContain('<failure type="min-pass-rate" message="the pass rate 50.00% (2/4) is below the minimum 75.00%">');
     expect(junit).toContain('<skipped message="the run log records no cost (the models used report none)"/>');
     expect(junit).toContain('<testcase classname="tagliots.case" name="x&lt;&amp;&gt;" time="0.002000">');
-    expect(junit).toContain('<error type="error" message="the case errored or was cancelled"/>');
+    expect(junit).toContain('<error type="error" message="a stage of the pipeline failed"/>');
     expect(gateJunit(result)).not.toContain('tagliots.case');
   });
 });

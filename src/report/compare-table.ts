@@ -1,7 +1,8 @@
 import Table from 'cli-table3';
-import type { CaseChange, Comparison, Outcome, RunInfo } from '../analysis/compare.ts';
+import type { CaseChange, Comparison, KeywordComparison, MetricComparison, Outcome, RunInfo } from '../analysis/compare.ts';
+import { formatAlpha } from '../analysis/compare-wording.ts';
 import { formatPValue } from '../analysis/stats.ts';
-import { caseName, describeRun, interval, intervalMethod } from './compare-format.ts';
+import { caseName, describeRun, interval, keywordNote, statisticsLines } from './compare-format.ts';
 import { uniquePrefixLength } from '../util/ids.ts';
 import { formatCount, formatDuration, formatNumber, formatPoints, formatRate, formatSigned, formatUsd, toPercent } from '../util/units.ts';
 import { formatValue, oneLine } from './format-value.ts';
@@ -15,10 +16,14 @@ export interface RenderComparisonOptions {
 const table = (head: string[], theme: Theme, align?: ('left' | 'right')[]) =>
   new Table({ head: head.map((h) => theme.chalk.bold(h)), style: { head: [], border: [], compact: true }, wordWrap: false, ...(align && { colAligns: align }) });
 
-function outcomeCell(outcome: Outcome, theme: Theme): string {
+function outcomeCell(outcome: Outcome, theme: Theme, infra = false): string {
   const { chalk } = theme;
+  if (infra) return chalk.yellow('error (infra)');
   return outcome === 'passed' ? chalk.green(outcome) : chalk.red.bold(outcome);
 }
+
+/** An outcome in a list: `error (infra)` for an infrastructure error. */
+const outcomeText = (outcome: Outcome, infra: boolean | undefined) => (infra ? 'error (infra)' : outcome);
 
 /** `tagliots compare A B` as text: runs, warnings, config differences, cases, metrics, keywords, statistics, verdict. */
 export function renderComparison(c: Comparison, theme: Theme, options: RenderComparisonOptions = {}): string {
@@ -73,40 +78,55 @@ export function renderComparison(c: Comparison, theme: Theme, options: RenderCom
 
   if (c.keywords.length > 0) {
     out.push('', chalk.bold('Keywords'));
-    const t = table(['keyword', 'cases', 'passed A', 'passed B', 'regressions', 'fixes'], theme, ['left', 'right', 'right', 'right', 'right', 'right']);
-    const kwWidth = Math.max(16, Math.min(40, theme.width - 60));
+    const t = table(['keyword', 'cases', 'passed A', 'passed B', 'regressions', 'fixes', 'p (Holm)', ''], theme, ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left']);
+    const kwWidth = Math.max(16, Math.min(40, theme.width - 75));
     for (const k of c.keywords) {
-      t.push([oneLine(k.keyword, kwWidth), formatCount(k.cases), formatRate(k.passRateA), formatRate(k.passRateB), k.regressions > 0 ? chalk.red(formatCount(k.regressions)) : '0', k.fixes > 0 ? chalk.green(formatCount(k.fixes)) : '0']);
+      t.push([
+        oneLine(k.keyword, kwWidth),
+        formatCount(k.cases),
+        formatRate(k.passRateA),
+        formatRate(k.passRateB),
+        k.regressions > 0 ? chalk.red(formatCount(k.regressions)) : '0',
+        k.fixes > 0 ? chalk.green(formatCount(k.fixes)) : '0',
+        k.pAdjusted === null ? '—' : shortP(k.pAdjusted),
+        keywordMark(k, theme),
+      ]);
     }
     out.push(t.toString());
+    out.push(...wrap(keywordNote(c), theme.width, '', '').map((line) => chalk.dim(line)));
   }
 
-  out.push('', chalk.bold(`Statistics over ${formatCount(c.common)} paired case${c.common === 1 ? '' : 's'}`));
-  out.push(...statisticsLines(c));
-  out.push('', verdictLine(c, theme));
+  out.push('', chalk.bold('Statistics'));
+  for (const line of statisticsLines(c)) out.push(...wrap(line, theme.width, '  ', '    '));
+  out.push('', ...wrap(c.verdict.text, theme.width, '', '  ').map((line) => verdictColor(c, theme)(line)));
   return `${out.join('\n')}\n`;
 }
 
-function verdictLine(c: Comparison, theme: Theme): string {
+function verdictColor(c: Comparison, theme: Theme): (text: string) => string {
   const { chalk } = theme;
-  const color = c.verdict.kind === 'worse' ? chalk.red.bold : c.verdict.kind === 'better' ? chalk.green.bold : chalk.bold;
-  return color(c.verdict.text);
+  return c.verdict.kind === 'worse' ? chalk.red.bold : c.verdict.kind === 'better' ? chalk.green.bold : chalk.bold;
 }
 
-/** McNemar and the bootstrap intervals, one line each. */
-export function statisticsLines(c: Comparison): string[] {
+/** Words of `text` in lines of at most `width` characters: the first indented by `first`, the others by `rest`. */
+export function wrap(text: string, width: number, first: string, rest: string): string[] {
   const lines: string[] = [];
-  const m = c.mcnemar;
-  if (m) lines.push(`  McNemar exact test on pass/fail flips: ${formatCount(m.regressions)} regression${m.regressions === 1 ? '' : 's'} vs ${formatCount(m.fixes)} fix${m.fixes === 1 ? '' : 'es'}, ${formatPValue(m.pTwoSided)} (two-sided)`);
-  const pr = c.passRate;
-  if (pr.delta !== null) {
-    lines.push(`  Pass rate B - A: ${formatPoints(pr.delta)}${pr.ci ? `, ${interval(pr.ci, 'rate')} (${intervalMethod(pr.ci)})` : ''}`);
+  let line = first;
+  for (const word of text.split(' ')) {
+    const indent = lines.length === 0 ? first : rest;
+    if (line.length > indent.length && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = rest + word;
+    } else line = line.length > indent.length ? `${line} ${word}` : `${line}${word}`;
   }
-  const s = c.score;
-  if (s.delta !== null) {
-    lines.push(`  Mean score B - A: ${formatSigned(s.delta)}${s.ci ? `, ${interval(s.ci, 'plain')}` : ''} over ${formatCount(s.pairs)} case${s.pairs === 1 ? '' : 's'} scored in both`);
-  }
+  lines.push(line);
   return lines;
+}
+
+/** The mark of a keyword row: only rows significant after Holm's adjustment get one. */
+function keywordMark(k: KeywordComparison, theme: Theme): string {
+  if (k.significant === 'worse') return theme.chalk.red.bold('worse');
+  if (k.significant === 'better') return theme.chalk.green.bold('better');
+  return theme.chalk.dim('noise');
 }
 
 function caseTable(c: Comparison, theme: Theme, maxRows: number): string[] {
@@ -127,7 +147,7 @@ function caseTable(c: Comparison, theme: Theme, maxRows: number): string[] {
   for (const row of rows) {
     const cells = [chalk.cyan(row.caseId.slice(0, c.idPrefixLength))];
     if (anyRepeat) cells.push(String(row.repeat));
-    cells.push(outcomeCell(row.a, theme), outcomeCell(row.b, theme));
+    cells.push(outcomeCell(row.a, theme, row.infraA), outcomeCell(row.b, theme, row.infraB));
     if (anyScore) cells.push(scoreCell(row));
     cells.push(oneLine(row.keywords.join(', '), kwWidth));
     t.push(cells);
@@ -154,7 +174,7 @@ function changeList(changes: readonly CaseChange[], theme: Theme): string[] {
   const idWidth = Math.max(...changes.map((ch) => caseName(ch).length));
   return changes.map((ch) => {
     const keywords = ch.keywords.length > 0 ? `  ${chalk.dim(ch.keywords.join(', '))}` : '';
-    return `  ${`${ch.a} => ${ch.b}`.padEnd(17)} ${chalk.cyan(caseName(ch).padEnd(idWidth))}${keywords}`.trimEnd();
+    return `  ${`${outcomeText(ch.a, ch.infraA)} => ${outcomeText(ch.b, ch.infraB)}`.padEnd(17)} ${chalk.cyan(caseName(ch).padEnd(idWidth))}${keywords}`.trimEnd();
   });
 }
 
@@ -172,7 +192,7 @@ function onlyLists(c: Comparison, theme: Theme): string[] {
 function metricsTable(c: Comparison, theme: Theme): string {
   const t = table(['', 'A', 'B', 'B - A'], theme, ['left', 'right', 'right', 'left']);
   const pr = c.passRate;
-  t.push(['pass rate', formatRate(pr.a), formatRate(pr.b), pr.delta === null ? '—' : `${formatPoints(pr.delta)}${pr.ci ? ` (${interval(pr.ci, 'rate')})` : ''}`]);
+  if (pr.delta !== null) t.push(['pass rate', formatRate(pr.a), formatRate(pr.b), `${formatPoints(pr.delta)}${pr.ci ? ` (${interval(pr.ci, 'rate')})` : ''}`]);
   if (c.score.pairs > 0) {
     const s = c.score;
     t.push(['mean score', formatNumber(s.a), formatNumber(s.b), s.delta === null ? '—' : `${formatSigned(s.delta)}${s.ci ? ` (${interval(s.ci, 'plain')})` : ''}`]);
@@ -218,34 +238,73 @@ export function renderMultiComparison(baseline: RunInfo, comparisons: readonly C
   out.push(chalk.bold(`Comparing ${comparisons.length} runs with the baseline`));
   out.push(`  baseline: ${baseline.runId}  ${describeRun(baseline)}`);
   const withCost = baseline.costUsd !== null || comparisons.some((c) => c.b.costUsd !== null);
-  const head = ['run', 'pass rate', 'Δ pass', '95% CI', 'regr.', 'fixes', 'p', ...(withCost ? ['cost'] : []), 'verdict'];
+  const level = multiLevel(comparisons);
+  const head = ['run', 'pass rate', 'Δ', `${level} CI`, 'regr.', 'fixes', 'p', ...(withCost ? ['cost'] : []), 'verdict'];
   const t = table(head, theme, ['left', 'right', 'right', 'left', 'right', 'right', 'right', ...(withCost ? (['right'] as const) : []), 'left']);
   const rate = (counts: RunInfo['counts']) => formatRate(counts.total === 0 ? null : counts.passed / counts.total);
   t.push([label(baseline.runId), rate(baseline.counts), '', '', '', '', '', ...(withCost ? [formatUsd(baseline.costUsd)] : []), chalk.dim('baseline')]);
   for (const c of comparisons) {
-    const ci = c.passRate.ci;
-    const color = c.verdict.kind === 'worse' ? chalk.red : c.verdict.kind === 'better' ? chalk.green : (s: string) => s;
+    const m = primaryOf(c);
+    const color = c.verdict.kind === 'worse' ? chalk.red : c.verdict.kind === 'better' ? chalk.green : (text: string) => text;
     t.push([
       label(c.b.runId),
       rate(c.b.counts),
-      formatPoints(c.passRate.delta, 1),
-      ci ? `${toPercent(ci.low, 1)} to ${toPercent(ci.high, 1)}` : '—',
+      m ? changeCell(m) : '—',
+      m ? intervalCell(m) : '—',
       c.regressions.length > 0 ? chalk.red(formatCount(c.regressions.length)) : '0',
       c.fixes.length > 0 ? chalk.green(formatCount(c.fixes.length)) : '0',
-      c.mcnemar ? shortP(c.mcnemar.pTwoSided) : '—',
+      m ? shortP(Math.min(m.pWorse, m.pBetter)) : '—',
       ...(withCost ? [formatUsd(c.b.costUsd)] : []),
       color(verdictWord(c)),
     ]);
   }
   out.push(t.toString());
-  out.push(chalk.dim("pass rate: over each run's own cases. Δ pass: pass-rate difference with the baseline over the cases both ran,"));
-  out.push(chalk.dim('with its paired bootstrap 95% CI in percentage points. regr., fixes: cases that stopped or started'));
-  out.push(chalk.dim('passing. p: McNemar exact test on those flips, two-sided.'));
+  for (const note of multiNote(comparisons)) for (const line of wrap(note, theme.width, '', '')) out.push(chalk.dim(line));
   const warnings = groupWarnings(comparisons, label);
   if (warnings.baseline.length + warnings.runs.length > 0) out.push('', chalk.bold('Warnings'));
   for (const warning of warnings.baseline) out.push(chalk.yellow(`  ! ${warning}`));
   for (const [run, list] of warnings.runs) for (const warning of list) out.push(chalk.yellow(`  ! ${run}: ${warning}`));
   return `${out.join('\n')}\n`;
+}
+
+/** The metric a comparison's row shows: the pass rate, else the mean score. */
+export function primaryOf(c: Comparison): MetricComparison | null {
+  const stats = c.stats;
+  return stats?.primary ? stats[stats.primary] : null;
+}
+
+/** "-5.3 pp" or "-0.12". */
+export function changeCell(m: MetricComparison): string {
+  return m.metric === 'pass' ? formatPoints(m.estimate, 1) : formatSigned(m.estimate);
+}
+
+/** "-9.8 to -0.9" (percentage points for a pass rate). */
+export function intervalCell(m: MetricComparison): string {
+  const f = m.metric === 'pass' ? (x: number) => toPercent(x, 1) : formatNumber;
+  return `${f(m.interval.low)} to ${f(m.interval.high)}`;
+}
+
+/** The level of the intervals of a table of comparisons: "90%", or "96.7%" for three runs at α = 0.05. */
+export function multiLevel(comparisons: readonly Comparison[]): string {
+  const m = comparisons.map(primaryOf).find((x) => x !== null);
+  return m ? `${Math.round(m.interval.level * 1000) / 10}%` : '90%';
+}
+
+/** What the columns of a table of comparisons mean, in lines. */
+export function multiNote(comparisons: readonly Comparison[]): string[] {
+  const stats = comparisons.find((c) => c.stats)?.stats;
+  const metric = stats?.primary === 'score' ? 'mean score' : 'pass rate';
+  const alpha = stats ? formatAlpha(stats.alpha) : '0.05';
+  const metrics = stats ? [stats.pass, stats.score].filter((m) => m !== null).length : 1;
+  const runs = stats ? Math.round(stats.tests / Math.max(1, metrics)) : comparisons.length;
+  const together =
+    (stats?.tests ?? 1) > 1
+      ? ` "Worse" and "better" are each judged at α = ${alpha} split over ${stats!.tests} tests (Bonferroni: ${runs} run${runs === 1 ? '' : 's'} × ${metrics} metric${metrics === 1 ? '' : 's'}), so a verdict holds for the whole table.`
+      : ` "Worse" and "better" are each judged at α = ${alpha}.`;
+  return [
+    `pass rate: over each run's own cases. Δ: ${metric} change against the baseline over the cases both ran, with its interval; regr., fixes: cases that stopped or started passing.`,
+    `p: one-sided, in the direction of the change.${together}`,
+  ];
 }
 
 /** The p-value without "p": "0.035", "< 0.001". */

@@ -1,9 +1,10 @@
 import type { Cell } from '../analysis/export.ts';
+import { escapeControls } from '../util/terminal-text.ts';
 
-/** A Markdown table cell: pipes escaped, line breaks as `<br>`. */
+/** A Markdown table cell: pipes escaped, line breaks as `<br>`, control characters escaped. */
 export function markdownCell(value: Cell): string {
   const text = value === null ? '' : typeof value === 'string' ? value : String(value);
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+  return escapeControls(text).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 
 export function markdownTableHead(columns: readonly string[]): string {

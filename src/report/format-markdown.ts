@@ -2,11 +2,14 @@
  * `tagliots format --md`: GoTaglio's Markdown transcript (gotaglio-spec §7.3), without its bugs:
  * lines are never hard-wrapped, dict-valued outputs print as JSON, the failing stage is named, and
  * every long value (more than 20 lines or 200 characters), not only system messages, is collapsed
- * in `<details>`.
+ * in `<details>`. Control characters from the log are escaped (`\u001b`), as on the terminal: a
+ * Markdown file is read in terminals and by tools that obey them.
  */
 import type { CaseRecord, ErrorInfo, RunStartRecord } from '../log/schema.ts';
+import { escapeControls } from '../util/terminal-text.ts';
 import { formatDuration } from '../util/units.ts';
 import { caseFacts, isLarge, isMessages, keywordsOfCase, stageFacts, stageNames, valueText, verdictOf, type RunFacts } from './format-case.ts';
+import { isToolLoopOutput, toolLoopTranscripts, type ToolLoopTranscript } from './tool-transcript.ts';
 
 export function renderRunHeaderMarkdown(facts: RunFacts): string {
   const lines = [`## Run: ${facts.runId}`, ''];
@@ -18,7 +21,7 @@ export function renderRunHeaderMarkdown(facts: RunFacts): string {
   lines.push('', '**Configuration deltas:**', '');
   if (facts.deltas.length === 0) lines.push('* (defaults)');
   for (const delta of facts.deltas) lines.push(`* ${inline(delta)}`);
-  return `${lines.join('\n')}\n`;
+  return `${escapeControls(lines.join('\n'))}\n`;
 }
 
 export function renderCaseMarkdown(record: CaseRecord, header: RunStartRecord): string {
@@ -46,12 +49,19 @@ export function renderCaseMarkdown(record: CaseRecord, header: RunStartRecord): 
       if (events.length > 0 || artifacts.length > 0) lines.push('');
       for (const e of events) lines.push(`* event +${formatDuration(e.t)} \`${e.type}\`${e.data === undefined ? '' : ` ${inline(JSON.stringify(e.data))}`}`);
       for (const a of artifacts) lines.push(`* artifact [${inline(a.name)}](${a.path}) (${a.bytes} bytes, ${inline(a.mime)})`);
-      if (name in part.stages) lines.push('', ...output(part.stages[name]));
+      const loops = toolLoopTranscripts(stage);
+      for (const loop of loops) lines.push('', ...transcript(loop));
+      if (name in part.stages) {
+        const value = part.stages[name];
+        // The transcript shows a text answer already; a parsed one (llm() with output) is shown too.
+        if (!(loops.length > 0 && isToolLoopOutput(value))) lines.push('', ...output(value));
+        else if (value.answer !== null && typeof value.answer !== 'string') lines.push('', '**answer:**', '', ...output(value.answer));
+      }
     }
   }
 
   if (record.error) lines.push('', ...renderErrorMarkdown(record.error));
-  return `${lines.join('\n')}\n`;
+  return `${escapeControls(lines.join('\n'))}\n`;
 }
 
 /** A stage output: a conversation as GoTaglio printed it, strings as text, other values as JSON. */
@@ -79,13 +89,25 @@ function output(value: unknown): string[] {
   return isLarge(text) ? collapsible(preview(text), body) : body;
 }
 
+/** A tool loop as a list: each round with its facts and reply, each tool call and what came back. */
+function transcript(loop: ToolLoopTranscript): string[] {
+  const lines = [`**Tool loop** (${inline(loop.model)}): ${inline(loop.summary)}`, ''];
+  for (const round of loop.rounds) {
+    lines.push(`* round ${round.round} _(${inline(round.facts)})_`);
+    if (round.text !== '') lines.push(`  * **assistant:** ${inline(round.text)}`);
+    for (const call of round.calls) lines.push(`  * → \`${call.call.replace(/`/g, "'")}\` ${call.status === 'ok' ? '←' : `**${call.status}**:`} ${inline(call.outcome)}`);
+    if (round.error !== undefined) lines.push(`  * **error:** ${inline(round.error)}`);
+  }
+  return lines;
+}
+
 export function renderErrorMarkdown(error: ErrorInfo): string[] {
   const lines = [`### ${error.stage ? `Error in stage ${inline(error.stage)}` : 'Error outside any stage'}`, ''];
   if (error.context.length > 0) lines.push(`**Context:** ${inline(error.context.join(' > '))}  `);
   lines.push(`**${error.name === 'Error' ? 'Error' : inline(error.name)}:** ${inline(error.message)}`);
   if (error.code) lines.push('', `Code: \`${error.code}\``);
   if (error.stack) lines.push('', ...collapsible('Stack', fenced(error.stack, 'text')));
-  return lines;
+  return lines.map(escapeControls);
 }
 
 /** `<details>` with a one-line summary; the body keeps its blank lines around it so Markdown inside renders. */

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { makeCase, makeEnd, makeHeader } from '../../test/helpers/records.ts';
 import { isLarge, isMessages, runFacts, stageNames } from './format-case.ts';
 import { renderCaseMarkdown, renderRunHeaderMarkdown } from './format-markdown.ts';
-import { renderCaseTerminal, renderRunHeaderTerminal, safe } from './format-terminal.ts';
+import { renderCaseTerminal, renderRunHeaderTerminal } from './format-terminal.ts';
 import { createTheme } from './theme.ts';
+import { RAW_CONTROL, TAKEOVER, TAKEOVER_SHOWN } from '../../test/helpers/control-characters.ts';
 
 const plain = createTheme(false, 80);
 const header = makeHeader(
@@ -60,9 +61,28 @@ describe('format helpers', () => {
     expect(stageNames(header, makeCase(0, { stageRecords: { extra: { status: 'ok' } }, stages: { late: 1 } }))).toEqual(['prepare', 'infer', 'extract', 'extra', 'late']);
   });
 
-  it('shows control characters escaped rather than obeyed', () => {
-    expect(safe('red \u001b[31m and \r back')).toBe('red \\u001b[31m and \\u000d back');
-    expect(safe('tab\tkept')).toBe('tab\tkept');
+  it('shows control characters from the log escaped rather than obeyed, in the terminal and in Markdown', () => {
+    const record = makeCase(0, {
+      id: `id${TAKEOVER}`,
+      status: 'error',
+      keywords: [`kw${TAKEOVER}`],
+      caseFields: { [`field${TAKEOVER}`]: `value${TAKEOVER}` },
+      stages: { infer: `reply${TAKEOVER}\r\nmore` },
+      stageRecords: { infer: { status: 'ok', reason: `because${TAKEOVER}` } },
+      error: { stage: `infer${TAKEOVER}`, message: `boom${TAKEOVER}`, context: [`while${TAKEOVER}`], stack: `Error: boom\n    at x${TAKEOVER}` },
+    });
+    const nastyHeader = makeHeader({ runId: `run${TAKEOVER}`, suite: { path: `s${TAKEOVER}.json`, format: 'json', sha256: 'x', count: 1 } }, { name: `p${TAKEOVER}` });
+    const facts = runFacts(nastyHeader, makeEnd(), false);
+    const outputs = {
+      terminal: renderRunHeaderTerminal(facts, plain) + renderCaseTerminal(record, nastyHeader, plain),
+      // Markdown's own escapes (`\\[`) taken out: what a reader sees.
+      markdown: (renderRunHeaderMarkdown(facts) + renderCaseMarkdown(record, nastyHeader)).replace(/\\([[\]])/g, '$1'),
+    };
+    for (const text of Object.values(outputs)) {
+      expect(text).not.toMatch(RAW_CONTROL);
+      for (const part of ['id', 'kw', 'value', 'reply', 'boom', 'run']) expect(text).toContain(`${part}${TAKEOVER_SHOWN}`);
+    }
+    expect(outputs.markdown).toContain(`## Case: id${TAKEOVER_SHOWN} - ERROR`);
   });
 });
 

@@ -5,20 +5,22 @@
  * value cannot move the cursor or change colours.
  */
 import type { CaseRecord, ErrorInfo, RunStartRecord } from '../log/schema.ts';
+import { escapeControls as safe } from '../util/terminal-text.ts';
 import { formatDuration } from '../util/units.ts';
 import { caseFacts, isMessages, keywordsOfCase, stageFacts, stageNames, valueText, verdictOf, type RunFacts, type Verdict } from './format-case.ts';
 import type { Theme } from './theme.ts';
+import { isToolLoopOutput, toolLoopTranscripts, type ToolLoopTranscript } from './tool-transcript.ts';
 
 const INDENT = '  ';
 
 export function renderRunHeaderTerminal(facts: RunFacts, theme: Theme): string {
   const { chalk } = theme;
-  const lines = [chalk.bold(`Run ${facts.runId}`)];
-  lines.push(`  pipeline: ${facts.pipeline}`);
+  const lines = [chalk.bold(`Run ${safe(facts.runId)}`)];
+  lines.push(`  pipeline: ${safe(facts.pipeline)}`);
   lines.push(`  suite: ${safe(facts.suite)}`);
-  lines.push(`  started: ${facts.started}`);
-  lines.push(`  status: ${facts.status}`);
-  if (facts.git) lines.push(`  git: ${facts.git}`);
+  lines.push(`  started: ${safe(facts.started)}`);
+  lines.push(`  status: ${safe(facts.status)}`);
+  if (facts.git) lines.push(`  git: ${safe(facts.git)}`);
   lines.push(`  config:${facts.deltas.length === 0 ? chalk.dim(' (defaults)') : ''}`);
   for (const delta of facts.deltas) lines.push(`    ${safe(delta)}`);
   return `${lines.join('\n')}\n`;
@@ -31,7 +33,7 @@ export function renderCaseTerminal(record: CaseRecord, header: RunStartRecord, t
   const rule = '━'.repeat(Math.max(4, theme.width - title.length - 3));
   const lines: string[] = [''];
   lines.push(chalk.bold(`━━${safe(title)}${rule}`));
-  lines.push(`${INDENT}${verdictText(verdict, theme)}  ${chalk.dim(caseFacts(record, header).join(' · '))}`);
+  lines.push(`${INDENT}${verdictText(verdict, theme)}  ${chalk.dim(safe(caseFacts(record, header).join(' · ')))}`);
   const keywords = keywordsOfCase(record);
   if (keywords.length > 0) lines.push(`${INDENT}keywords: ${safe(keywords.join(', '))}`);
 
@@ -48,7 +50,7 @@ export function renderCaseTerminal(record: CaseRecord, header: RunStartRecord, t
       const stage = part.stageRecords[name];
       const status = stage?.status;
       const color = status === 'error' ? chalk.red : status === 'ok' ? chalk.green : chalk.yellow;
-      const facts = stageFacts(stage);
+      const facts = stageFacts(stage).map(safe);
       lines.push(`${INDENT.repeat(2)}${chalk.cyan.bold(safe(name))}  ${color(facts[0]!)}${facts.length > 1 ? chalk.dim(`  ${facts.slice(1).join(' · ')}`) : ''}`);
       for (const event of record.events ?? []) {
         if (event.stage === name && event.turn === part.turn) lines.push(chalk.dim(`${INDENT.repeat(3)}event +${formatDuration(event.t)} ${safe(event.type)}${event.data === undefined ? '' : ` ${safe(JSON.stringify(event.data))}`}`));
@@ -56,7 +58,14 @@ export function renderCaseTerminal(record: CaseRecord, header: RunStartRecord, t
       for (const artifact of record.artifacts ?? []) {
         if (artifact.stage === name && artifact.turn === part.turn) lines.push(chalk.dim(`${INDENT.repeat(3)}artifact ${safe(artifact.name)}: ${safe(artifact.path)} (${artifact.bytes} bytes, ${safe(artifact.mime)})`));
       }
-      if (name in part.stages) lines.push(...output(part.stages[name], INDENT.repeat(3), theme));
+      const loops = toolLoopTranscripts(stage);
+      for (const loop of loops) lines.push(...transcript(loop, INDENT.repeat(3), theme));
+      if (name in part.stages) {
+        const value = part.stages[name];
+        // The transcript shows a text answer already; a parsed one (llm() with output) is shown too.
+        if (!(loops.length > 0 && isToolLoopOutput(value))) lines.push(...output(value, INDENT.repeat(3), theme));
+        else if (value.answer !== null && typeof value.answer !== 'string') lines.push(...field('answer', value.answer, INDENT.repeat(3), theme));
+      }
     }
   }
 
@@ -100,6 +109,23 @@ function output(value: unknown, indent: string, theme: Theme): string[] {
   return block(valueText(value), indent);
 }
 
+/** A tool loop: each round's facts and reply, each tool call (→) and what came back (← or ✗). */
+function transcript(loop: ToolLoopTranscript, indent: string, theme: Theme): string[] {
+  const { chalk } = theme;
+  const lines = [`${indent}${chalk.bold('tool loop')} ${chalk.dim(safe(`(${loop.model}): ${loop.summary}`))}`];
+  for (const round of loop.rounds) {
+    lines.push(`${indent}${chalk.cyan(`round ${round.round}`)}  ${chalk.dim(safe(round.facts))}`);
+    if (round.text !== '') lines.push(...output([{ role: 'assistant', content: round.text }], indent + INDENT, theme));
+    for (const call of round.calls) {
+      lines.push(`${indent}${INDENT}${chalk.magenta('→')} ${safe(call.call)}`);
+      const mark = call.status === 'ok' ? chalk.green('←') : chalk.red(call.status === 'error' ? '✗' : `${safe(call.status)}:`);
+      lines.push(`${indent}${INDENT.repeat(2)}${mark} ${safe(call.outcome)}`);
+    }
+    if (round.error !== undefined) lines.push(`${indent}${INDENT}${chalk.red(`✗ ${safe(round.error)}`)}`);
+  }
+  return lines;
+}
+
 function block(text: string, indent: string): string[] {
   return text.split('\n').map((line) => (line === '' ? '' : `${indent}${safe(line)}`));
 }
@@ -118,12 +144,4 @@ export function renderError(error: ErrorInfo, theme: Theme): string[] {
     lines.push(...shown.map((line) => chalk.dim(`${INDENT.repeat(3)}${safe(line)}`)));
   }
   return lines;
-}
-
-// eslint-disable-next-line no-control-regex -- escaping control characters is the point
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
-/** Control characters (escape sequences, carriage returns) shown as `\u001b` rather than obeyed. */
-export function safe(text: string): string {
-  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { GateResult, RuleResult } from '../analysis/gate.ts';
-import { caseName, describeRun } from './compare-format.ts';
+import { describeSensitivity } from '../analysis/compare-wording.ts';
+import { caseName, describeRun, statisticsLines } from './compare-format.ts';
 import { cell, code } from './compare-markdown.ts';
 import { formatCount } from '../util/units.ts';
 import type { Theme } from './theme.ts';
@@ -34,7 +35,7 @@ export function renderGate(result: GateResult, theme: Theme, options: { readonly
     const holds = counted === 0 ? '' : counted === 1 ? ': the rule holds' : `: all ${counted} rules hold`;
     out.push(chalk.green.bold(`Gate passed${holds}${skipped.length > 0 ? ` (${skipped.length} skipped)` : ''}.`));
   } else {
-    out.push(chalk.red.bold(`Gate failed: ${result.failed} of ${result.rules.length} rule${result.rules.length === 1 ? '' : 's'} failed.`));
+    out.push(chalk.red.bold(`Gate failed: ${failedSummary(result)} failed.`));
   }
   for (const rule of result.rules) {
     if (rule.status === 'pass' || rule.reason === null) continue;
@@ -47,13 +48,33 @@ export function renderGate(result: GateResult, theme: Theme, options: { readonly
       out.push(chalk.dim(`      … and ${formatCount(cases.length - CASES_SHOWN)} more${rule.id === 'max-regressions' && options.compareHint ? ` (${options.compareHint} lists them all)` : ''}`));
     }
   }
+  const notes = comparisonNotes(result);
+  if (notes.length > 0) out.push('', ...notes.map((note) => chalk.dim(note)));
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * What the gate's comparison concluded, in the words `compare` uses, and what it could have seen:
+ * the minimum detectable drop of each metric.
+ */
+export function comparisonNotes(result: GateResult): string[] {
+  const c = result.comparison;
+  if (!c?.stats) return [];
+  const notes = [`Comparison: ${c.verdict.text}`, statisticsLines(c)[0]!];
+  for (const m of [c.stats.pass, c.stats.score]) if (m) notes.push(describeSensitivity(c.stats, m));
+  return notes;
+}
+
+/** "1 of 5 rules (coverage)" or "2 of 5 rules (coverage, infrastructure errors)". */
+function failedSummary(result: GateResult): string {
+  const names = result.rules.filter((r) => r.status === 'fail').map((r) => r.name);
+  return `${result.failed} of ${result.rules.length} rule${result.rules.length === 1 ? '' : 's'} (${names.join(', ')})`;
 }
 
 /** The gate as Markdown, for GITHUB_STEP_SUMMARY (and pull-request comments). */
 export function gateMarkdown(result: GateResult): string {
   const out: string[] = [];
-  out.push(`### ${result.passed ? '✅ Gate passed' : `❌ Gate failed: ${result.failed} of ${result.rules.length} rules`}`, '');
+  out.push(`### ${result.passed ? '✅ Gate passed' : `❌ Gate failed: ${failedSummary(result)}`}`, '');
   out.push(`Run ${code(result.run.runId)}: ${cell(describeRun(result.run))}`, '');
   if (result.baseline) out.push(`Baseline ${code(result.baseline.runId)}: ${cell(describeRun(result.baseline))}`, '');
   out.push('| | rule | measured | threshold |', '|---|---|---|---|');
@@ -62,6 +83,8 @@ export function gateMarkdown(result: GateResult): string {
     out.push(`| ${mark} | ${cell(rule.name)} | ${cell(rule.measured)} | ${cell(rule.threshold)} |`);
   }
   out.push('');
+  for (const note of comparisonNotes(result)) out.push(`> ${cell(note)}`);
+  if (result.comparison?.stats) out.push('');
   for (const rule of result.rules) {
     if (rule.status !== 'fail') continue;
     out.push(`- **${cell(rule.name)}**: ${cell(rule.reason ?? '')}`);

@@ -73,7 +73,12 @@ export function gateJunit(result: GateResult, options: JunitOptions = {}): strin
       const props = keywords.length > 0 ? `      <properties><property name="keywords" value="${xml(keywords.join(', '))}"/></properties>` : null;
       if (outcome === 'passed') suites.push(props ? `${open}>\n${props}\n    </testcase>` : `${open}/>`);
       else {
-        const element = outcome === 'failed' ? '<failure type="failed" message="passed() returned false"/>' : '<error type="error" message="the case errored or was cancelled"/>';
+        const element =
+          outcome === 'failed'
+            ? '<failure type="failed" message="passed() returned false"/>'
+            : digest.infra[i]
+              ? '<error type="infrastructure" message="an infrastructure error: a model call failed after its retries, or the case was cancelled"/>'
+              : '<error type="error" message="a stage of the pipeline failed"/>';
         suites.push(`${open}>`, ...(props ? [props] : []), `      ${element}`, '    </testcase>');
       }
     }

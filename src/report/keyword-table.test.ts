@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderKeywordTable } from './keyword-table.ts';
 import { createTheme } from './theme.ts';
+import { RAW_CONTROL, TAKEOVER, TAKEOVER_SHOWN } from '../../test/helpers/control-characters.ts';
 
 describe('renderKeywordTable', () => {
   it('has a row per keyword with cases, complete, errors, passed, pass rate and mean score', () => {
@@ -21,5 +22,12 @@ describe('renderKeywordTable', () => {
       "
     `);
     expect(renderKeywordTable([], createTheme(false, 100), { hasPassed: false, hasScore: false })).toBe('By keyword\nNo results.\n');
+  });
+
+  it('escapes control characters in keywords', () => {
+    const rows = [{ keyword: `k${TAKEOVER}`, cases: 1, complete: 1, errors: 0, passed: 1, failed: 0, passRate: 1, meanScore: null }];
+    const text = renderKeywordTable(rows, createTheme(false, 200), { hasPassed: true, hasScore: false });
+    expect(text).not.toMatch(RAW_CONTROL);
+    expect(text).toContain(`k${TAKEOVER_SHOWN}`);
   });
 });

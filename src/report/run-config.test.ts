@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunStartRecord } from '../log/schema.ts';
 import { renderRunConfig } from './run-config.ts';
 import { createTheme } from './theme.ts';
+import { RAW_CONTROL, TAKEOVER, TAKEOVER_SHOWN } from '../../test/helpers/control-characters.ts';
 
 const plain = createTheme(false, 100);
 
@@ -74,5 +75,21 @@ describe('renderRunConfig', () => {
   it('shows a repository without commits', () => {
     const text = renderRunConfig(header({ git: { sha: null, branch: 'main', dirty: true, changes: ['?? a'] } }), plain, 'l');
     expect(text).toContain('  git: (no commits) (uncommitted changes)\n');
+  });
+
+  it('escapes control characters in what the run names: suite, pipeline, config paths and values', () => {
+    const text = renderRunConfig(
+      header({
+        suite: { path: `suite${TAKEOVER}.json`, format: 'json', sha256: 'x', count: 1 },
+        pipeline: { name: `p${TAKEOVER}`, description: '', stages: [], columns: [], hasPassed: false, hasScore: false },
+        deltas: [{ path: `a${TAKEOVER}`, from: `x${TAKEOVER}`, to: { v: `y${TAKEOVER}\u009b` } }],
+      }),
+      plain,
+      `runs/${TAKEOVER}.jsonl`,
+    );
+    expect(text).not.toMatch(RAW_CONTROL);
+    expect(text).toContain(`suite: suite${TAKEOVER_SHOWN}.json (1 case)`);
+    expect(text).toContain(`pipeline: p${TAKEOVER_SHOWN}`);
+    expect(text).toContain(`a${TAKEOVER_SHOWN}: x${TAKEOVER_SHOWN} => {"v":"y\\u001b]0;title\\u0007\\u001b[2J\\u009b"}`);
   });
 });

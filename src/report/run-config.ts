@@ -1,24 +1,25 @@
 import type { ConfigChange } from '../analysis/config-changes.ts';
 import type { GitInfo, RunStartRecord } from '../log/schema.ts';
+import { escapeControls } from '../util/terminal-text.ts';
 import { formatCount } from '../util/units.ts';
 import { formatValue } from './format-value.ts';
 import type { Theme } from './theme.ts';
 
-/** The "Run configuration" block printed before a run starts. */
+/** The "Run configuration" block printed before a run starts; text from the run (paths, names, values) has its control characters escaped. */
 export function renderRunConfig(header: RunStartRecord, theme: Theme, logPath: string): string {
   const { chalk } = theme;
   const lines = [chalk.bold('Run configuration')];
-  lines.push(`  id: ${header.runId}`);
-  lines.push(`  suite: ${header.suite.path} (${formatCount(header.suite.count)} case${header.suite.count === 1 ? '' : 's'})`);
-  lines.push(`  pipeline: ${header.pipeline.name}`);
+  lines.push(`  id: ${escapeControls(header.runId)}`);
+  lines.push(`  suite: ${escapeControls(header.suite.path)} (${formatCount(header.suite.count)} case${header.suite.count === 1 ? '' : 's'})`);
+  lines.push(`  pipeline: ${escapeControls(header.pipeline.name)}`);
   for (const delta of header.deltas) {
     const from = delta.prompt ? 'PROMPT' : formatValue(delta.from);
-    lines.push(`    ${delta.path}: ${chalk.dim(from)} => ${chalk.cyan(formatValue(delta.to))}`);
+    lines.push(`    ${escapeControls(delta.path)}: ${chalk.dim(from)} => ${chalk.cyan(formatValue(delta.to))}`);
   }
   if (header.deltas.length === 0) lines.push(chalk.dim('    (defaults)'));
   lines.push(`  concurrency: ${header.concurrency}`);
   if (header.git) lines.push(gitLine(header.git, theme));
-  lines.push(`  log: ${logPath}`);
+  lines.push(`  log: ${escapeControls(logPath)}`);
   return `${lines.join('\n')}\n\n`;
 }
 
@@ -32,5 +33,5 @@ export function renderConfigChanges(changes: readonly ConfigChange[], theme: The
   const { chalk } = theme;
   if (changes.length === 0) return [chalk.dim(`    (${none})`)];
   const show = (value: unknown) => (value === undefined ? '(none)' : formatValue(value));
-  return changes.map((change) => `    ${change.path}: ${chalk.dim(show(change.from))} => ${chalk.cyan(show(change.to))}`);
+  return changes.map((change) => `    ${escapeControls(change.path)}: ${chalk.dim(show(change.from))} => ${chalk.cyan(show(change.to))}`);
 }

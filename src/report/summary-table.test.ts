@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Summary, SummaryRow } from '../analysis/summary.ts';
-import { renderSummary, renderTotals } from './summary-table.ts';
+import { renderModelCalls, renderSummary, renderTotals } from './summary-table.ts';
 import { createTheme } from './theme.ts';
+import { RAW_CONTROL, TAKEOVER, TAKEOVER_SHOWN } from '../../test/helpers/control-characters.ts';
 
 const plain = createTheme(false, 100);
 
@@ -140,6 +141,17 @@ describe('renderSummary', () => {
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
   });
 
+  it('escapes control characters in ids, keywords, columns and errors', () => {
+    const nasty = summary({
+      runId: `run${TAKEOVER}`,
+      idPrefixLength: 40,
+      rows: [row(0, { caseId: `id${TAKEOVER}`, keywords: [`kw${TAKEOVER}`], columns: { user: `u${TAKEOVER}`, got: null }, status: 'error', error: `e${TAKEOVER}` })],
+    });
+    const text = renderSummary(nasty, createTheme(false, 400));
+    expect(text).not.toMatch(RAW_CONTROL);
+    for (const shown of [`run${TAKEOVER_SHOWN}`, `id${TAKEOVER_SHOWN}`, `kw${TAKEOVER_SHOWN}`, `u${TAKEOVER_SHOWN}`, `e${TAKEOVER_SHOWN}`]) expect(text).toContain(shown);
+  });
+
   it('uses no colour codes with a colourless theme, and some with colour on', () => {
     // eslint-disable-next-line no-control-regex
     const ansi = /\u001b\[/;
@@ -167,6 +179,46 @@ describe('renderTotals', () => {
 
   it('says "call" for a single model call', () => {
     expect(renderTotals(summary({ usage: { calls: 1, inputTokens: 1, outputTokens: 2 } }), plain)).toContain('Tokens: 1 in, 2 out (1 model call)');
+  });
+});
+
+describe('renderModelCalls', () => {
+  const calls = { calls: 24, cacheHits: 0, retries: 0, rateLimited: 0, failed: 0, rateLimitWaitMs: 0, backoffMs: 7200 };
+
+  it('counts retried and final HTTP 429 answers apart when every request got one', () => {
+    // 24 calls of 4 attempts each: 72 retries, 96 answers of 429, the last one of each call final.
+    expect(renderModelCalls({ ...calls, retries: 72, rateLimited: 96, rateLimitedFinal: 24, failed: 24 })).toEqual([
+      'Cache hits: 0 of 24 calls',
+      'Retries: 72 (all after HTTP 429); 7.20 s of back-off',
+      'HTTP 429 (rate limited): 96 answers: 72 retried, 24 final (those calls failed)',
+      'Failed model calls: 24',
+    ]);
+  });
+
+  it('says how many retries followed a 429, and when every 429 was retried', () => {
+    expect(renderModelCalls({ ...calls, retries: 5, rateLimited: 2, rateLimitedFinal: 0 })).toEqual([
+      'Cache hits: 0 of 24 calls',
+      'Retries: 5 (2 after HTTP 429); 7.20 s of back-off',
+      'HTTP 429 (rate limited): 2 answers, all retried',
+    ]);
+    expect(renderModelCalls({ ...calls, retries: 1, rateLimited: 1, rateLimitedFinal: 0 })).toContain('HTTP 429 (rate limited): 1 answer, retried');
+  });
+
+  it('shows final 429s of calls that had no retries left, and nothing about retries that never happened', () => {
+    expect(renderModelCalls({ ...calls, rateLimited: 3, rateLimitedFinal: 3, failed: 3, backoffMs: 0 })).toEqual([
+      'Cache hits: 0 of 24 calls',
+      'HTTP 429 (rate limited): 3 answers: 0 retried, 3 final (those calls failed)',
+      'Failed model calls: 3',
+    ]);
+  });
+
+  it('claims no split a log written before final 429s were counted apart cannot back', () => {
+    expect(renderModelCalls({ ...calls, retries: 72, rateLimited: 96, failed: 24 })).toEqual([
+      'Cache hits: 0 of 24 calls',
+      'Retries: 72; 7.20 s of back-off',
+      'HTTP 429 (rate limited): 96 answers',
+      'Failed model calls: 24',
+    ]);
   });
 });
 

@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import { OUTCOME_LEGEND, type RepeatStats } from '../analysis/repeats.ts';
 import type { Summary, SummaryRow, TurnStats } from '../analysis/summary.ts';
 import type { RunEndRecord } from '../log/schema.ts';
+import { escapeControls } from '../util/terminal-text.ts';
 import { formatCount, formatDuration, formatNumber, formatPercent, formatUsd } from '../util/units.ts';
 import { oneLine } from './format-value.ts';
 import type { Theme } from './theme.ts';
@@ -17,7 +18,7 @@ export interface RenderSummaryOptions {
 export function renderSummary(summary: Summary, theme: Theme, options: RenderSummaryOptions = {}): string {
   const { chalk } = theme;
   const out: string[] = [];
-  out.push(chalk.bold(`Summary for ${summary.runId}`));
+  out.push(chalk.bold(`Summary for ${escapeControls(summary.runId)}`));
   if (summary.rows.length > 0) out.push(renderTable(summary, theme));
   else out.push('No results.');
   if (summary.hiddenRows > 0) {
@@ -52,7 +53,7 @@ function renderTable(summary: Summary, theme: Theme): string {
 
 function renderRow(row: SummaryRow, summary: Summary, theme: Theme, cellWidth: number, anyError: boolean): string[] {
   const { chalk } = theme;
-  const id = row.caseId.slice(0, summary.idPrefixLength);
+  const id = escapeControls(row.caseId.slice(0, summary.idPrefixLength));
   const cells = [row.turn === undefined ? chalk.cyan(id) : chalk.cyan(`${id}.${String(row.turn).padStart(2, '0')}`)];
   if (summary.repeat > 1) cells.push(String(row.repeat));
   cells.push(statusCell(row, theme));
@@ -143,13 +144,24 @@ function renderTurnTotals(turns: TurnStats, hasPassed: boolean): string[] {
 
 /**
  * `Cache hits: 20 of 24 calls` (always, so a cached answer is never taken for a fresh one), then
- * retries, rate-limit waits and failed calls when there were any.
+ * retries, HTTP 429 answers, rate-limit waits and failed calls when there were any. A 429 is either
+ * retried or final (the last attempt of a call, which failed with it): the two are counted apart,
+ * so 72 retries and 96 429s read as 72 retried and 24 final, not as more 429 retries than retries.
  */
 export function renderModelCalls(calls: NonNullable<RunEndRecord['modelCalls']>): string[] {
   const lines = [`Cache hits: ${formatCount(calls.cacheHits)} of ${formatCount(calls.calls)} call${calls.calls === 1 ? '' : 's'}`];
+  // Logs written before final 429s were counted apart say only how many 429s there were.
+  const final = calls.rateLimitedFinal;
+  const retried429 = final === undefined ? undefined : calls.rateLimited - final;
   if (calls.retries > 0) {
-    const limited = calls.rateLimited > 0 ? `, ${formatCount(calls.rateLimited)} after HTTP 429` : '';
-    lines.push(`Retries: ${formatCount(calls.retries)}${limited}; ${formatDuration(calls.backoffMs)} of back-off`);
+    const cause = retried429 === undefined || retried429 === 0 ? '' : retried429 === calls.retries ? ' (all after HTTP 429)' : ` (${formatCount(retried429)} after HTTP 429)`;
+    lines.push(`Retries: ${formatCount(calls.retries)}${cause}; ${formatDuration(calls.backoffMs)} of back-off`);
+  }
+  if (calls.rateLimited > 0) {
+    const answers = `HTTP 429 (rate limited): ${formatCount(calls.rateLimited)} answer${calls.rateLimited === 1 ? '' : 's'}`;
+    if (final === undefined || retried429 === undefined) lines.push(answers);
+    else if (final === 0) lines.push(`${answers}, ${calls.rateLimited === 1 ? 'retried' : 'all retried'}`);
+    else lines.push(`${answers}: ${formatCount(retried429)} retried, ${formatCount(final)} final (${final === 1 ? 'that call' : 'those calls'} failed)`);
   }
   if (calls.rateLimitWaitMs >= 1) lines.push(`Waited on rate limits: ${formatDuration(calls.rateLimitWaitMs)} (summed over calls)`);
   if (calls.failed > 0) lines.push(`Failed model calls: ${formatCount(calls.failed)}`);
@@ -172,7 +184,7 @@ export function renderRepeats(stats: RepeatStats, idPrefixLength: number, theme:
   if (stats.flakiest.length > 0) {
     const idWidth = Math.max(...stats.flakiest.map((c) => Math.min(c.caseId.length, idPrefixLength)));
     for (const c of stats.flakiest) {
-      lines.push(`  ${chalk.cyan(c.caseId.slice(0, idPrefixLength).padEnd(idWidth))}  ${c.outcomes}  ${c.flips} flip${c.flips === 1 ? '' : 's'}`);
+      lines.push(`  ${chalk.cyan(escapeControls(c.caseId.slice(0, idPrefixLength)).padEnd(idWidth))}  ${c.outcomes}  ${c.flips} flip${c.flips === 1 ? '' : 's'}`);
     }
     if (stats.flakyCases > stats.flakiest.length) lines.push(chalk.dim(`  … ${formatCount(stats.flakyCases - stats.flakiest.length)} more`));
     lines.push(chalk.dim(`  (${OUTCOME_LEGEND})`));

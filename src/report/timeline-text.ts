@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { caseTimeline, type CaseTimeline, type Concurrency } from '../analysis/timeline.ts';
+import { caseTimeline, toolLoopSpans, type CaseTimeline, type Concurrency } from '../analysis/timeline.ts';
 import type { CaseRecord } from '../log/schema.ts';
 import { formatDuration, formatRate } from '../util/units.ts';
 import type { Theme } from './theme.ts';
@@ -71,6 +71,20 @@ export function renderCaseTimelineWithEvents(record: CaseRecord, order: readonly
     out += renderCaseTimeline(caseTimeline(record, order), theme, width);
   }
   const lines: string[] = [];
+  // Tool loops: each round (a model call) and each tool run, from the case start.
+  for (const part of record.turns ?? [record]) {
+    const turn = 'index' in part && record.turns ? ` (turn ${part.index})` : '';
+    for (const name of order.filter((stage) => part.stageRecords[stage]).concat(Object.keys(part.stageRecords).filter((stage) => !order.includes(stage)))) {
+      const spans = toolLoopSpans(part.stageRecords[name], record.startMs);
+      if (spans.length === 0) continue;
+      lines.push('', chalk.bold(`Tool loop of ${name}${turn}`) + chalk.dim(' (ms from the case start)'));
+      for (const span of spans) {
+        const label = span.kind === 'round' ? span.label : `  ${span.label}`;
+        const color = span.status === 'ok' ? chalk.green : span.status === 'error' ? chalk.red : chalk.yellow;
+        lines.push(`  ${formatDuration(span.startMs).padStart(10)}  ${chalk.cyan(label.padEnd(20))} ${formatDuration(span.endMs - span.startMs).padStart(10)}  ${color(span.status)}`);
+      }
+    }
+  }
   if (record.events && record.events.length > 0) {
     lines.push('', chalk.bold('Events') + chalk.dim(' (ms from the case start)'));
     for (const event of record.events) {

@@ -4,7 +4,7 @@
  * can be estimated without calling a model.
  */
 import type { ModelProfile } from '../model/profiles.ts';
-import type { CallOptions, ChatMessage, CompletionRequest, Model } from '../model/types.ts';
+import type { CallOptions, ChatMessage, CompletionRequest, Model, ToolDefinition } from '../model/types.ts';
 import type { Suite } from '../suite/load.ts';
 import type { JsonObject } from '../util/json.ts';
 import { startCase } from './case.ts';
@@ -23,6 +23,8 @@ interface Captured {
   readonly stage: string;
   readonly model: string;
   readonly messages: readonly ChatMessage[];
+  /** The tools the request offers: their definitions count as prompt tokens too. */
+  readonly tools: readonly ToolDefinition[];
   readonly maxTokens: number | undefined;
 }
 
@@ -48,6 +50,7 @@ export function createCallRecorder(): CallRecorder {
           stage,
           model: model.name,
           messages: [...request.messages],
+          tools: request.tools ?? [],
           maxTokens: typeof maxTokens === 'number' ? maxTokens : undefined,
         });
         throw new DryRunStop();
@@ -94,7 +97,7 @@ export async function dryRun(
       const key = `${call.stage}\0${call.model}`;
       const row = rows.get(key) ?? { stage: call.stage, model: call.model, calls: 0, input: 0, output: 0 };
       row.calls++;
-      row.input += (await counterFor(call.model))(call.messages);
+      row.input += (await counterFor(call.model))(call.messages, call.tools);
       row.output = row.output === undefined || call.maxTokens === undefined ? undefined : row.output + call.maxTokens;
       rows.set(key, row);
     }

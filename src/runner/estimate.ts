@@ -5,7 +5,7 @@
 import { costOf } from '../model/pricing.ts';
 import type { ModelProfile } from '../model/profiles.ts';
 import { countMessageTokens, encoderFor } from '../model/tokens.ts';
-import type { ChatMessage } from '../model/types.ts';
+import type { ChatMessage, ToolDefinition } from '../model/types.ts';
 
 /** The estimated calls of one stage to one model. */
 export interface EstimateRow {
@@ -50,8 +50,8 @@ export function pricedRow(
   return { ...row, maxCostUsd: pricing ? costOf({ inputTokens: row.inputTokens, outputTokens: row.maxOutputTokens ?? 0 }, pricing) : undefined };
 }
 
-/** Counts the tokens of a prompt for a model. */
-export type PromptTokenCounter = (messages: readonly ChatMessage[]) => number;
+/** Counts the tokens of a prompt for a model: its messages and the tools it offers. */
+export type PromptTokenCounter = (messages: readonly ChatMessage[], tools?: readonly ToolDefinition[]) => number;
 
 /**
  * The token counter of each model, made on first use: tiktoken for configured models (their
@@ -65,9 +65,9 @@ export function promptTokenCounters(profiles: ReadonlyMap<string, ModelProfile>)
       const profile = profiles.get(model);
       if (profile) {
         const encoder = await encoderFor(profile.model, profile.encoding);
-        counter = (messages) => countMessageTokens(encoder, messages);
+        counter = (messages, tools) => countMessageTokens(encoder, messages, tools);
       } else {
-        counter = (messages) => Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4);
+        counter = (messages, tools = []) => Math.ceil((messages.reduce((n, m) => n + m.content.length, 0) + (tools.length > 0 ? JSON.stringify(tools).length : 0)) / 4);
       }
       counters.set(model, counter);
     }

@@ -211,10 +211,8 @@ describe('stage graph: a failing stage', () => {
       },
       { name: 'C', stage: () => 'c', inputs: ['A', 'B'] },
     ]);
-    const begin = performance.now();
     const record = await execution.done;
     events.push('case done');
-    expect(performance.now() - begin).toBeLessThan(500);
     expect(events).toEqual(['A throws', 'B aborted', 'B settled', 'case done']);
     expect((reason as Error).message).toBe("stage 'A' failed");
     expect(record.status).toBe('error');

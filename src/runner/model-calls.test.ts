@@ -82,7 +82,7 @@ describe('configured model calls in the run', () => {
       expect(c.usage).toEqual({ calls: 3, inputTokens: 30, outputTokens: 3 });
     }
     expect(end.costUsd).toBe(3);
-    expect(end.modelCalls).toEqual({ calls: 12, cacheHits: 1, retries: 4, rateLimited: 4, failed: 0, rateLimitWaitMs: 80, backoffMs: 40 });
+    expect(end.modelCalls).toEqual({ calls: 12, cacheHits: 1, retries: 4, rateLimited: 4, rateLimitedFinal: 0, failed: 0, rateLimitWaitMs: 80, backoffMs: 40 });
     expect(end.maxCostUsd).toBeUndefined();
   });
 

@@ -7,9 +7,12 @@ import { ModelError } from '../errors.ts';
 import { DEFAULT_CACHE_MODE, type CacheMode } from '../model/cache.ts';
 import { createConfiguredModels } from '../model/configured.ts';
 import { loadModelProfiles, profileSnapshot, type ProfileSet } from '../model/profiles.ts';
+import { knownSecrets, profileSecrets } from '../model/known-secrets.ts';
+import { MOCK_DESCRIPTIONS } from '../model/mocks.ts';
 import type { Model } from '../model/types.ts';
 import type { Project } from '../project/load.ts';
 import type { Json } from '../util/json.ts';
+import type { SecretScrubber } from '../util/scrub.ts';
 
 /** Where model profiles are looked for, and the environment their keys are read from. */
 export interface ModelsPlace {
@@ -39,21 +42,32 @@ export interface RunModels {
   warm(used: readonly string[]): void;
   /** The `models` field of the run header: the configured models used, without secrets. */
   header(used: readonly string[]): { models?: Record<string, Record<string, Json>> };
+  /** One line each for what a run that uses only mock models may ignore (model profiles that cannot be loaded). */
+  readonly warnings: readonly string[];
 }
 
 export interface RunModelsOptions extends ModelsPlace {
   /** The response cache mode (`--cache`); default: the project config's, else `rw`. */
   readonly cache?: CacheMode | undefined;
+  /** Learns every key in play (the environment's, the credentials files', each model's) and scrubs what the cache stores. */
+  readonly secrets?: SecretScrubber;
 }
 
 /** Loads the configured models for a run of `project`. */
 export async function loadRunModels(project: Pick<Project, 'models' | 'configPath' | 'cacheMode' | 'cacheDir'>, options: RunModelsOptions): Promise<RunModels> {
-  const set = await loadProjectProfiles(project, options);
+  let set: ProfileSet;
+  try {
+    set = await loadProjectProfiles(project, options);
+  } catch (error) {
+    // A broken profile or credentials file stops only runs that use a configured model.
+    if (!(error instanceof ModelError)) throw error;
+    return withoutProfiles(error, options.cache ?? project.cacheMode ?? DEFAULT_CACHE_MODE);
+  }
+  options.secrets?.add([...(await knownSecrets(options)), ...profileSecrets(set)]);
   const cacheMode = options.cache ?? project.cacheMode ?? DEFAULT_CACHE_MODE;
-  // Requests run on a model thread unless TAGLIOTS_WORKERS=0 (see model/sdk-thread.ts).
-  // Its own import, so that the thread loads a small file of its own (the SDK's side only).
-  const transport = set.profiles.size === 0 ? undefined : (await import('../model/sdk-thread.ts')).sdkTransport({ threads: options.env['TAGLIOTS_WORKERS'] !== '0' });
-  const models = transport ? createConfiguredModels(set, { cacheMode, cacheDir: project.cacheDir, transport }) : {};
+  // Requests honour the run's HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
+  const sdk = set.profiles.size === 0 ? undefined : await import('../model/sdk-call.ts');
+  const models = sdk ? createConfiguredModels(set, { cacheMode, cacheDir: project.cacheDir, proxy: sdk.proxySettingsFrom(options.env), ...(options.secrets && { secrets: options.secrets }) }) : {};
   const configuredUsed = (used: readonly string[]) => [...new Set(used)].filter((name) => set.profiles.has(name)).sort();
   return {
     models,
@@ -71,7 +85,7 @@ export async function loadRunModels(project: Pick<Project, 'models' | 'configPat
       }
     },
     warm(used) {
-      if (configuredUsed(used).length > 0) transport?.warm();
+      if (configuredUsed(used).length > 0) sdk?.warmSdk();
     },
     header(used) {
       const names = configuredUsed(used);
@@ -80,5 +94,32 @@ export async function loadRunModels(project: Pick<Project, 'models' | 'configPat
       for (const name of names) snapshot[name] = { ...profileSnapshot(set.profiles.get(name)!), cache: cacheMode };
       return { models: snapshot };
     },
+    warnings: [],
+  };
+}
+
+const isMockName = (name: string): boolean => Object.hasOwn(MOCK_DESCRIPTIONS, name);
+
+/** The models of a run when the profiles could not be loaded: the mocks only; using any other model fails with the profiles' error. */
+function withoutProfiles(failure: ModelError, cacheMode: CacheMode): RunModels {
+  const first = failure.message.split('\n')[0]!;
+  return {
+    // Asking for any model but a mock (the registry looks names up here) gets the profiles' error.
+    models: new Proxy<Record<string, Model>>(
+      {},
+      {
+        getOwnPropertyDescriptor(target, key) {
+          if (typeof key === 'string' && !isMockName(key)) throw failure;
+          return Reflect.getOwnPropertyDescriptor(target, key);
+        },
+      },
+    ),
+    cacheMode,
+    check(used) {
+      if (used.some((name) => !isMockName(name))) throw failure;
+    },
+    warm() {},
+    header: () => ({}),
+    warnings: [`Warning: configured models are unavailable, only the mock models can run: ${first} (${failure.code})`],
   };
 }

@@ -47,6 +47,13 @@ export interface ExecuteRunOptions {
    */
   readonly copied?: RunTotals;
   readonly concurrency: number;
+  /**
+   * Writes each finished case to the run log before anything else sees it, and returns the record
+   * as the log holds it: the totals and the listeners get that one. Throwing stops the run (no case
+   * starts any more, the running ones are cancelled, nothing more is recorded) and executeRun
+   * rethrows once the running cases have ended.
+   */
+  readonly log?: (record: CaseRecord) => CaseRecord;
   readonly listeners: readonly RunListener[];
   /** Called with the control object as soon as the run starts, so signal handlers can use it. */
   onControl?(control: RunControl): void;
@@ -115,9 +122,23 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
   options.onControl?.(control);
   for (const listener of listeners) listener.onRunStart?.(header);
 
+  // The log failed (a full disk): what it threw, rethrown once the running cases have ended.
+  let logFailure: { error: unknown } | undefined;
   const record = (caseRecord: CaseRecord) => {
-    totals.add(caseRecord);
-    for (const listener of listeners) listener.onCaseEnd?.(caseRecord);
+    if (logFailure) return;
+    let logged = caseRecord;
+    if (options.log) {
+      try {
+        logged = options.log(caseRecord);
+      } catch (error) {
+        logFailure = { error };
+        // Their results could not be recorded either: stop spending on them.
+        control.cancelInFlight();
+        return;
+      }
+    }
+    totals.add(logged);
+    for (const listener of listeners) listener.onCaseEnd?.(logged);
   };
 
   const source = options.cases;
@@ -160,6 +181,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
   } finally {
     await (iterator as AsyncIterator<RunItem>).return?.();
   }
+  if (logFailure) throw logFailure.error;
 
   // The status is this run's own; the totals cover the copied records too.
   const { notRun, cancelled: cancelledCases } = totals.counts(options.total);

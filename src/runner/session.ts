@@ -1,24 +1,28 @@
 /**
  * The session that owns one run, from its header to its `run.end`: the run's models and setup, the
- * header, the log file, the records a resume copies from the run it finishes, the run loop,
- * stopping on a signal, and the totals of the whole log. `runSuite`, rerun and resume all run
+ * header, the claim on its log and the log file, the records a resume copies from the run it
+ * finishes, the run loop, stopping on a signal, and the totals of the whole log. `runSuite`, rerun and resume all run
  * through it. It prints nothing: callers see the run through its hooks and its result.
  */
 import { resolve } from 'node:path';
 import type { Override } from '../config/overrides.ts';
-import { redactArgs, redactConfig, redactDeltas } from '../config/secrets.ts';
+import { redactArgs, redactConfig, redactDeltas, secretsInConfig } from '../config/secrets.ts';
+import { describeFileError, errnoCode, EXIT, LogError, messageOf, TagliotsError, type TagliotsErrorOptions } from '../errors.ts';
 import { runtimeInfo } from '../host.ts';
-import type { CaseRecord, GitInfo, RunCounts, RunEndRecord, RunStartRecord, RunStatus, Usage } from '../log/schema.ts';
-import { runLogPath } from '../log/store.ts';
+import type { CaseRecord, ErrorInfo, GitInfo, RunCounts, RunEndRecord, RunStartRecord, RunStatus, Usage } from '../log/schema.ts';
+import { claimRun } from '../log/claim.ts';
+import { ensureRunsDir, runLogPath } from '../log/store.ts';
 import { countOutcome, RunTotals } from '../log/totals.ts';
 import { LOG_VERSION } from '../log/version.ts';
-import { createRunLogWriter } from '../log/writer.ts';
+import { createRunLogWriter, MAX_LOG_NESTING, type RunLogWriter } from '../log/writer.ts';
 import type { CacheMode } from '../model/cache-mode.ts';
 import type { PipelineSpec } from '../pipeline/types.ts';
 import { DEFAULT_CONCURRENCY } from '../project/config.ts';
 import type { Project } from '../project/load.ts';
 import type { Selection } from '../suite/select.ts';
 import { uuidv7 } from '../util/ids.ts';
+import { shownPath } from '../util/paths.ts';
+import { SecretScrubber } from '../util/scrub.ts';
 import { TAGLIOTS_VERSION } from '../version.ts';
 import { toErrorInfo } from './error-info.ts';
 import { executeRun, type RunControl, type RunItem, type RunListener } from './run.ts';
@@ -75,6 +79,8 @@ export interface RunStart {
 
 /** How a run is started, watched and stopped: the options run, rerun and resume share. */
 export interface RunSessionOptions {
+  /** Called with each warning, as a line of text (say, that the code differs from a rerun run's). @default warnings are dropped */
+  readonly onWarning?: (text: string) => void;
   /** The command line recorded in the log's header (secrets we know of are redacted). @default [] */
   readonly command?: readonly string[];
   /** The id of the new run. @default a new UUIDv7 */
@@ -87,6 +93,12 @@ export interface RunSessionOptions {
   readonly runsDir?: string;
   /** The response cache of configured models. @default the project config's `cache.mode`, else `rw` */
   readonly cache?: CacheMode;
+  /**
+   * Scrubs the secrets in play from the log and the response cache; the run adds every key it can
+   * see (environment, credentials files, its models') and its secret config values to it, so a
+   * caller printing through the same scrubber never shows them either. @default a new one
+   */
+  readonly secrets?: SecretScrubber;
   /** Stop starting cases once model calls have cost this many US dollars (the run ends with status `budget`). */
   readonly maxCostUsd?: number;
   /**
@@ -139,16 +151,21 @@ export interface RunResult {
 }
 
 /**
- * Runs `plan`: sets the run up (every setup error is thrown before anything is written), writes the
- * header, the copied records and each finished case to the log, stops on the signals, and writes
- * `run.end` (also when tagliots itself fails mid-run: the log then says why it ends there).
+ * Runs `plan`: sets the run up (every setup error is thrown before anything is written), claims
+ * the new log (src/log/claim.ts) and creates it holding the header, writes the copied records and
+ * each finished case (a case the log cannot hold as that case's error), stops on the signals, and
+ * writes `run.end` (also when tagliots itself fails mid-run: the log then says why it ends there,
+ * and the error thrown has exit code 1 and says how to finish the run). A log that cannot be
+ * written (a full disk) stops the run and is left without `run.end`. The claim is released
+ * however the run ends.
  */
 export async function runSession(plan: RunPlan, options: RunSessionOptions, place: RunPlace): Promise<RunResult> {
   const { project, spec } = plan;
   const { cwd } = place;
   const now = options.now ?? (() => new Date());
   const runId = options.runId ?? uuidv7();
-  const runModels = await loadRunModels(project, { cwd, env: place.env, cache: options.cache });
+  const secrets = options.secrets ?? new SecretScrubber();
+  const runModels = await loadRunModels(project, { cwd, env: place.env, cache: options.cache, secrets });
   const prepared = await prepareRun({
     spec,
     overrides: plan.overrides,
@@ -159,6 +176,7 @@ export async function runSession(plan: RunPlan, options: RunSessionOptions, plac
     ...(plan.base && { base: plan.base }),
   });
   runModels.check(prepared.modelsUsed);
+  for (const warning of runModels.warnings) options.onWarning?.(warning);
   runModels.warm(prepared.modelsUsed);
   const { items, total: toRun } = await plan.cases(prepared);
   const total = (plan.copied?.count ?? 0) + toRun;
@@ -201,21 +219,44 @@ export async function runSession(plan: RunPlan, options: RunSessionOptions, plac
   plan.beforeStart?.(header);
   await options.beforeStart?.(header, start);
 
-  // Created before the start hook (which prints), so an unwritable runs folder fails with nothing half-done.
-  const writer = createRunLogWriter(logPath);
+  // Claimed and created before the start hook (which prints), so an unwritable runs folder fails
+  // with nothing half-done. The claim comes first: a resume that finds this log finds it claimed.
+  secrets.add(secretsInConfig(prepared.config));
+  ensureRunsDir(runsDir);
+  const claim = await claimRun({ logPath, runId, holder: { runId, mode: plan.mode }, now });
+  let writer: RunLogWriter;
+  try {
+    writer = createRunLogWriter(logPath, { secrets, header });
+  } catch (error) {
+    claim.release();
+    throw error;
+  }
   // The records copied from an earlier run: run.end covers them too.
   const copied = new RunTotals();
+  // Every record the log holds, copied or new: what run.end counts if the run fails midway.
+  const written = new RunTotals();
   // Outcomes of every record written, for onProgress.
   const counts: RunCounts = { total, complete: 0, error: 0, cancelled: 0, passed: 0, failed: 0, notRun: total };
   // After a cancel the process may be killed at any moment (a third Ctrl-C): every record is then flushed as written.
   let flushEach = false;
-  const write = (record: CaseRecord) => {
-    writer.write(record);
+  /** Writes a case record (or, when the log cannot hold it, the case as an error) and returns what was written. */
+  const write = (record: CaseRecord): CaseRecord => {
+    let logged = record;
+    try {
+      writer.write(record);
+    } catch (error) {
+      if (!(error instanceof LogError && error.code === 'E_LOG_RECORD')) throw error;
+      logged = unloggableCase(record, error);
+      writer.write(logged);
+    }
     if (flushEach) writer.flush();
-    if (!options.onProgress) return;
-    countOutcome(counts, record);
-    counts.notRun--;
-    options.onProgress(record, { ...counts });
+    written.add(logged);
+    if (options.onProgress) {
+      countOutcome(counts, logged);
+      counts.notRun--;
+      options.onProgress(logged, { ...counts });
+    }
+    return logged;
   };
 
   const { signal, cancelSignal } = options;
@@ -232,22 +273,23 @@ export async function runSession(plan: RunPlan, options: RunSessionOptions, plac
   };
   const onCancel = () => {
     flushEach = true;
-    writer.flush();
+    try {
+      writer.flush();
+    } catch {
+      // A failed write is thrown again by the next one, which stops the run.
+    }
     control?.cancelInFlight();
   };
   signal?.addEventListener('abort', onStop, { once: true });
   cancelSignal?.addEventListener('abort', onCancel, { once: true });
 
   let end: RunEndRecord;
+  let failed = false;
   try {
     if (cancelSignal?.aborted) onCancel();
-    writer.write(header);
     const listener = options.onStart?.(header, start);
     if (plan.copied) {
-      for await (const record of plan.copied.records()) {
-        write(record);
-        copied.add(record);
-      }
+      for await (const record of plan.copied.records()) copied.add(write(record));
     }
     end = await executeRun({
       prepared,
@@ -258,7 +300,8 @@ export async function runSession(plan: RunPlan, options: RunSessionOptions, plac
       ...(plan.copied && { copied }),
       ...(options.maxCostUsd !== undefined && { maxCostUsd: options.maxCostUsd }),
       artifactsDir: logPath.replace(/\.jsonl$/, '.artifacts'),
-      listeners: [{ onCaseEnd: write }, ...(listener ? [listener] : [])],
+      log: write,
+      listeners: listener ? [listener] : [],
       onControl: (c) => {
         control = c;
         // Stopped before the run loop started (while records were copied, or earlier).
@@ -269,21 +312,37 @@ export async function runSession(plan: RunPlan, options: RunSessionOptions, plac
     end = { ...end, endedAt: now().toISOString() };
     writer.write(end);
   } catch (error) {
-    // A failure of tagliots itself mid-run: record it so the log says why it ends here.
-    writer.write({
-      type: 'run.end',
-      status: 'error',
-      endedAt: now().toISOString(),
-      durationMs: 0,
-      counts: { total, complete: 0, error: 0, cancelled: 0, passed: 0, failed: 0, notRun: total },
-      error: toErrorInfo(error, null),
-    });
-    throw error;
+    failed = true;
+    // A failure of tagliots itself mid-run: record it so the log says why it ends here, with the
+    // counts of the records it holds. A log that cannot be written (a full disk) is left without
+    // run.end: incomplete, which is what it is.
+    if (!isLogWriteFailure(error)) {
+      try {
+        writer.write({ type: 'run.end', status: 'error', endedAt: now().toISOString(), durationMs: 0, ...written.endFields(total), error: toErrorInfo(error, null) });
+      } catch {
+        // The run failed already; that failure is the one to report.
+      }
+    }
+    throw stoppedEarly(error, { runId, logPath: shownPath(logPath, cwd), mode: plan.mode, command: header.command });
   } finally {
     if (graceTimer) clearTimeout(graceTimer);
     signal?.removeEventListener('abort', onStop);
     cancelSignal?.removeEventListener('abort', onCancel);
+    if (failed) {
+      try {
+        writer.close();
+      } catch {
+        // The run failed already; that failure says more.
+      }
+      claim.release();
+    }
+  }
+  try {
     writer.close();
+  } catch (error) {
+    throw stoppedEarly(error, { runId, logPath: shownPath(logPath, cwd), mode: plan.mode, command: header.command });
+  } finally {
+    claim.release();
   }
 
   return {
@@ -296,6 +355,78 @@ export async function runSession(plan: RunPlan, options: RunSessionOptions, plac
     ...(end.costUsd !== undefined && { costUsd: end.costUsd }),
     ...(end.usage && { usage: end.usage }),
   };
+}
+
+/** A write to the log that failed (a full or failing disk), as opposed to a record it refused. */
+function isLogWriteFailure(error: unknown): boolean {
+  return error instanceof LogError && error.code === 'E_LOG_WRITE';
+}
+
+/**
+ * The error a run that stopped midway ends with: exit code 1 (something ran: not a usage error),
+ * and a hint to finish the run. A failure that is not a TagliotsError is a bug, left as it is.
+ */
+function stoppedEarly(error: unknown, run: { runId: string; logPath: string; mode: RunPlan['mode']; command: readonly string[] }): unknown {
+  if (!(error instanceof TagliotsError)) return error;
+  const finish = run.mode === 'rerun' ? `start the rerun again: tagliots ${run.command.join(' ')}` : `finish the run: tagliots resume ${run.runId}`;
+  if (isLogWriteFailure(error)) {
+    return new LogError('E_LOG_WRITE', `Cannot write to run log ${run.logPath}: ${describeFileError(error.cause ?? error)}. The run stopped; the log keeps the cases written before.`, {
+      cause: error,
+      exitCode: EXIT.failure,
+      hint: `${errnoCode(error.cause) === 'ENOSPC' || errnoCode(error.cause) === 'EDQUOT' ? 'Free some disk space' : 'Fix the problem'}, then ${finish}`,
+    });
+  }
+  const Class = error.constructor as new (code: string, message: string, options: TagliotsErrorOptions) => TagliotsError;
+  return new Class(error.code, `${error.message} The run stopped midway; its log ${run.logPath} keeps the cases finished before.`, {
+    cause: error,
+    exitCode: EXIT.failure,
+    hint: `${error.hint ? `${error.hint}\nThen ` : 'Then '}${finish}`,
+  });
+}
+
+/** Stands in for a case no log line can hold (nested too deep, or not JSON). */
+const NOT_RECORDED = `[not recorded: nested deeper than ${MAX_LOG_NESTING} levels, or not JSON]`;
+
+/**
+ * What the log records of a case it cannot hold: the case as an error saying so, with the values
+ * a log line cannot hold replaced by a note. What it spent is kept, so run.end still counts it.
+ */
+function unloggableCase(record: CaseRecord, problem: LogError): CaseRecord {
+  const why =
+    problem.cause === undefined
+      ? `it nests deeper than ${MAX_LOG_NESTING} levels of objects and arrays, more than a run log holds`
+      : `it holds a value JSON cannot represent (${messageOf(problem.cause)})`;
+  const error: ErrorInfo = { name: 'LogError', code: 'E_LOG_RECORD', message: `The case could not be recorded as it ran: ${why}. Values past that point read ${NOT_RECORDED}.`, stage: null, context: [] };
+  return { ...(loggable(record, 1) as CaseRecord), status: 'error', passed: null, score: null, error };
+}
+
+/** `value` as a log line can hold it: values nested too deep, and those JSON cannot represent, become NOT_RECORDED. */
+function loggable(value: unknown, depth: number, ancestors: unknown[] = []): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value !== 'object') return value === undefined || typeof value === 'function' || typeof value === 'symbol' ? undefined : NOT_RECORDED;
+  if (depth > MAX_LOG_NESTING || ancestors.includes(value)) return NOT_RECORDED;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    try {
+      return loggable((value as { toJSON(): unknown }).toJSON(), depth, ancestors);
+    } catch {
+      return NOT_RECORDED;
+    }
+  }
+  ancestors.push(value);
+  let copy: unknown;
+  if (Array.isArray(value)) {
+    copy = value.map((item) => loggable(item, depth + 1, ancestors) ?? null);
+  } else {
+    const object: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const kept = loggable(item, depth + 1, ancestors);
+      if (kept !== undefined) object[key] = kept;
+    }
+    copy = object;
+  }
+  ancestors.pop();
+  return copy;
 }
 
 /** The selection as the header records it (only the criteria given). */

@@ -142,7 +142,7 @@ export class StageCtx implements StageContext<any, any, any> {
     const record: StageRecord = { status: 'ok', startMs: this.startMs, endMs, durationMs: roundMs(endMs - this.startMs) };
     if (this.usage) record.usage = compactUsage(this.usage);
     if (this.costUsd !== undefined) record.costUsd = roundUsd(this.costUsd);
-    if (this.calls) record.calls = this.calls as StageRecord['calls'];
+    if (this.calls) record.calls = this.calls;
     if (this.llm) record.llm = this.llm as StageRecord['llm'];
     if (this.queuedMs !== undefined) record.queuedMs = roundMs(this.queuedMs);
     return record;

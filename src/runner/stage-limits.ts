@@ -1,9 +1,9 @@
 /**
- * "At most N of this stage": a DAG node with `concurrency` gets one limiter, shared by every case
- * of the run (the graph's nodes are built per run, so the limiters end with it).
+ * "At most N of this stage": a DAG node with `concurrency` gets one limiter (the same semaphore as
+ * `stage(fn, { concurrency })`, util/limiter.ts), shared by every case of the run (the graph's nodes are built per run, so the limiters end with it).
  */
 import type { GraphNode } from '../pipeline/dag.ts';
-import { Limiter } from '../pipeline/stage.ts';
+import { Limiter } from '../util/limiter.ts';
 
 const limiters = new WeakMap<GraphNode, Limiter>();
 

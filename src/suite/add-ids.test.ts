@@ -217,6 +217,12 @@ describe('add-ids on JSONL', () => {
     expect(await readdir(dir)).toEqual(['s.jsonl']);
   });
 
+  it('keeps the byte order mark and CRLF of the line it edits', async () => {
+    await write('s.jsonl', '\uFEFF{"input":"a"}\r\n{ "input": "b" }\r\n');
+    await addIds('s.jsonl', options());
+    expect(await read('s.jsonl')).toBe('\uFEFF{"uuid":"new-1","input":"a"}\r\n{ "uuid": "new-2", "input": "b" }\r\n');
+  });
+
   it('streams a large file', async () => {
     const lines = Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ n: i, text: 'x'.repeat(20) }));
     await write('big.jsonl', `${lines.join('\n')}\n`);
@@ -252,5 +258,32 @@ describe('add-ids on a suite that names its cases file', () => {
     expect((await failure(addIds('missing.json', options()))).code).toBe('E_SUITE_NOT_FOUND');
     await write('dangling.json', '{ "cases": "gone.json" }');
     expect((await failure(addIds('dangling.json', options()))).message).toBe('gone.json: no such file (the cases file named in dangling.json)');
+  });
+});
+
+describe('add-ids refuses what the suite loader refuses, and writes nothing', () => {
+  const latin1 = (text: string) => Buffer.from(text, 'latin1'); // 'é' as the one byte 0xE9: not UTF-8
+
+  it('bytes that are not UTF-8, which a rewrite would otherwise turn into U+FFFD for good', async () => {
+    for (const name of ['s.json', 's.yaml', 's.jsonl']) {
+      const text = name === 's.yaml' ? latin1('- input: a\n- input: café\n') : name === 's.json' ? latin1('[\n  {"input": "a"},\n  {"input": "café"}\n]\n') : latin1('{"input":"a"}\n{"input":"café"}\n');
+      await writeFile(join(dir, name), text);
+      const error = await failure(addIds(name, options()));
+      expect(error.code, name).toBe('E_SUITE_ENCODING');
+      expect(error.message, name).toMatch(new RegExp(`^${name.replace('.', '\\.')}:\\d+:\\d+: invalid UTF-8 \\(byte 0xE9\\)`));
+      expect(await readFile(join(dir, name))).toEqual(text);
+    }
+    expect((await readdir(dir)).sort()).toEqual(['s.json', 's.jsonl', 's.yaml']);
+  });
+
+  it('a key repeated within a case', async () => {
+    await write('s.json', '[\n  {"input": "a", "input": "b"}\n]\n');
+    const error = await failure(addIds('s.json', options()));
+    expect(error.code).toBe('E_SUITE_PARSE');
+    expect(error.message).toMatch(/^s\.json:2:18: invalid JSON: duplicate key 'input' \(first at column 4\)/);
+    await write('s.jsonl', '{"x": 1}\n{"uuid": "a", "uuid": ""}\n');
+    expect((await failure(addIds('s.jsonl', options()))).message).toMatch(/^s\.jsonl:2:15: invalid JSONL: duplicate key 'uuid'/);
+    expect(await read('s.jsonl')).toBe('{"x": 1}\n{"uuid": "a", "uuid": ""}\n');
+    expect((await readdir(dir)).sort()).toEqual(['s.json', 's.jsonl']);
   });
 });

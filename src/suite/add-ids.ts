@@ -13,14 +13,14 @@
  * that differ, duplicates) are reported; without `force` nothing is written.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
 import { SuiteError, messageOf } from '../errors.ts';
-import { caretExcerpt, findJsonSyntaxError, isJsonSpace, positionOf } from '../util/json-syntax.ts';
+import { LineIndex, jsonTree, type JsonNode } from '../util/json-syntax.ts';
 import { isPlainObject } from '../util/json.ts';
 import { pid } from '../host.ts';
+import { SUITE_FORMATS, SUPPORTED_EXTENSIONS, lineBounds, parseJsonSuite, parseJsonlLine, readLines, suiteText, yamlError, type SuiteFormat } from './text.ts';
 
 export interface AddIdsOptions {
   readonly cwd: string;
@@ -53,8 +53,6 @@ export interface AddIdsResult {
   readonly changed: boolean;
 }
 
-type Format = 'json' | 'yaml' | 'jsonl';
-const FORMATS: Readonly<Record<string, Format>> = { '.json': 'json', '.yaml': 'yaml', '.yml': 'yaml', '.jsonl': 'jsonl' };
 /** How many problems an error message lists. */
 const LISTED = 10;
 
@@ -201,25 +199,25 @@ async function addIdsPointer(
   return finish(shown, absolute, text, edited, suitePath);
 }
 
-function formatOf(path: string, referencedFrom?: string): Format {
+function formatOf(path: string, referencedFrom?: string): SuiteFormat {
   const extension = extname(path);
-  const format = FORMATS[extension.toLowerCase()];
+  const format = SUITE_FORMATS[extension.toLowerCase()];
   if (format !== undefined) return format;
   const from = referencedFrom === undefined ? '' : ` (the cases file named in ${referencedFrom})`;
   throw new SuiteError('E_SUITE_FORMAT', `${path}${from}: unsupported suite format '${extension || '(no extension)'}'`, {
-    hint: 'a suite is a .json, .yaml, .yml or .jsonl file',
+    hint: `a suite is a ${SUPPORTED_EXTENSIONS} file`,
   });
 }
 
 async function readText(display: string, absolute: string, referencedFrom?: string): Promise<{ body: string; bom: boolean }> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(absolute, 'utf8');
+    bytes = await readFile(absolute);
   } catch (error) {
     throw readError(display, error, referencedFrom);
   }
-  const bom = text.charCodeAt(0) === 0xfeff;
-  return { body: bom ? text.slice(1) : text, bom };
+  const { text, bom } = suiteText(display, bytes);
+  return { body: text, bom };
 }
 
 function readError(display: string, error: unknown, referencedFrom?: string): SuiteError {
@@ -228,7 +226,7 @@ function readError(display: string, error: unknown, referencedFrom?: string): Su
     const from = referencedFrom === undefined ? '' : ` (the cases file named in ${referencedFrom})`;
     return new SuiteError('E_SUITE_NOT_FOUND', `${display}: no such file${from}`, { hint: 'check the path; a relative path is taken from the current folder' });
   }
-  if (code === 'EISDIR') return new SuiteError('E_SUITE_NOT_FOUND', `${display} is a folder, not a suite file`, { hint: 'name a .json, .yaml, .yml or .jsonl file' });
+  if (code === 'EISDIR') return new SuiteError('E_SUITE_NOT_FOUND', `${display} is a folder, not a suite file`, { hint: `name a ${SUPPORTED_EXTENSIONS} file` });
   return new SuiteError('E_SUITE_READ', `${display}: cannot read the file: ${messageOf(error)}`, { cause: error });
 }
 
@@ -249,95 +247,7 @@ function emptyError(display: string): SuiteError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// JSON: text edits at positions found by a scanner over the (already valid) text
-
-interface Member {
-  readonly key: string;
-  readonly keyStart: number;
-  readonly keyEnd: number;
-  readonly valueStart: number;
-  readonly valueEnd: number;
-}
-
-/** Positions in valid JSON text. */
-class JsonScanner {
-  i = 0;
-  constructor(readonly text: string) {}
-
-  skipSpace(): void {
-    while (this.i < this.text.length && isJsonSpace(this.text.charCodeAt(this.i))) this.i++;
-  }
-
-  /** Skips the string at `i` (which holds its opening quote). */
-  skipString(): void {
-    let j = this.i + 1;
-    for (;;) {
-      const c = this.text.charCodeAt(j);
-      if (c === 92) j += 2;
-      else if (c === 34) break;
-      else j++;
-    }
-    this.i = j + 1;
-  }
-
-  skipValue(): void {
-    const c = this.text.charCodeAt(this.i);
-    if (c === 34) return this.skipString();
-    if (c === 123 || c === 91) {
-      let depth = 0;
-      for (;;) {
-        const d = this.text.charCodeAt(this.i);
-        if (d === 34) {
-          this.skipString();
-          continue;
-        }
-        this.i++;
-        if (d === 123 || d === 91) depth++;
-        else if ((d === 125 || d === 93) && --depth === 0) return;
-      }
-    }
-    while (this.i < this.text.length && !/[\s,\]}]/.test(this.text[this.i]!)) this.i++;
-  }
-
-  /** The members of the object at `i`; leaves `i` after its closing brace. */
-  members(): Member[] {
-    const members: Member[] = [];
-    this.i++;
-    this.skipSpace();
-    while (this.text.charCodeAt(this.i) === 34) {
-      const keyStart = this.i;
-      this.skipString();
-      const keyEnd = this.i;
-      this.skipSpace();
-      this.i++; // ':'
-      this.skipSpace();
-      const valueStart = this.i;
-      this.skipValue();
-      members.push({ key: JSON.parse(this.text.slice(keyStart, keyEnd)) as string, keyStart, keyEnd, valueStart, valueEnd: this.i });
-      this.skipSpace();
-      if (this.text.charCodeAt(this.i) === 44) this.i++;
-      this.skipSpace();
-    }
-    this.i++; // '}'
-    return members;
-  }
-
-  /** The start of each element of the array at `i`; leaves `i` after its closing bracket. */
-  elements(): number[] {
-    const starts: number[] = [];
-    this.i++;
-    this.skipSpace();
-    while (this.text.charCodeAt(this.i) !== 93) {
-      starts.push(this.i);
-      this.skipValue();
-      this.skipSpace();
-      if (this.text.charCodeAt(this.i) === 44) this.i++;
-      this.skipSpace();
-    }
-    this.i++;
-    return starts;
-  }
-}
+// JSON: text edits at the offsets of the (already valid) text's syntax tree
 
 interface TextEdit {
   readonly start: number;
@@ -345,21 +255,19 @@ interface TextEdit {
   readonly text: string;
 }
 
-/** The text edits that give the object at `start` the id of `edit`. */
-function objectEdits(text: string, start: number, edit: CaseEdit): TextEdit[] {
-  const scanner = new JsonScanner(text);
-  scanner.i = start;
-  const members = scanner.members();
+/** The text edits that give the object `node` of `text` the id of `edit`. */
+function objectEdits(text: string, node: JsonNode, edit: CaseEdit): TextEdit[] {
   const quoted = JSON.stringify(edit.id);
-  const inPlace = members.filter((m) => (edit.keys as readonly string[]).includes(m.key));
-  if (inPlace.length > 0) return inPlace.map((m) => ({ start: m.valueStart, end: m.valueEnd, text: quoted }));
+  const members = (node.children ?? []).map((property) => ({ key: property.children![0]!, value: property.children![1]! }));
+  const inPlace = members.filter((m) => (edit.keys as readonly unknown[]).includes(m.key.value));
+  if (inPlace.length > 0) return inPlace.map(({ value }) => ({ start: value.offset, end: value.offset + value.length, text: quoted }));
   const first = members[0];
-  if (first === undefined) return [{ start, end: scanner.i, text: `{ "uuid": ${quoted} }` }];
+  if (first === undefined) return [{ start: node.offset, end: node.offset + node.length, text: `{ "uuid": ${quoted} }` }];
   // The new first member copies the layout of the current first one: its indentation (or the
   // space after the brace) and the spacing around its colon.
-  const lead = text.slice(start + 1, first.keyStart);
-  const colon = text.slice(first.keyEnd, first.valueStart);
-  return [{ start: first.keyStart, end: first.keyStart, text: `"uuid"${colon}${quoted},${lead}` }];
+  const lead = text.slice(node.offset + 1, first.key.offset);
+  const colon = text.slice(first.key.offset + first.key.length, first.value.offset);
+  return [{ start: first.key.offset, end: first.key.offset, text: `"uuid"${colon}${quoted},${lead}` }];
 }
 
 function applyEdits(text: string, edits: TextEdit[]): string {
@@ -373,24 +281,17 @@ function applyEdits(text: string, edits: TextEdit[]): string {
   return out + text.slice(at);
 }
 
-function parseJsonText(display: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    const found = findJsonSyntaxError(text) ?? { offset: text.length, reason: messageOf(error) };
-    const at = positionOf(text, Math.min(found.offset, text.trimEnd().length));
-    throw new SuiteError('E_SUITE_PARSE', `${display}:${at.line}:${at.column}: invalid JSON: ${found.reason}\n${caretExcerpt(at.lineText, at.offsetInLine)}`, {
-      hint: 'fix the JSON at that position (JSON allows no comments, trailing commas or single-quoted strings)',
-    });
-  }
+/** The syntax tree of valid JSON text, for edits; a suite nested too deeply to walk is refused. */
+function treeOf(display: string, text: string): JsonNode {
+  const tree = jsonTree(text);
+  if (tree === undefined) throw new SuiteError('E_SUITE_SHAPE', `${display}: the JSON nests too deeply to edit`, { hint: 'add the ids by hand' });
+  return tree;
 }
 
 /** `pointedFrom`: the suite that names this cases file, which must then be an array. */
 function editJson(display: string, text: string, makePlanner: () => Planner, pointedFrom?: string): Edited | { pointer: string } {
   if (text.trim() === '') throw emptyError(display);
-  const value = parseJsonText(display, text);
-  const scanner = new JsonScanner(text);
-  scanner.skipSpace();
+  const value = parseJsonSuite(display, text);
   let cases: unknown[];
   if (Array.isArray(value)) {
     cases = value;
@@ -399,18 +300,19 @@ function editJson(display: string, text: string, makePlanner: () => Planner, poi
   } else if (isPlainObject(value) && (Array.isArray(value['cases']) || typeof value['cases'] === 'string')) {
     if (typeof value['cases'] === 'string') return { pointer: value['cases'] };
     cases = value['cases'];
-    const member = scanner.members().find((m) => m.key === 'cases')!;
-    scanner.i = member.valueStart;
   } else {
     throw notASuite(display);
   }
-  const starts = scanner.elements();
+  const root = treeOf(display, text);
+  const list = root.type === 'array' ? root : root.children?.find((property) => property.children?.[0]?.value === 'cases')?.children?.[1];
+  const nodes = list?.children ?? [];
+  const lines = new LineIndex(text);
   const planner = makePlanner();
   const edits: TextEdit[] = [];
   cases.forEach((value, index) => {
-    const start = starts[index]!;
-    const edit = planner.plan(value, positionOf(text, start).line);
-    if (edit) edits.push(...objectEdits(text, start, edit));
+    const node = nodes[index]!;
+    const edit = planner.plan(value, lines.lineOf(node.offset));
+    if (edit) edits.push(...objectEdits(text, node, edit));
   });
   if (planner.cases === 0) throw emptyError(display);
   return { body: applyEdits(text, edits), planner };
@@ -424,12 +326,7 @@ function editYaml(display: string, text: string, makePlanner: () => Planner, poi
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const error = doc.errors[0];
-  if (error !== undefined) {
-    const { line, col } = lineCounter.linePos(error.pos[0]);
-    throw new SuiteError('E_SUITE_PARSE', `${display}:${line}:${col}: invalid YAML: ${error.message.split('\n')[0]}`, {
-      hint: 'fix the YAML at that position (indent with spaces, and quote strings that contain ": " or start with a special character)',
-    });
-  }
+  if (error !== undefined) throw yamlError(display, text, error);
   let seq: unknown = doc.contents;
   if (isMap(seq)) {
     if (pointedFrom !== undefined) throw notAnArray(display, pointedFrom);
@@ -460,39 +357,28 @@ function setYamlId(doc: Document, map: YAMLMap, edit: CaseEdit): void {
 // JSONL: streamed line by line into the temp file
 
 async function addIdsJsonl(display: string, absolute: string, planner: Planner): Promise<AddIdsResult> {
-  let input;
   try {
     if ((await stat(absolute)).isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
-    input = createReadStream(absolute, { encoding: 'utf8', highWaterMark: 1 << 16 });
   } catch (error) {
     throw readError(display, error);
   }
-  const output = await openTemp(absolute);
-  let lineNo = 0;
-  let rest = '';
-  const onLine = (raw: string): string => {
-    lineNo++;
-    const bom = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? '\uFEFF' : '';
-    const line = raw.slice(bom.length);
-    if (line.trim() === '') return raw;
-    const edit = planner.plan(parseJsonlLine(display, line, lineNo), lineNo);
+  /** The line with the case's id, byte for byte the same otherwise (its byte order mark and CR kept). */
+  const editLine = (raw: string, line: number): string => {
+    const { start, end } = lineBounds(raw, line);
+    const content = raw.slice(start, end);
+    if (content.trim() === '') return raw;
+    const edit = planner.plan(parseJsonlLine(display, content, line), line);
     if (!edit) return raw;
-    const start = line.length - line.trimStart().length;
-    return bom + applyEdits(line, objectEdits(line, start, edit));
+    return raw.slice(0, start) + applyEdits(content, objectEdits(content, treeOf(display, content), edit)) + raw.slice(end);
   };
+  const output = await openTemp(absolute);
   try {
-    for await (const chunk of input as AsyncIterable<string>) {
-      let start = 0;
-      const parts: string[] = [];
-      for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
-        parts.push(onLine(rest + chunk.slice(start, nl)) + '\n');
-        rest = '';
-        start = nl + 1;
-      }
-      rest += chunk.slice(start);
-      if (parts.length > 0) await output.write(parts.join(''));
+    let line = 0;
+    for await (const lines of readLines(absolute, display)) {
+      // Lines joined with '\n' give back the file: a batch after the first continues after a '\n'.
+      const separator = line === 0 ? '' : '\n';
+      await output.write(separator + lines.map((raw) => editLine(raw, ++line)).join('\n'));
     }
-    if (rest !== '') await output.write(onLine(rest));
     if (planner.cases === 0) throw emptyError(display);
     const problems = planner.check();
     const changed = planner.added + planner.replaced > 0;
@@ -501,26 +387,9 @@ async function addIdsJsonl(display: string, absolute: string, planner: Planner):
     return { file: display, cases: planner.cases, added: planner.added, replaced: planner.replaced, problems, changed };
   } catch (error) {
     await output.discard();
-    if (error instanceof SuiteError) {
-      // Parse errors name the line: the JSONL loader's wording.
-      throw error;
-    }
+    // Parse and encoding errors name the line: the JSONL loader's wording.
+    if (error instanceof SuiteError) throw error;
     throw readError(display, error);
-  } finally {
-    input.destroy();
-  }
-}
-
-function parseJsonlLine(display: string, line: string, lineNo: number): unknown {
-  try {
-    return JSON.parse(line);
-  } catch (error) {
-    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-    const found = findJsonSyntaxError(text) ?? { offset: text.length, reason: messageOf(error) };
-    const at = positionOf(text, Math.min(found.offset, text.trimEnd().length));
-    throw new SuiteError('E_SUITE_PARSE', `${display}:${lineNo}:${at.column}: invalid JSONL: ${found.reason}\n${caretExcerpt(at.lineText, at.offsetInLine)}`, {
-      hint: 'each line of a .jsonl file must hold one complete JSON object: a case cannot span several lines',
-    });
   }
 }
 

@@ -314,6 +314,70 @@ describe('loadSuite: parse errors give file:line:column, the reason and the line
   });
 });
 
+describe('loadSuite: text that would change silently is refused, with file:line:column', () => {
+  const e9 = Buffer.from([0xe9]); // 'é' in Latin-1: not UTF-8
+
+  async function writeBytes(name: string, ...parts: (string | Buffer)[]): Promise<string> {
+    const path = await write(name, '');
+    await writeFile(path, Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : part))));
+    return path;
+  }
+
+  it('refuses bytes that are not UTF-8 in a JSON or YAML suite, rather than reading them as U+FFFD', async () => {
+    const json = await writeBytes('latin1.json', '[\n  {"id": "a", "input": "caf', e9, '"}\n]\n');
+    const error = await loadError(json);
+    expect(error.code).toBe('E_SUITE_ENCODING');
+    expect(error.message).toBe(`${json}:2:28: invalid UTF-8 (byte 0xE9)\n    {"id": "a", "input": "caf\uFFFD"}\n  ${' '.repeat(27)}^`);
+    expect(error.hint).toContain('save the file as UTF-8');
+    const yaml = await loadError(await writeBytes('latin1.yaml', '- id: a\n  input: caf', e9, '\n'));
+    expect(yaml.message).toMatch(/latin1\.yaml:2:13: invalid UTF-8 \(byte 0xE9\)\n/);
+  });
+
+  it('refuses them in a streamed JSONL suite, far into the file and at its very end', async () => {
+    const filler = Array.from({ length: 3000 }, (_, i) => `{"id": "c${i}", "input": "question ${i}"}\n`).join('');
+    const far = await writeBytes('far.jsonl', filler, '{"id": "x", "input": "caf', e9, '"}\n');
+    const error = await loadError(far);
+    expect(error.code).toBe('E_SUITE_ENCODING');
+    expect(error.message).toMatch(/far\.jsonl:3001:26: invalid UTF-8 \(byte 0xE9\)\n {2}\{"id": "x", "input": "caf\uFFFD"\}\n {27}\^$/);
+    const cut = await loadError(await writeBytes('cut.jsonl', '{"id": "a"}\n{"id": "b', Buffer.from([0xe2, 0x9c])));
+    expect(cut.message).toMatch(/cut\.jsonl:2:10: invalid UTF-8 \(bytes 0xE2 0x9C\)/);
+  });
+
+  it('reads a character split across two read chunks of a JSONL suite', async () => {
+    // The 4 bytes of the emoji straddle the end of the first 64 KiB read.
+    const head = '{"id": "a", "input": "';
+    const path = await write('split.jsonl', `${head}${'x'.repeat(65_534 - head.length)}🙂"}\n{"id": "b"}\n`);
+    const cases = await collect(await loadSuite(path, { cwd: tmp }));
+    expect(cases.map((c) => [c.id, c.line])).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
+    expect(String(cases[0]?.case.input).endsWith('x🙂')).toBe(true);
+  });
+
+  it('refuses a key repeated within an object, which JSON.parse would resolve by keeping the last', async () => {
+    const path = await write('dupkey.json', '[\n  {"id": "a",\n   "input": "x", "input": "y"}\n]\n');
+    const error = await loadError(path);
+    expect(error.code).toBe('E_SUITE_PARSE');
+    expect(error.message).toBe(
+      `${path}:3:18: invalid JSON: duplicate key 'input' (first at column 4): a key may appear only once in an object\n` +
+        '     "input": "x", "input": "y"}\n' +
+        '                   ^',
+    );
+    expect(error.hint).toContain('keep only the last value');
+    const nested = await errorFor('nested.json', '{"pipeline": "p",\n "cases": [{"id": "a", "meta": {"k": 1,\n "k": 2}}]}');
+    expect(nested.message).toContain("nested.json:3:2: invalid JSON: duplicate key 'k' (first at line 2, column 33)");
+    const top = await errorFor('top.json', '{"cases": [{"id": "a"}],\n "cases": [{"id": "b"}]}');
+    expect(top.message).toContain("top.json:2:2: invalid JSON: duplicate key 'cases' (first at line 1, column 2)");
+  });
+
+  it('refuses a repeated key on a JSONL line, naming the line', async () => {
+    const error = await errorFor('dupkey.jsonl', '{"id": "a"}\n{"id": "b", "id": "c"}\n');
+    expect(error.code).toBe('E_SUITE_PARSE');
+    expect(error.message).toMatch(/dupkey\.jsonl:2:13: invalid JSONL: duplicate key 'id' \(first at column 2\): /);
+  });
+});
+
 describe('loadSuite: case shape', () => {
   it('rejects a case that is not an object, naming its index and line', async () => {
     const error = await errorFor('scalar.jsonl', '{"id": "a"}\n"just text"\n');

@@ -1,19 +1,19 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Node as YamlNode } from 'yaml';
 
 import { SuiteError, messageOf } from '../errors.ts';
 import { stringHash52 } from '../util/ids.ts';
 import { loadYaml, type YamlModule } from '../util/yaml.ts';
 import { findNonJson, isPlainObject } from '../util/json.ts';
-import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE, caretExcerpt, codePoints, findJsonSyntaxError, isJsonSpace, positionOf } from '../util/json-syntax.ts';
+import { LineIndex, jsonTree, textPosition, type JsonNode } from '../util/json-syntax.ts';
 import { levenshtein, oxfordJoin } from '../util/suggest.ts';
 import { checkCase, checkSuiteObject, type Problem } from './schema.ts';
+import { SUITE_FORMATS, SUPPORTED_EXTENSIONS, lineContent, parseError, parseJsonSuite, parseJsonlLine, readLines, suiteText, yamlError, type SuiteFormat } from './text.ts';
 
-export type SuiteFormat = 'json' | 'yaml' | 'jsonl';
+export type { SuiteFormat };
 
 export interface SuiteCase {
   index: number;
@@ -45,14 +45,6 @@ export interface Suite {
   caseLine(index: number): number | undefined;
 }
 
-const FORMATS: Readonly<Record<string, SuiteFormat>> = { '.json': 'json', '.yaml': 'yaml', '.yml': 'yaml', '.jsonl': 'jsonl' };
-const SUPPORTED = '.json, .yaml, .yml or .jsonl';
-const FORMAT_NAMES: Readonly<Record<SuiteFormat, string>> = { json: 'JSON', yaml: 'YAML', jsonl: 'JSONL' };
-const PARSE_HINTS: Readonly<Record<SuiteFormat, string>> = {
-  json: 'fix the JSON at that position (JSON allows no comments, trailing commas or single-quoted strings)',
-  yaml: 'fix the YAML at that position (indent with spaces, and quote strings that contain ": " or start with a special character)',
-  jsonl: 'each line of a .jsonl file must hold one complete JSON object: a case cannot span several lines',
-};
 const SHAPE_HINT = 'a case is an object; its `uuid` or `id` is a string or an integer and its `keywords` an array of strings';
 /** How many cases without ids a message lists before saying "and N more". */
 const LISTED = 5;
@@ -167,13 +159,13 @@ async function suiteFile(display: string, absolute: string, referencedFrom?: str
     throw new SuiteError('E_SUITE_NOT_FOUND', `${display}: no such file${from}`, { hint });
   }
   if (stats.isDirectory()) {
-    throw new SuiteError('E_SUITE_NOT_FOUND', `${display} is a folder, not a suite file`, { hint: `name a ${SUPPORTED} file` });
+    throw new SuiteError('E_SUITE_NOT_FOUND', `${display} is a folder, not a suite file`, { hint: `name a ${SUPPORTED_EXTENSIONS} file` });
   }
   const extension = extname(absolute);
-  const format = FORMATS[extension.toLowerCase()];
+  const format = SUITE_FORMATS[extension.toLowerCase()];
   if (format === undefined) {
     throw new SuiteError('E_SUITE_FORMAT', `${display}: unsupported suite format '${extension || '(no extension)'}'`, {
-      hint: `a suite is a ${SUPPORTED} file`,
+      hint: `a suite is a ${SUPPORTED_EXTENSIONS} file`,
     });
   }
   return { display, absolute, format };
@@ -191,7 +183,7 @@ async function similarFiles(absolute: string): Promise<string[]> {
   const stem = wanted.slice(0, wanted.length - extname(wanted).length);
   const tolerance = Math.max(2, Math.floor(wanted.length / 4));
   return entries
-    .filter((name) => FORMATS[extname(name).toLowerCase()] !== undefined)
+    .filter((name) => SUITE_FORMATS[extname(name).toLowerCase()] !== undefined)
     .map((name) => {
       const lower = name.toLowerCase();
       const sameStem = lower.slice(0, lower.length - extname(lower).length) === stem;
@@ -215,8 +207,7 @@ async function readParsed(file: SuiteFile, hash: Hash): Promise<Parsed> {
     throw readError(file.display, error);
   }
   hash.update(bytes);
-  let text = bytes.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const { text } = suiteText(file.display, bytes);
   if (text.trim() === '') throw emptyError(file);
   // yaml is loaded only for YAML suites: most runs never pay for it.
   return file.format === 'json' ? parseJson(file, text) : parseYaml(file, text, await loadYaml());
@@ -356,77 +347,49 @@ function describeValue(value: unknown): string {
 /** The validating pass: parses and checks every line as the file streams in, holding no cases. */
 async function checkJsonl(file: SuiteFile, hash: Hash): Promise<number> {
   const checker = new CaseChecker(file);
-  await eachJsonlLine(file, hash, (text, line) => {
-    checker.check(parseJsonlLine(file, text, line), { index: checker.count, line });
-  });
+  for await (const batch of jsonlValues(file, hash)) {
+    for (const { value, line } of batch) checker.check(value, { index: checker.count, line });
+  }
   await checker.finish(async (id) => {
-    let found: Position = { index: -1, line: undefined };
     let index = 0;
-    await eachJsonlLine(file, undefined, (text, line) => {
-      if (found.index >= 0) return;
-      const result = checkCase(parseJsonlLine(file, text, line));
-      if (result.ok && result.id === id) found = { index, line };
-      index++;
-    });
-    return found;
+    for await (const batch of jsonlValues(file)) {
+      for (const { value, line } of batch) {
+        const result = checkCase(value);
+        if (result.ok && result.id === id) return { index, line };
+        index++;
+      }
+    }
+    return { index: -1, line: undefined };
   });
   return checker.count;
 }
 
-/** Calls `onLine` for every non-blank line, synchronously as the file streams in; `onLine` may throw. */
-function eachJsonlLine(file: SuiteFile, hash: Hash | undefined, onLine: (text: string, line: number) => void): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const input = createReadStream(file.absolute);
-    if (hash !== undefined) input.on('data', (chunk) => hash.update(chunk));
-    const lines = createInterface({ input, crlfDelay: Infinity });
-    let line = 0;
-    let failed = false;
-    const fail = (error: unknown): void => {
-      if (failed) return;
-      failed = true;
-      lines.close();
-      input.destroy();
-      reject(error);
-    };
-    input.on('error', (error) => fail(readError(file.display, error)));
-    lines.on('line', (text: string) => {
-      if (failed) return;
+/** The parsed cases of a JSONL file with their lines, skipping blank lines, a read chunk at a time. */
+async function* jsonlValues(file: SuiteFile, hash?: Hash): AsyncGenerator<{ value: unknown; line: number }[]> {
+  let line = 0;
+  for await (const lines of readLines(file.absolute, file.display, hash)) {
+    const batch: { value: unknown; line: number }[] = [];
+    for (const raw of lines) {
       line++;
-      if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      if (isBlank(text)) return;
-      try {
-        onLine(text, line);
-      } catch (error) {
-        fail(error);
-      }
-    });
-    lines.on('close', () => {
-      if (!failed) resolvePromise();
-    });
-  });
+      const text = lineContent(raw, line);
+      if (!isBlank(text)) batch.push({ value: parseJsonlLine(file.display, text, line), line });
+    }
+    if (batch.length > 0) yield batch;
+  }
 }
 
 async function* streamJsonl(file: SuiteFile): AsyncGenerator<SuiteCase> {
-  const input = createReadStream(file.absolute);
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let line = 0;
   let index = 0;
   try {
-    for await (let text of lines) {
-      line++;
-      if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      if (isBlank(text)) continue;
-      const value = parseJsonlLine(file, text, line);
-      const at = { index, line };
-      const id = caseIdOrThrow(file, value, at) ?? '';
-      yield { index: index++, id, case: value as Record<string, unknown>, line };
+    for await (const batch of jsonlValues(file)) {
+      for (const { value, line } of batch) {
+        const id = caseIdOrThrow(file, value, { index, line }) ?? '';
+        yield { index: index++, id, case: value as Record<string, unknown>, line };
+      }
     }
   } catch (error) {
     if (error instanceof SuiteError) throw error;
     throw readError(file.display, error);
-  } finally {
-    lines.close();
-    input.destroy();
   }
 }
 
@@ -434,27 +397,12 @@ function isBlank(text: string): boolean {
   return text.length === 0 || text.trim().length === 0;
 }
 
-function parseJsonlLine(file: SuiteFile, text: string, line: number): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    const problem = findJsonSyntaxError(text) ?? { offset: 0, reason: messageOf(error) };
-    return throwParseError(file, line, text, problem.offset, problem.reason);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // JSON and YAML documents
 
 function parseJson(file: SuiteFile, text: string): Parsed {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    const problem = findJsonSyntaxError(text) ?? { offset: 0, reason: messageOf(error) };
-    throwParseErrorAt(file, text, problem.offset, problem.reason);
-  }
-  // Where cases start is only needed for error messages: scan for it then, not on every load.
+  const value = parseJsonSuite(file.display, text);
+  // Where cases start is only needed for error messages: find it then, not on every load.
   let layout: JsonLayout | undefined;
   const getLayout = () => (layout ??= jsonLayout(text));
   return { value, caseLine: (index) => getLayout().caseLines[index], keyLine: (key) => getLayout().keyLines.get(key) };
@@ -464,11 +412,7 @@ function parseYaml(file: SuiteFile, text: string, yaml: YamlModule): Parsed {
   const { isMap, isNode, isScalar, isSeq, parseDocument, visit } = yaml;
   const doc = parseDocument(text, { prettyErrors: false });
   const error = doc.errors[0];
-  if (error !== undefined) {
-    const reason =
-      error.code === 'MULTIPLE_DOCS' ? "a suite file holds one YAML document, but a second one starts here ('---')" : error.message;
-    throwParseErrorAt(file, text, error.pos[0], reason);
-  }
+  if (error !== undefined) throw yamlError(file.display, text, error);
   let value: unknown;
   try {
     value = doc.toJS();
@@ -482,11 +426,11 @@ function parseYaml(file: SuiteFile, text: string, yaml: YamlModule): Parsed {
         return visit.BREAK;
       },
     });
-    throwParseErrorAt(file, text, offset, messageOf(error));
+    throw parseError(file.display, 'yaml', textPosition(text, offset), messageOf(error));
   }
   if (value === null || value === undefined) throw emptyError(file);
 
-  const starts = new LineStarts(text);
+  const starts = new LineIndex(text);
   const lineOf = (node: unknown): number | undefined => (isNode(node) ? lineOfRange(starts, node) : undefined);
   let items: readonly unknown[] = [];
   const keyLines = new Map<string, number | undefined>();
@@ -503,52 +447,13 @@ function parseYaml(file: SuiteFile, text: string, yaml: YamlModule): Parsed {
   return { value, caseLine: (index) => lineOf(items[index]), keyLine: (key) => keyLines.get(key) };
 }
 
-function lineOfRange(starts: LineStarts, node: YamlNode): number | undefined {
+function lineOfRange(starts: LineIndex, node: YamlNode): number | undefined {
   const offset = node.range?.[0];
   return offset === undefined ? undefined : starts.lineOf(offset);
 }
 
-class LineStarts {
-  private readonly starts: number[] = [0];
-
-  constructor(text: string) {
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
-  }
-
-  /** The 1-based line holding `offset`. */
-  lineOf(offset: number): number {
-    let low = 0;
-    let high = this.starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (this.starts[mid]! <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return low + 1;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Parse errors
-
-function throwParseErrorAt(file: SuiteFile, text: string, errorOffset: number, reason: string): never {
-  // An error at the very end is shown after the last character rather than on a blank last line.
-  const { line, lineText, offsetInLine } = positionOf(text, Math.min(errorOffset, text.trimEnd().length));
-  return throwParseError(file, line, lineText, offsetInLine, reason);
-}
-
-function throwParseError(file: SuiteFile, line: number, lineText: string, offsetInLine: number, reason: string): never {
-  const source = lineText.endsWith('\r') ? lineText.slice(0, -1) : lineText;
-  const column = codePoints(source.slice(0, offsetInLine)).length + 1;
-  throw new SuiteError(
-    'E_SUITE_PARSE',
-    `${file.display}:${line}:${column}: invalid ${FORMAT_NAMES[file.format]}: ${reason}\n${caretExcerpt(source, offsetInLine)}`,
-    { hint: PARSE_HINTS[file.format] },
-  );
-}
-
 interface JsonLayout {
-  caseLines: number[];
+  caseLines: (number | undefined)[];
   keyLines: Map<string, number>;
 }
 
@@ -557,97 +462,20 @@ interface JsonLayout {
  * object's `cases` array) and where each top-level key is. `text` must be valid JSON.
  */
 function jsonLayout(text: string): JsonLayout {
-  const n = text.length;
-  let i = 0;
-  let line = 1;
-  let caseLines: number[] = [];
+  const root = jsonTree(text);
+  const lines = new LineIndex(text);
+  const lineOf = (node: JsonNode | undefined) => (node === undefined ? undefined : lines.lineOf(node.offset));
   const keyLines = new Map<string, number>();
-
-  const skipSpace = (): void => {
-    for (; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10) line++;
-      else if (c !== 32 && c !== 9 && c !== 13) return;
-    }
-  };
-  // Strings hold no raw line breaks, so they can be skipped with indexOf.
-  const skipString = (): void => {
-    let j = i;
-    for (;;) {
-      j = text.indexOf('"', j + 1);
-      let k = j - 1;
-      while (text.charCodeAt(k) === BACKSLASH) k--;
-      if ((j - k) % 2 === 1) break;
-    }
-    i = j + 1;
-  };
-  const skipValue = (): void => {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) return skipString();
-    if (c !== OPEN_BRACE && c !== OPEN_BRACKET) {
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === COMMA || d === CLOSE_BRACKET || d === CLOSE_BRACE || isJsonSpace(d)) return;
-        i++;
-      }
-      return;
-    }
-    let depth = 0;
-    for (;;) {
-      const d = text.charCodeAt(i);
-      if (d === QUOTE) {
-        skipString();
-        continue;
-      }
-      if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
-      else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
-        if (--depth === 0) {
-          i++;
-          return;
-        }
-      } else if (d === 10) line++;
-      i++;
-    }
-  };
-  const arrayLines = (): number[] => {
-    const lines: number[] = [];
-    i++;
-    skipSpace();
-    while (text.charCodeAt(i) !== CLOSE_BRACKET) {
-      lines.push(line);
-      skipValue();
-      skipSpace();
-      if (text.charCodeAt(i) === COMMA) i++;
-      skipSpace();
-    }
-    i++;
-    return lines;
-  };
-
-  skipSpace();
-  if (text.charCodeAt(i) === OPEN_BRACKET) {
-    caseLines = arrayLines();
-  } else if (text.charCodeAt(i) === OPEN_BRACE) {
-    i++;
-    skipSpace();
-    while (text.charCodeAt(i) === QUOTE) {
-      const start = i;
-      skipString();
-      const key = JSON.parse(text.slice(start, i)) as string;
-      keyLines.set(key, line);
-      skipSpace();
-      i++; // ':'
-      skipSpace();
-      if (key === 'cases' && text.charCodeAt(i) === OPEN_BRACKET) {
-        caseLines = arrayLines();
-      } else {
-        if (key === 'cases') caseLines = [];
-        skipValue();
-      }
-      skipSpace();
-      if (text.charCodeAt(i) === COMMA) i++;
-      skipSpace();
+  let cases: JsonNode | undefined = root;
+  if (root?.type === 'object') {
+    cases = undefined;
+    for (const member of root.children ?? []) {
+      const [key, value] = member.children ?? [];
+      if (key === undefined) continue;
+      keyLines.set(key.value as string, lines.lineOf(key.offset));
+      if (key.value === 'cases') cases = value;
     }
   }
+  const caseLines = cases?.type === 'array' ? (cases.children ?? []).map(lineOf) : [];
   return { caseLines, keyLines };
 }

@@ -1,3 +1,5 @@
+import type { SecretScrubber } from './scrub.ts';
+
 /**
  * Everything a command may use of the outside world. The CLI builds the real one from `process`;
  * tests pass an in-memory one, so commands run in-process without mocking globals.
@@ -19,6 +21,11 @@ export interface Io {
   newRunId?(): string;
   /** The time now, for the timestamps a command records. @default the system clock */
   now?(): Date;
+  /**
+   * The secrets in play (API keys and the like), scrubbed from what is written to `stdout`,
+   * `stderr` and output files. The CLI fills it before a command runs; a run adds its models' keys.
+   */
+  readonly secrets?: SecretScrubber;
 }
 
 export interface OutputStream {

@@ -206,6 +206,10 @@ describe.skipIf(SKIP_BROWSER)('the report page', { timeout: 2 * TIMEOUT }, () =>
     expect(page.url()).toMatch(/#tab=compare$/);
     const verdict = (await page.locator('.compare-view .verdict').textContent())!;
     expect(verdict).toMatch(/regressions? vs \d+ fix/);
+    // The statistics in the words of `compare`: the convention, and what the suite could detect.
+    const statistics = await page.locator('.compare-view .statistics li').allTextContents();
+    expect(statistics[0]).toMatch(/"worse" and "better" each one-sided at α = 0\.05/);
+    expect(statistics.some((line) => /would likely go unnoticed|cannot tell any drop from noise/.test(line))).toBe(true);
     expect(await page.locator('.compare-view .stat-label').allTextContents()).toEqual(expect.arrayContaining(['Pass rate', 'Regressions / fixes', 'Cases']));
     const firstKind = await page.locator('.compare-view .rows .row .badge').first().textContent();
     expect(firstKind).toBe('REGRESSION');

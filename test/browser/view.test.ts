@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseRecord } from '../../src/log/schema.ts';
-import { tempDirs } from '../helpers/fixtures.ts';
+import { tempDirs, waitForOutput } from '../helpers/fixtures.ts';
 import { startCli, type CliProcess } from '../helpers/run-cli.ts';
 import { SKIP_BROWSER, TIMEOUT, endRecord, header, launchBrowser, recordsOf, syntheticCases, waitForText, waitReady, writeLog, type Browser, type WatchedPage } from './chromium.ts';
 
@@ -38,8 +38,7 @@ describe.skipIf(SKIP_BROWSER)('tagliots view', { timeout: 2 * TIMEOUT }, () => {
     await writeLog(join(runs, `${LIVE}.jsonl`), header(LIVE, { count: COUNT }), live.slice(0, 3), null);
 
     view = startCli(['view', '--port', '0', '--runs-dir', runs], { cwd: dir, timeoutMs: 10 * TIMEOUT });
-    const deadline = Date.now() + TIMEOUT;
-    while (!/http:\/\/127\.0\.0\.1:\d+\//.test(view.stdout()) && Date.now() < deadline && view.child.exitCode === null) await new Promise((r) => setTimeout(r, 25));
+    await waitForOutput(view, () => /http:\/\/127\.0\.0\.1:\d+\//.test(view.stdout()));
     url = /http:\/\/127\.0\.0\.1:\d+\//.exec(view.stdout())?.[0] ?? '';
     expect(url, view.stderr()).not.toBe('');
     browser = await launchBrowser();

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseRecord } from '../../src/log/schema.ts';
-import { tempDirs } from '../helpers/fixtures.ts';
+import { tempDirs, waitForOutput } from '../helpers/fixtures.ts';
 import { runCli, startCli, type CliProcess } from '../helpers/run-cli.ts';
 import { SKIP_BROWSER, TIMEOUT, caseRecord, endRecord, header, launchBrowser, waitForText, waitReady, writeLog, type Browser, type PageGlobals, type SyntheticCase, type WatchedPage } from './chromium.ts';
 
@@ -141,10 +141,10 @@ describe.skipIf(SKIP_BROWSER)('hostile run content', { timeout: 2 * TIMEOUT }, (
   });
 
   it('renders as text in tagliots view: history, run and comparison pages', async () => {
-    view = startCli(['view', '--port', '0', '--runs-dir', runs], { cwd: dir, timeoutMs: 5 * TIMEOUT });
-    const deadline = Date.now() + TIMEOUT;
-    while (!/http:\/\/127\.0\.0\.1:\d+\//.test(view.stdout()) && Date.now() < deadline && view.child.exitCode === null) await new Promise((r) => setTimeout(r, 25));
-    viewUrl = /http:\/\/127\.0\.0\.1:\d+\//.exec(view.stdout())![0];
+    const started = startCli(['view', '--port', '0', '--runs-dir', runs], { cwd: dir, timeoutMs: 5 * TIMEOUT });
+    view = started;
+    await waitForOutput(started, () => /http:\/\/127\.0\.0\.1:\d+\//.test(started.stdout()));
+    viewUrl = /http:\/\/127\.0\.0\.1:\d+\//.exec(started.stdout())![0];
 
     const watched = await browser.newPage();
     const { page } = watched;

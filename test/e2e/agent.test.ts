@@ -119,7 +119,7 @@ describe('the agent sample against a local OpenAI-compatible server', () => {
     const runsDir = join(cwd, 'runs');
     const args = ['run', 'agent.json', '--runs-dir', runsDir, '--ids', 'status-shipped,two-orders,orders-by-mail,greeting,chat-status', '--cache', 'rw'];
 
-    // Spawned: the requests run on the model thread of the built CLI.
+    // Spawned: the requests go through the built CLI's bundle of the SDK.
     const first = await runCli(args, { cwd, timeoutMs: 60_000 });
     expect(first.exitCode, first.stderr).not.toBe(2);
     const [firstPath] = await runLogs(runsDir);

@@ -110,47 +110,61 @@ describe('compare two runs of the calc sample', () => {
         (none)
 
       Metrics over the 24 common cases
-      ┌──────────────┬─────────┬─────────┬────────────────────────────────────────┐
-      │              │       A │       B │ B - A                                  │
-      ├──────────────┼─────────┼─────────┼────────────────────────────────────────┤
-      │ pass rate    │ 100.00% │  33.33% │ -66.67 pp (95% CI -83.33 to -45.83 pp) │
-      │ mean score   │       1 │       1 │ 0 (95% CI 0 to 0)                      │
-      │ tokens in    │   1,019 │     680 │ -339                                   │
-      │ tokens out   │      29 │      34 │ +5                                     │
-      │ latency mean │ 3.88 ms │ 3.88 ms │ 0.00 ms                                │
-      │ latency p50  │ 3.88 ms │ 3.88 ms │ 0.00 ms                                │
-      │ latency p95  │ 6.46 ms │ 6.46 ms │ 0.00 ms                                │
-      └──────────────┴─────────┴─────────┴────────────────────────────────────────┘
+      ┌──────────────┬─────────┬─────────┬──────────────────────────────────────┐
+      │              │       A │       B │ B - A                                │
+      ├──────────────┼─────────┼─────────┼──────────────────────────────────────┤
+      │ pass rate    │ 100.00% │  33.33% │ -66.67 pp (95% CI -82.0 to -43.7 pp) │
+      │ mean score   │       1 │   0.333 │ -0.667 (95% CI -0.894 to -0.364)     │
+      │ tokens in    │   1,019 │     680 │ -339                                 │
+      │ tokens out   │      29 │      34 │ +5                                   │
+      │ latency mean │ 3.88 ms │ 3.88 ms │ 0.00 ms                              │
+      │ latency p50  │ 3.88 ms │ 3.88 ms │ 0.00 ms                              │
+      │ latency p95  │ 6.46 ms │ 6.46 ms │ 0.00 ms                              │
+      └──────────────┴─────────┴─────────┴──────────────────────────────────────┘
 
       Keywords
-      ┌────────────────┬───────┬──────────┬──────────┬─────────────┬───────┐
-      │ keyword        │ cases │ passed A │ passed B │ regressions │ fixes │
-      ├────────────────┼───────┼──────────┼──────────┼─────────────┼───────┤
-      │ addition       │     4 │  100.00% │   50.00% │           2 │     0 │
-      │ decimals       │     2 │  100.00% │   50.00% │           1 │     0 │
-      │ division       │     4 │  100.00% │   50.00% │           2 │     0 │
-      │ exponent       │     1 │  100.00% │    0.00% │           1 │     0 │
-      │ flakey-fails   │    16 │  100.00% │    0.00% │          16 │     0 │
-      │ hexadecimal    │     7 │  100.00% │   28.57% │           5 │     0 │
-      │ large          │     1 │  100.00% │  100.00% │           0 │     0 │
-      │ mixed          │     2 │  100.00% │    0.00% │           2 │     0 │
-      │ multiplication │     3 │  100.00% │    0.00% │           3 │     0 │
-      │ negative       │     1 │  100.00% │    0.00% │           1 │     0 │
-      │ numbers        │    11 │  100.00% │   36.36% │           7 │     0 │
-      │ parentheses    │     1 │  100.00% │    0.00% │           1 │     0 │
-      │ percent        │     1 │  100.00% │    0.00% │           1 │     0 │
-      │ precedence     │     1 │  100.00% │    0.00% │           1 │     0 │
-      │ sqrt           │     1 │  100.00% │    0.00% │           1 │     0 │
-      │ subtraction    │     3 │  100.00% │   66.67% │           1 │     0 │
-      │ text           │     5 │  100.00% │   40.00% │           3 │     0 │
-      └────────────────┴───────┴──────────┴──────────┴─────────────┴───────┘
+      ┌────────────────┬───────┬──────────┬──────────┬─────────────┬───────┬──────────┬───────┐
+      │ keyword        │ cases │ passed A │ passed B │ regressions │ fixes │ p (Holm) │       │
+      ├────────────────┼───────┼──────────┼──────────┼─────────────┼───────┼──────────┼───────┤
+      │ addition       │     4 │  100.00% │   50.00% │           2 │     0 │     1.00 │ noise │
+      │ decimals       │     2 │  100.00% │   50.00% │           1 │     0 │     1.00 │ noise │
+      │ division       │     4 │  100.00% │   50.00% │           2 │     0 │     1.00 │ noise │
+      │ exponent       │     1 │  100.00% │    0.00% │           1 │     0 │     1.00 │ noise │
+      │ flakey-fails   │    16 │  100.00% │    0.00% │          16 │     0 │  < 0.001 │ worse │
+      │ hexadecimal    │     7 │  100.00% │   28.57% │           5 │     0 │     0.47 │ noise │
+      │ large          │     1 │  100.00% │  100.00% │           0 │     0 │     1.00 │ noise │
+      │ mixed          │     2 │  100.00% │    0.00% │           2 │     0 │     1.00 │ noise │
+      │ multiplication │     3 │  100.00% │    0.00% │           3 │     0 │     1.00 │ noise │
+      │ negative       │     1 │  100.00% │    0.00% │           1 │     0 │     1.00 │ noise │
+      │ numbers        │    11 │  100.00% │   36.36% │           7 │     0 │     0.13 │ noise │
+      │ parentheses    │     1 │  100.00% │    0.00% │           1 │     0 │     1.00 │ noise │
+      │ percent        │     1 │  100.00% │    0.00% │           1 │     0 │     1.00 │ noise │
+      │ precedence     │     1 │  100.00% │    0.00% │           1 │     0 │     1.00 │ noise │
+      │ sqrt           │     1 │  100.00% │    0.00% │           1 │     0 │     1.00 │ noise │
+      │ subtraction    │     3 │  100.00% │   66.67% │           1 │     0 │     1.00 │ noise │
+      │ text           │     5 │  100.00% │   40.00% │           3 │     0 │     1.00 │ noise │
+      └────────────────┴───────┴──────────┴──────────┴─────────────┴───────┴──────────┴───────┘
+      Each keyword's pass rate change is tested over its cases, Holm-adjusted over 17
+      keywords: 1 significant (marked), the others within noise.
 
-      Statistics over 24 paired cases
-        McNemar exact test on pass/fail flips: 16 regressions vs 0 fixes, p < 0.001 (two-sided)
-        Pass rate B - A: -66.67 pp, 95% CI -83.33 to -45.83 pp (paired bootstrap, 2,000 resamples, seed 1)
-        Mean score B - A: 0, 95% CI 0 to 0 over 8 cases scored in both
+      Statistics
+        Over 24 cases: "worse" and "better" each one-sided at α = 0.05, split over 2
+          tests (Bonferroni: each at 0.025).
+        Pass rate B − A: -66.7 pp (95% CI -82.0 to -43.7 pp), 16 regressions vs 0
+          fixes; p(worse) < 0.001, p(better) = 1.00 (McNemar's exact test, Tango's
+          score interval).
+        Mean score B − A: -0.667 (95% CI -0.894 to -0.364), 16 cases lower vs 0
+          higher; p(worse) < 0.001, p(better) = 1.00 (sign-flip test on per-case
+          differences, every sign pattern).
+        Pipeline errors count as failures, and score 0: 0 in A, 16 in B.
+        With 24 cases and 67% of them flipping, a pass-rate drop smaller than 48.2 pp
+          would likely go unnoticed (80% power, one-sided at α = 0.025).
+        With 24 cases and 67% of them changing, a mean-score drop smaller than 0.47
+          would likely go unnoticed (80% power, one-sided at α = 0.025).
 
-      B is worse: 16 regressions vs 0 fixes, p < 0.001
+      B is worse: pass rate -66.7 pp (95% CI -82.0 to -43.7 pp), 16 regressions vs 0
+        fixes, p < 0.001 (one-sided); mean score -0.667 (95% CI -0.894 to -0.364), 16
+        cases lower vs 0 higher, p < 0.001 (one-sided)
       "
     `);
   });
@@ -158,7 +172,7 @@ describe('compare two runs of the calc sample', () => {
   it('prints Markdown for a pull-request comment', async () => {
     const { output } = await compare([perfect, flakey, '--md']);
     expect(output).toMatchInlineSnapshot(`
-      "### 🔴 B is worse: 16 regressions vs 0 fixes, p < 0.001
+      "### 🔴 B is worse: pass rate -66.7 pp (95% CI -82.0 to -43.7 pp), 16 regressions vs 0 fixes, p < 0.001 (one-sided); mean score -0.667 (95% CI -0.894 to -0.364), 16 cases lower vs 0 higher, p < 0.001 (one-sided)
 
       | | run | |
       |---|---|---|
@@ -169,8 +183,8 @@ describe('compare two runs of the calc sample', () => {
 
       | | A | B | B − A |
       |---|---:|---:|---|
-      | Pass rate | 100.00% | 33.33% | **-66.67 pp** (95% CI -83.33 to -45.83 pp) |
-      | Mean score | 1 | 1 | 0 (95% CI 0 to 0) |
+      | Pass rate | 100.00% | 33.33% | **-66.67 pp** (95% CI -82.0 to -43.7 pp) |
+      | Mean score | 1 | 0.333 | -0.667 (95% CI -0.894 to -0.364) |
       | Tokens in | 1,019 | 680 | -339 |
       | Tokens out | 29 | 34 | +5 |
       | Latency p50 | 3.88 ms | 3.88 ms | 0.00 ms |
@@ -212,29 +226,38 @@ describe('compare two runs of the calc sample', () => {
 
       <details><summary>Keywords</summary>
 
-      | keyword | cases | passed A | passed B | regressions | fixes |
-      |---|---:|---:|---:|---:|---:|
-      | addition | 4 | 100.00% | 50.00% | 2 | 0 |
-      | decimals | 2 | 100.00% | 50.00% | 1 | 0 |
-      | division | 4 | 100.00% | 50.00% | 2 | 0 |
-      | exponent | 1 | 100.00% | 0.00% | 1 | 0 |
-      | flakey-fails | 16 | 100.00% | 0.00% | 16 | 0 |
-      | hexadecimal | 7 | 100.00% | 28.57% | 5 | 0 |
-      | large | 1 | 100.00% | 100.00% | 0 | 0 |
-      | mixed | 2 | 100.00% | 0.00% | 2 | 0 |
-      | multiplication | 3 | 100.00% | 0.00% | 3 | 0 |
-      | negative | 1 | 100.00% | 0.00% | 1 | 0 |
-      | numbers | 11 | 100.00% | 36.36% | 7 | 0 |
-      | parentheses | 1 | 100.00% | 0.00% | 1 | 0 |
-      | percent | 1 | 100.00% | 0.00% | 1 | 0 |
-      | precedence | 1 | 100.00% | 0.00% | 1 | 0 |
-      | sqrt | 1 | 100.00% | 0.00% | 1 | 0 |
-      | subtraction | 3 | 100.00% | 66.67% | 1 | 0 |
-      | text | 5 | 100.00% | 40.00% | 3 | 0 |
+      | keyword | cases | passed A | passed B | regressions | fixes | p (Holm) | |
+      |---|---:|---:|---:|---:|---:|---:|---|
+      | addition | 4 | 100.00% | 50.00% | 2 | 0 | 1.00 | noise |
+      | decimals | 2 | 100.00% | 50.00% | 1 | 0 | 1.00 | noise |
+      | division | 4 | 100.00% | 50.00% | 2 | 0 | 1.00 | noise |
+      | exponent | 1 | 100.00% | 0.00% | 1 | 0 | 1.00 | noise |
+      | flakey-fails | 16 | 100.00% | 0.00% | 16 | 0 | < 0.001 | 🔴 worse |
+      | hexadecimal | 7 | 100.00% | 28.57% | 5 | 0 | 0.47 | noise |
+      | large | 1 | 100.00% | 100.00% | 0 | 0 | 1.00 | noise |
+      | mixed | 2 | 100.00% | 0.00% | 2 | 0 | 1.00 | noise |
+      | multiplication | 3 | 100.00% | 0.00% | 3 | 0 | 1.00 | noise |
+      | negative | 1 | 100.00% | 0.00% | 1 | 0 | 1.00 | noise |
+      | numbers | 11 | 100.00% | 36.36% | 7 | 0 | 0.13 | noise |
+      | parentheses | 1 | 100.00% | 0.00% | 1 | 0 | 1.00 | noise |
+      | percent | 1 | 100.00% | 0.00% | 1 | 0 | 1.00 | noise |
+      | precedence | 1 | 100.00% | 0.00% | 1 | 0 | 1.00 | noise |
+      | sqrt | 1 | 100.00% | 0.00% | 1 | 0 | 1.00 | noise |
+      | subtraction | 3 | 100.00% | 66.67% | 1 | 0 | 1.00 | noise |
+      | text | 5 | 100.00% | 40.00% | 3 | 0 | 1.00 | noise |
+
+      Each keyword's pass rate change is tested over its cases, Holm-adjusted over 17 keywords: 1 significant (marked), the others within noise.
 
       </details>
 
-      **Statistics** over 24 paired cases: McNemar exact test on pass/fail flips: 16 vs 0, p < 0.001 (two-sided); pass-rate difference 95% CI -83.33 to -45.83 pp; mean score difference 95% CI 0 to 0 over 8 cases scored in both (paired bootstrap, 2,000 resamples, seed 1).
+      **Statistics**
+
+      - Over 24 cases: "worse" and "better" each one-sided at α = 0.05, split over 2 tests (Bonferroni: each at 0.025).
+      - Pass rate B − A: -66.7 pp (95% CI -82.0 to -43.7 pp), 16 regressions vs 0 fixes; p(worse) < 0.001, p(better) = 1.00 (McNemar's exact test, Tango's score interval).
+      - Mean score B − A: -0.667 (95% CI -0.894 to -0.364), 16 cases lower vs 0 higher; p(worse) < 0.001, p(better) = 1.00 (sign-flip test on per-case differences, every sign pattern).
+      - Pipeline errors count as failures, and score 0: 0 in A, 16 in B.
+      - With 24 cases and 67% of them flipping, a pass-rate drop smaller than 48.2 pp would likely go unnoticed (80% power, one-sided at α = 0.025).
+      - With 24 cases and 67% of them changing, a mean-score drop smaller than 0.47 would likely go unnoticed (80% power, one-sided at α = 0.025).
 
       "
     `);
@@ -243,7 +266,8 @@ describe('compare two runs of the calc sample', () => {
   it('prints the whole comparison as JSON', async () => {
     const { stdout } = await compare([perfect, flakey, '--json']);
     const c = JSON.parse(stdout) as Record<string, any>;
-    expect(c['verdict']).toEqual({ kind: 'worse', text: 'B is worse: 16 regressions vs 0 fixes, p < 0.001' });
+    expect(c['verdict']['kind']).toBe('worse');
+    expect(c['verdict']['text']).toMatch(/^B is worse: pass rate -66\.7 pp \(95% CI -82\.0 to -43\.7 pp\), 16 regressions vs 0 fixes, p < 0\.001 \(one-sided\); mean score /);
     expect(c['common']).toBe(24);
     expect(c['regressions']).toHaveLength(16);
     expect(c['regressions'][0]).toEqual({
@@ -258,10 +282,11 @@ describe('compare two runs of the calc sample', () => {
       keywords: ['flakey-fails', 'hexadecimal', 'multiplication'],
     });
     expect(c['configDiff']).toEqual([{ path: 'infer.model.name', a: 'perfect', b: 'flakey' }]);
-    expect(c['mcnemar']).toMatchObject({ regressions: 16, fixes: 0, pBetter: 1 });
-    expect(c['mcnemar']['pTwoSided']).toBeCloseTo(2 / 2 ** 16, 15);
-    expect(c['mcnemar']['pWorse']).toBeCloseTo(1 / 2 ** 16, 15);
-    expect(c['passRate']['ci']).toMatchObject({ method: 'bootstrap', resamples: 2000, seed: 1, level: 0.95 });
+    expect(c['stats']).toMatchObject({ alpha: 0.05, tests: 2, cases: 24, repeats: 1, primary: 'pass', excluded: { a: 0, b: 0 }, errorScore: 0 });
+    expect(c['stats']['pass']).toMatchObject({ metric: 'pass', method: 'mcnemar-exact', worse: 16, better: 0, pBetter: 1, alpha: 0.025, significant: 'worse' });
+    expect(c['stats']['pass']['pWorse']).toBeCloseTo(1 / 2 ** 16, 15);
+    expect(c['passRate']['ci']).toEqual(c['stats']['pass']['interval']);
+    expect(c['passRate']['ci']['level']).toBeCloseTo(0.95, 12);
     expect(c['transitions'].filter((t: { count: number }) => t.count > 0)).toEqual([
       { from: 'passed', to: 'passed', count: 8 },
       { from: 'passed', to: 'error', count: 16 },
@@ -312,15 +337,18 @@ describe('compare two runs of the calc sample', () => {
       "Comparing 2 runs with the baseline
        baseline: <RUN_ID> calc · suites/calc.json (24 cases) · git c0ffee000000
       ┌─┬─┬─┬─┬─┬─┬─┬─┐
-      │ run │ pass rate │ Δ pass │ 95% CI │ regr. │ fixes │ p │ verdict │
+      │ run │ pass rate │ Δ │ 97.5% CI │ regr. │ fixes │ p │ verdict │
       ├─┼─┼─┼─┼─┼─┼─┼─┤
       │ <ID> │ 100.00% │ │ │ │ │ │ baseline │
-      │ <ID> │ 33.33% │ -66.7 pp │ -83.3 to -45.8 │ 16 │ 0 │ < 0.001 │ worse │
-      │ <ID> │ 100.00% │ 0.0 pp │ 0.0 to 0.0 │ 0 │ 0 │ 1.00 │ no change │
+      │ <ID> │ 33.33% │ -66.7 pp │ -83.6 to -37.8 │ 16 │ 0 │ < 0.001 │ worse │
+      │ <ID> │ 100.00% │ 0.0 pp │ -17.3 to 17.3 │ 0 │ 0 │ 1.00 │ no change │
       └─┴─┴─┴─┴─┴─┴─┴─┘
-      pass rate: over each run's own cases. Δ pass: pass-rate difference with the baseline over the cases both ran,
-      with its paired bootstrap 95% CI in percentage points. regr., fixes: cases that stopped or started
-      passing. p: McNemar exact test on those flips, two-sided.
+      pass rate: over each run's own cases. Δ: pass rate change against the baseline
+      over the cases both ran, with its interval; regr., fixes: cases that stopped or
+      started passing.
+      p: one-sided, in the direction of the change. "Worse" and "better" are each
+      judged at α = 0.05 split over 4 tests (Bonferroni: 2 runs × 2 metrics), so a
+      verdict holds for the whole table.
       "
     `);
   });
@@ -377,35 +405,49 @@ describe('compare: runs that differ, or do not overlap', () => {
         search-new
 
       Metrics over the 5 common cases
-      ┌──────────────┬─────────┬─────────┬─────────────────────────────────────┐
-      │              │       A │       B │ B - A                               │
-      ├──────────────┼─────────┼─────────┼─────────────────────────────────────┤
-      │ pass rate    │  60.00% │  60.00% │ 0.00 pp (95% CI -80.00 to 80.00 pp) │
-      │ mean score   │   0.667 │   0.667 │ 0 (95% CI -0.5 to 0.5)              │
-      │ cost         │ $0.0084 │ $0.0132 │ +$0.0048                            │
-      │ tokens in    │   2,060 │   2,060 │ 0                                   │
-      │ tokens out   │     145 │     149 │ +4                                  │
-      │ latency mean │  855 ms │  957 ms │ +102 ms                             │
-      │ latency p50  │  821 ms │  881 ms │ +60.0 ms                            │
-      │ latency p95  │  1.14 s │  1.40 s │ +256 ms                             │
-      └──────────────┴─────────┴─────────┴─────────────────────────────────────┘
+      ┌──────────────┬─────────┬─────────┬───────────────────────────────────┐
+      │              │       A │       B │ B - A                             │
+      ├──────────────┼─────────┼─────────┼───────────────────────────────────┤
+      │ pass rate    │  60.00% │  60.00% │ 0.00 pp (95% CI -62.1 to 62.1 pp) │
+      │ mean score   │    0.58 │    0.58 │ 0 (95% CI -0.999 to +0.999)       │
+      │ cost         │ $0.0084 │ $0.0132 │ +$0.0048                          │
+      │ tokens in    │   2,060 │   2,060 │ 0                                 │
+      │ tokens out   │     145 │     149 │ +4                                │
+      │ latency mean │  855 ms │  957 ms │ +102 ms                           │
+      │ latency p50  │  821 ms │  881 ms │ +60.0 ms                          │
+      │ latency p95  │  1.14 s │  1.40 s │ +256 ms                           │
+      └──────────────┴─────────┴─────────┴───────────────────────────────────┘
 
       Keywords
-      ┌─────────┬───────┬──────────┬──────────┬─────────────┬───────┐
-      │ keyword │ cases │ passed A │ passed B │ regressions │ fixes │
-      ├─────────┼───────┼──────────┼──────────┼─────────────┼───────┤
-      │ auth    │     2 │  100.00% │   50.00% │           1 │     0 │
-      │ billing │     2 │   50.00% │   50.00% │           1 │     1 │
-      │ p0      │     2 │  100.00% │   50.00% │           1 │     0 │
-      │ search  │     1 │    0.00% │  100.00% │           0 │     1 │
-      └─────────┴───────┴──────────┴──────────┴─────────────┴───────┘
+      ┌─────────┬───────┬──────────┬──────────┬─────────────┬───────┬──────────┬───────┐
+      │ keyword │ cases │ passed A │ passed B │ regressions │ fixes │ p (Holm) │       │
+      ├─────────┼───────┼──────────┼──────────┼─────────────┼───────┼──────────┼───────┤
+      │ auth    │     2 │  100.00% │   50.00% │           1 │     0 │     1.00 │ noise │
+      │ billing │     2 │   50.00% │   50.00% │           1 │     1 │     1.00 │ noise │
+      │ p0      │     2 │  100.00% │   50.00% │           1 │     0 │     1.00 │ noise │
+      │ search  │     1 │    0.00% │  100.00% │           0 │     1 │     1.00 │ noise │
+      └─────────┴───────┴──────────┴──────────┴─────────────┴───────┴──────────┴───────┘
+      Each keyword's pass rate change is tested over its cases, Holm-adjusted over 4
+      keywords: none is significant, every difference is within noise.
 
-      Statistics over 5 paired cases
-        McNemar exact test on pass/fail flips: 2 regressions vs 2 fixes, p = 1.00 (two-sided)
-        Pass rate B - A: 0.00 pp, 95% CI -80.00 to 80.00 pp (paired bootstrap, 2,000 resamples, seed 1)
-        Mean score B - A: 0, 95% CI -0.5 to 0.5 over 3 cases scored in both
+      Statistics
+        Over 5 cases: "worse" and "better" each one-sided at α = 0.05, split over 2
+          tests (Bonferroni: each at 0.025).
+        Pass rate B − A: 0.0 pp (95% CI -62.1 to 62.1 pp), 2 regressions vs 2 fixes;
+          p(worse) = 0.69, p(better) = 0.69 (McNemar's exact test, Tango's score
+          interval).
+        Mean score B − A: 0 (95% CI -0.999 to +0.999), 2 cases lower vs 2 higher;
+          p(worse) = 0.63, p(better) = 0.63 (sign-flip test on per-case differences,
+          every sign pattern).
+        Pipeline errors count as failures, and score 0: 1 in A, 1 in B.
+        With 5 cases and 80% of them flipping, this comparison cannot tell any drop
+          from noise (80% power, one-sided at α = 0.025).
+        With 5 cases and 80% of them changing, this comparison cannot tell any drop
+          from noise (80% power, one-sided at α = 0.025).
 
-      No significant difference: 2 regressions vs 2 fixes, p = 1.00
+      No significant difference: pass rate 0.0 pp (95% CI -62.1 to 62.1 pp), 2
+        regressions vs 2 fixes, p = 0.69 (one-sided); mean score 0 (95% CI -0.999 to
+        +0.999), 2 cases lower vs 2 higher, p = 0.63 (one-sided)
       "
     `);
   });

@@ -128,6 +128,18 @@ describe.concurrent('suites', () => {
     });
   });
 
+  it('refuses a suite that is not UTF-8, and a key repeated in a case, rather than changing them silently', async () => {
+    const dir = await temp.make();
+    await writeFile(join(dir, 'latin1.jsonl'), Buffer.from('{"id": "a", "user": "1+1"}\n{"id": "b", "user": "café"}\n', 'latin1'));
+    await runFailing(['run', join(dir, 'latin1.jsonl')], {
+      stderr: [`Error (E_SUITE_ENCODING): ${join(dir, 'latin1.jsonl')}:2:25: invalid UTF-8 (byte 0xE9)`, '^', 'Hint: save the file as UTF-8'],
+    });
+    await writeFile(join(dir, 'twice.json'), '[\n  {"id": "a", "user": "1+1", "user": "2+2"}\n]\n');
+    await runFailing(['run', join(dir, 'twice.json')], {
+      stderr: [`Error (E_SUITE_PARSE): ${join(dir, 'twice.json')}:2:30: invalid JSON: duplicate key 'user' (first at column 15)`, '^', 'Hint: remove or rename one of the two'],
+    });
+  });
+
   it('reports duplicate case ids naming both positions', async () => {
     await runFailing(['run', `${SUITES}/duplicate-ids.json`], {
       stderr: ["Error (E_SUITE_ID_DUPLICATE): ", "case 0 (line 4) and case 2 (line 6) both have id 'd-1'", 'Hint: case ids must be unique'],

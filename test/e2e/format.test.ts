@@ -201,6 +201,6 @@ describe.concurrent('tagliots format errors (exit code 2)', () => {
     expect([filter.exitCode, filter.stderr.split('\n')[0]]).toEqual([2, "Error (E_FILTER_SYNTAX): Invalid --filter expression: missing ')' at column 3:"]);
     const out = await format('latest', '--out', join(runsDir, 'missing', 'dir', 'x.md'));
     expect(out.exitCode).toBe(2);
-    expect(out.stderr).toMatch(/^Error \(E_OUTPUT\): Cannot write .*x\.md: ENOENT/);
+    expect(out.stderr).toMatch(/^Error \(E_OUTPUT\): Cannot write .*x\.md: the folder does not exist \(ENOENT\)/);
   });
 });

@@ -46,19 +46,23 @@ describe('tagliots gate', () => {
       "Gate for <RUN_ID>
         run: calc · suites/calc.json (24 cases) · git c0ffee000000
         baseline: <RUN_ID>  calc · suites/calc.json (24 cases) · git c0ffee000000
-      ┌────────┬───────────────────────┬─────────────────────────────────────┬─────────────────────┐
-      │ result │ rule                  │ measured                            │ threshold           │
-      ├────────┼───────────────────────┼─────────────────────────────────────┼─────────────────────┤
-      │ PASS   │ run complete          │ completed, 24/24 cases              │ completed           │
-      │ PASS   │ baseline overlap      │ 24 common cases                     │ ≥ 1                 │
-      │ FAIL   │ pass rate             │ 33.33% (8/24)                       │ ≥ 90.00%            │
-      │ FAIL   │ regressions           │ 16 (0 fixes)                        │ ≤ 0                 │
-      │ FAIL   │ no significant drop   │ p < 0.001 (16 regressions, 0 fixes) │ p ≥ 0.05, one-sided │
-      │ SKIP   │ cost                  │ not recorded                        │ ≤ $5.00             │
-      │ PASS   │ required cases: large │ 1/1 passed                          │ all pass            │
-      │ SKIP   │ required cases: p0    │ no matching case                    │ all pass            │
-      └────────┴───────────────────────┴─────────────────────────────────────┴─────────────────────┘
-      Gate failed: 3 of 8 rules failed.
+      ┌────────┬─────────────────────────────────┬─────────────────────────────────────────────────┬────────────────────────────────┐
+      │ result │ rule                            │ measured                                        │ threshold                      │
+      ├────────┼─────────────────────────────────┼─────────────────────────────────────────────────┼────────────────────────────────┤
+      │ PASS   │ run complete                    │ completed, 24/24 cases                          │ completed                      │
+      │ PASS   │ coverage                        │ 24 records in both                              │ same cases, repeats and shards │
+      │ PASS   │ infrastructure errors           │ run 0.00% (0/24), baseline 0.00% (0/24)         │ ≤ 2.00% in each                │
+      │ FAIL   │ pass rate: no significant drop  │ -66.7 pp, p < 0.001 (16 regressions vs 0 fixes) │ p ≥ 0.025, one-sided           │
+      │ FAIL   │ mean score: no significant drop │ -0.667, p < 0.001 (16 cases lower vs 0 higher)  │ p ≥ 0.025, one-sided           │
+      │ FAIL   │ pass rate                       │ 33.33% (8/24)                                   │ ≥ 90.00%                       │
+      │ FAIL   │ regressions                     │ 16 (0 fixes)                                    │ ≤ 0                            │
+      │ SKIP   │ cost                            │ not recorded                                    │ ≤ $5.00                        │
+      │ PASS   │ required cases: large           │ 1/1 passed                                      │ all pass                       │
+      │ SKIP   │ required cases: p0              │ no matching case                                │ all pass                       │
+      └────────┴─────────────────────────────────┴─────────────────────────────────────────────────┴────────────────────────────────┘
+      Gate failed: 4 of 10 rules (pass rate: no significant drop, mean score: no significant drop, pass rate, regressions) failed.
+        ✗ pass rate: no significant drop: B is worse: pass rate -66.7 pp (95% CI -82.0 to -43.7 pp), 16 regressions vs 0 fixes, p < 0.001 (one-sided), below 0.025
+        ✗ mean score: no significant drop: B is worse: mean score -0.667 (95% CI -0.894 to -0.364), 16 cases lower vs 0 higher, p < 0.001 (one-sided), below 0.025
         ✗ pass rate: the pass rate 33.33% (8/24) is below the minimum 90.00%
         ✗ regressions: 16 cases passed in the baseline and not in this run, more than the maximum 0
             01454ce8-849e-4d95-9d57-231e9a12260e  passed => error
@@ -77,22 +81,26 @@ describe('tagliots gate', () => {
             f4421731-adce-4c86-aadc-afab6f213ac6  passed => error
             fd959d42-aff1-4e26-8c95-3bd6d14a47a3  passed => error
             fe434c24-e1ed-4fec-81f2-50ff96690cfb  passed => error
-        ✗ no significant drop: 16 regressions vs 0 fixes: McNemar p < 0.001 (one-sided) is below alpha 0.05
         - cost: the run log records no cost (the models used report none)
         - required cases: p0: no case of the run matches 'p0'
+
+      Comparison: B is worse: pass rate -66.7 pp (95% CI -82.0 to -43.7 pp), 16 regressions vs 0 fixes, p < 0.001 (one-sided); mean score -0.667 (95% CI -0.894 to -0.364), 16 cases lower vs 0 higher, p < 0.001 (one-sided)
+      Over 24 cases: "worse" and "better" each one-sided at α = 0.05, split over 2 tests (Bonferroni: each at 0.025).
+      With 24 cases and 67% of them flipping, a pass-rate drop smaller than 48.2 pp would likely go unnoticed (80% power, one-sided at α = 0.025).
+      With 24 cases and 67% of them changing, a mean-score drop smaller than 0.47 would likely go unnoticed (80% power, one-sided at α = 0.025).
       "
     `);
   });
 
   it('passes (exit 0) when every rule holds', async () => {
     const { output } = await gate([perfect, '--min-pass-rate', '90%', '--require', 'hexadecimal || large'], 0);
-    expect(output).toContain('Gate passed: all 3 rules hold.');
+    expect(output).toContain('Gate passed: all 5 rules hold.');
     expect(output).toMatch(/PASS\s+│ required cases: hexadecimal \|\| large\s+│ 8\/8 passed/);
   });
 
-  it('fails on a significant drop only in the worse direction', async () => {
-    expect((await gate([flakey, '--baseline', perfect, '--alpha', '0.05'], 1)).output).toMatch(/FAIL\s+│ no significant drop\s+│ p < 0.001 \(16 regressions, 0 fixes\)/);
-    expect((await gate([perfect, '--baseline', flakey, '--alpha', '0.05'], 0)).output).toMatch(/PASS\s+│ no significant drop\s+│ p = 1.00 \(0 regressions, 16 fixes\)/);
+  it('fails on a significant drop by default, only in the worse direction', async () => {
+    expect((await gate([flakey, '--baseline', perfect], 1)).output).toMatch(/FAIL\s+│ pass rate: no significant drop\s+│ -66\.7 pp, p < 0\.001 \(16 regressions vs 0 fixes\)/);
+    expect((await gate([perfect, '--baseline', flakey, '--alpha', '0.05'], 0)).output).toMatch(/PASS\s+│ pass rate: no significant drop\s+│ \+66\.7 pp, p = 1\.00 \(0 regressions vs 16 fixes\)/);
   });
 
   it('writes JUnit XML, one testcase per rule and per case', async () => {
@@ -101,8 +109,8 @@ describe('tagliots gate', () => {
     const xml = await readFile(junit, 'utf8');
     expect(xml.split('\n').slice(0, 3)).toEqual([
       '<?xml version="1.0" encoding="UTF-8"?>',
-      '<testsuites name="tagliots gate" tests="27" failures="1" errors="16" skipped="0">',
-      '  <testsuite name="tagliots gate" tests="3" failures="1" errors="0" skipped="0">',
+      '<testsuites name="tagliots gate" tests="30" failures="3" errors="16" skipped="0">',
+      '  <testsuite name="tagliots gate" tests="6" failures="3" errors="0" skipped="0">',
     ]);
     expect(xml).toContain('<failure type="min-pass-rate" message="the pass rate 33.33% (8/24) is below the minimum 90.00%">');
     expect(xml).toContain('<testsuite name="tagliots cases" tests="24" failures="0" errors="16" skipped="0">');
@@ -114,9 +122,10 @@ describe('tagliots gate', () => {
     await writeFile(summary, '# Earlier step\n');
     await gate([flakey, '--baseline', perfect, '--max-regressions', '0'], 1, { GITHUB_STEP_SUMMARY: summary });
     const text = await readFile(summary, 'utf8');
-    expect(text.startsWith('# Earlier step\n### ❌ Gate failed: 1 of 3 rules\n')).toBe(true);
+    expect(text.split('\n').slice(0, 2)).toEqual(['# Earlier step', '### ❌ Gate failed: 3 of 6 rules (pass rate: no significant drop, mean score: no significant drop, regressions)']);
     expect(text).toContain('| ❌ | regressions | 16 (0 fixes) | ≤ 0 |');
-    expect(text).toContain('### 🔴 B is worse: 16 regressions vs 0 fixes, p < 0.001');
+    // The comparison under the gate says what the gate decided, in the same words.
+    expect(text).toContain('### 🔴 B is worse: pass rate -66.7 pp (95% CI -82.0 to -43.7 pp), 16 regressions vs 0 fixes, p < 0.001 (one-sided);');
   });
 
   it('prints the result as JSON', async () => {
@@ -125,10 +134,13 @@ describe('tagliots gate', () => {
     expect(result.passed).toBe(false);
     expect(result.rules.map((r) => [r.id, r.status, r.value, r.limit])).toEqual([
       ['complete', 'pass', null, null],
-      ['baseline', 'pass', 24, 1],
+      ['coverage', 'pass', 0, 0],
+      ['infra-errors', 'pass', 0, 0.02],
+      ['significance', 'fail', expect.closeTo(2 ** -16, 15), 0.025],
+      ['significance', 'fail', expect.closeTo(2 ** -16, 15), 0.025],
       ['max-regressions', 'fail', 16, 0],
     ]);
-    expect(result.rules[2]!.cases).toHaveLength(16);
+    expect(result.rules[5]!.cases).toHaveLength(16);
   });
 
   it('fails an interrupted run unless --allow-incomplete', async () => {
@@ -137,12 +149,13 @@ describe('tagliots gate', () => {
     expect(failed.output).toMatch(/FAIL\s+│ run complete\s+│ interrupted \(1 of 3 cases not run\)/);
     expect(failed.output).toContain('✗ run complete: the run is interrupted (1 of 3 cases not run); pass --allow-incomplete to gate it anyway');
     const allowed = await gate([interrupted, '--allow-incomplete'], 0);
-    expect(allowed.output).toContain('Gate passed (1 skipped).');
+    expect(allowed.output).toContain('Gate passed: all 2 rules hold (1 skipped).');
   });
 
   it.each([
     [['x', '--max-regressions', '0'], 'Error (E_GATE_BASELINE): --max-regressions compares with a baseline run: add --baseline <run>.'],
     [['x', '--alpha', '0.05', '--max-regressions', '1'], 'Error (E_GATE_BASELINE): --max-regressions and --alpha compare with a baseline run: add --baseline <run>.'],
+    [['x', '--margin', '2%'], 'Error (E_GATE_BASELINE): --margin compares with a baseline run: add --baseline <run>.'],
     [['x', '--min-pass-rate', '1.5'], "error: option '--min-pass-rate <rate>' argument '1.5' is invalid. --min-pass-rate must be between 0 and 1, or a percentage (got '1.5')."],
     [['x', '--require', 'p0 &&'], 'Error (E_FILTER_SYNTAX): Invalid --filter expression: expected a keyword at column 6:'],
   ])('gate %j is a usage error (exit 2)', async (args, message) => {
@@ -162,21 +175,21 @@ describe('run with gate flags', () => {
       "Gate for <RUN_ID>
         run: calc · suites/calc.json (24 cases) · git <GIT>
         baseline: <RUN_ID>  calc · suites/calc.json (24 cases) · git <GIT>
-      ┌────────┬───────────────────────┬────────────────────────┬───────────┐
-      │ result │ rule                  │ measured               │ threshold │
-      ├────────┼───────────────────────┼────────────────────────┼───────────┤
-      │ PASS   │ run complete          │ completed, 24/24 cases │ completed │
-      │ PASS   │ baseline overlap      │ 24 common cases        │ ≥ 1       │
-      │ FAIL   │ regressions           │ 16 (0 fixes)           │ ≤ 0       │
-      │ PASS   │ required cases: large │ 1/1 passed             │ all pass  │
-      └────────┴───────────────────────┴────────────────────────┴───────────┘
-      Gate failed: 1 of 4 rules failed."
+      ┌────────┬─────────────────────────────────┬─────────────────────────────────────────────────┬────────────────────────────────┐
+      │ result │ rule                            │ measured                                        │ threshold                      │
+      ├────────┼─────────────────────────────────┼─────────────────────────────────────────────────┼────────────────────────────────┤
+      │ PASS   │ run complete                    │ completed, 24/24 cases                          │ completed                      │
+      │ PASS   │ coverage                        │ 24 records in both                              │ same cases, repeats and shards │
+      │ PASS   │ infrastructure errors           │ run 0.00% (0/24), baseline 0.00% (0/24)         │ ≤ 2.00% in each                │
+      │ FAIL   │ pass rate: no significant drop  │ -66.7 pp, p < 0.001 (16 regressions vs 0 fixes) │ p ≥ 0.025, one-sided           │
+      │ FAIL   │ mean score: no significant drop │ -0.667, p < 0.001 (16 cases lower vs 0 higher)  │ p ≥ 0.025, one-sided           │
+      │ FAIL   │ regressions                     │ 16 (0 fixes)                                    │ ≤ 0                            │"
     `);
   });
 
   it('exits 0 when the gate passes; --baseline latest is the newest run before this one', async () => {
     const { result } = await runInto(runsDir, ['suites/calc.json', '--baseline', 'latest', '--max-regressions', '0', '--min-pass-rate', '1'], 0);
-    expect(result.stdout).toContain('Gate passed: all 4 rules hold.');
+    expect(result.stdout).toContain('Gate passed: all 7 rules hold.');
     // The baseline is the flakey run just before, not this run itself.
     expect(result.stdout).toMatch(/regressions\s+│ 0 \(16 fixes\)/);
   });

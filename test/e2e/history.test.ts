@@ -78,8 +78,10 @@ describe.concurrent('tagliots history', () => {
   it('shows the start time in the local time zone', async ({ expect }) => {
     // Spawned: the time zone is the process's (TZ), one for all the tests of this process.
     const utc = await runCli(['history', '--runs-dir', runsDir], { cwd: REPO_ROOT, env: { TZ: 'UTC' } });
+    expect(utc.exitCode, utc.stderr).toBe(0);
     expect(utc.stdout).toContain('│ 2025-11-20 15:40:33 │');
     const tokyo = await runCli(['history', '--runs-dir', runsDir], { cwd: REPO_ROOT, env: { TZ: 'Asia/Tokyo' } });
+    expect(tokyo.exitCode, tokyo.stderr).toBe(0);
     expect(tokyo.stdout).toContain('│ 2025-11-21 00:40:33 │');
   });
 

@@ -6,11 +6,10 @@
  * to catch mid-sleep come after `work.quickCases` that do not sleep. Real signals, the third Ctrl-C
  * and kill -9 need a process: test/process/signals.test.ts.
  */
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { RunLog } from '../../src/log/reader.ts';
 import type { CaseRecord } from '../../src/log/schema.ts';
-import { readRunLog, type RunLog } from '../../src/log/reader.ts';
-import { copyFixtureProject, onlyRunLog, readLogLines, tempDirs, waitForCaseLines, waitForStderr } from '../helpers/fixtures.ts';
+import { checkedRunLog, labCopy, SLOW_RUN, tempDirs, waitForCaseLines, waitForStderr } from '../helpers/fixtures.ts';
 import { startInProcess, type InProcessRun } from '../helpers/in-process.ts';
 import { hasAnsi, stackFrames } from '../helpers/normalize.ts';
 import type { CliResult } from '../helpers/run-cli.ts';
@@ -27,24 +26,8 @@ interface SlowRun {
 
 /** Starts `tagliots run suites/slow.json -c 2` in a fresh copy of the lab project. */
 async function startSlow(args: readonly string[] = [], env: Record<string, string> = {}): Promise<SlowRun> {
-  const dir = await temp.make();
-  const project = await copyFixtureProject('lab', dir);
-  const runsDir = join(dir, 'runs');
-  const cli = startInProcess(['run', 'suites/slow.json', '-c', '2', '--runs-dir', runsDir, ...args], { cwd: project, env });
-  return { cli, runsDir };
-}
-
-/** The log read back, after checking every complete line parses and no case appears twice. */
-async function checkedLog(runsDir: string): Promise<RunLog> {
-  const path = await onlyRunLog(runsDir);
-  const { records } = await readLogLines(path); // throws on a line that is not JSON
-  const log = await readRunLog(path);
-  expect(records.filter((r) => r['type'] === 'case')).toHaveLength(log.cases.length);
-  const ids = log.cases.map((c) => c.caseId);
-  expect(new Set(ids).size, `duplicate case ids: ${ids.join(', ')}`).toBe(ids.length);
-  const indexes = log.cases.map((c) => c.index);
-  expect(new Set(indexes).size).toBe(indexes.length);
-  return log;
+  const { project, runsDir } = await labCopy(temp);
+  return { cli: startInProcess([...SLOW_RUN, '--runs-dir', runsDir, ...args], { cwd: project, env }), runsDir };
 }
 
 function expectInterrupted(result: CliResult, log: RunLog): void {
@@ -71,7 +54,7 @@ describe.concurrent('interrupting a run', () => {
     await waitForCaseLines(runsDir, 3, cli);
     cli.interrupt();
     const result = await cli.result;
-    const log = await checkedLog(runsDir);
+    const log = await checkedRunLog(runsDir);
     expectInterrupted(result, log);
     expect(result.stderr).toContain('Ctrl-C again');
     // The grace period (5 s) is far longer than a case (200 ms): the running cases completed.
@@ -86,7 +69,7 @@ describe.concurrent('interrupting a run', () => {
     await waitForCaseLines(runsDir, 3, cli);
     cli.interrupt();
     const result = await cli.result;
-    const log = await checkedLog(runsDir);
+    const log = await checkedRunLog(runsDir);
     expectInterrupted(result, log);
     const cancelled = log.cases.filter((c) => c.status === 'cancelled');
     expect(cancelled.map((c) => c.index).sort()).toEqual([3, 4]);
@@ -112,7 +95,7 @@ describe.concurrent('interrupting a run', () => {
     await waitForStderr(cli, (stderr) => stderr.includes('Ctrl-C again'));
     cli.interrupt();
     const result = await cli.result;
-    const log = await checkedLog(runsDir);
+    const log = await checkedRunLog(runsDir);
     expectInterrupted(result, log);
     const cancelled = log.cases.filter((c) => c.status === 'cancelled');
     expect(cancelled.map((c) => c.index).sort()).toEqual([1, 2]);
@@ -127,7 +110,7 @@ describe.concurrent('interrupting a run', () => {
     await waitForCaseLines(runsDir, 1, cli);
     cli.interrupt();
     const result = await cli.result;
-    const log = await checkedLog(runsDir);
+    const log = await checkedRunLog(runsDir);
     expectInterrupted(result, log);
     // Cancelled while `work` ran: `work` still finished (it was awaited, never abandoned), and
     // `check` did not start after it.
@@ -159,7 +142,7 @@ describe.concurrent('progress when stderr is not a terminal', () => {
     expect(Math.max(...done)).toBeLessThanOrEqual(TOTAL);
     // Nothing but progress lines on stderr.
     expect(result.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('progress: '))).toEqual([]);
-    const log = await checkedLog(runsDir);
+    const log = await checkedRunLog(runsDir);
     expect(log.end).toMatchObject({ status: 'completed', counts: { complete: TOTAL, passed: TOTAL } });
   });
 

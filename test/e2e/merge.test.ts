@@ -126,7 +126,20 @@ describe('merge four shards', () => {
 
   it('passes a gate against the single run', async () => {
     const { output } = await cli(['gate', merged, '--baseline', single, '--max-regressions', '0', '--alpha', '0.05', '--min-pass-rate', '1'], 0);
-    expect(output).toContain('Gate passed: all 5 rules hold.');
+    expect(output).toContain('Gate passed: all 7 rules hold.');
+  });
+
+  it('records the shards it holds, so a gate fails a merge that misses one, with or without a baseline', async () => {
+    const partial = join(dir, 'three-of-four.jsonl');
+    const { errors } = await cli(['merge', shards[0]!, shards[1]!, shards[2]!, '-o', partial], 0);
+    expect(errors).toContain('Shard 4/4 is missing: the merged run covers 3 of 4 shards.');
+    expect((await readRunLog(partial)).header.shards).toEqual({ count: 4, merged: [1, 2, 3] });
+    expect((await readRunLog(merged)).header.shards).toEqual({ count: 4, merged: [1, 2, 3, 4] });
+    const alone = await cli(['gate', partial], 1);
+    expect(alone.output).toMatch(/FAIL\s+│ coverage\s+│ run: shard 4\/4 missing/);
+    expect(alone.output).toContain('✗ coverage: shard 4/4 is missing from the merged run (3 of 4 merged)');
+    const against = await cli(['gate', partial, '--baseline', single], 1);
+    expect(against.output).toMatch(/✗ coverage: shard 4\/4 is missing from the merged run \(3 of 4 merged\); \d+ cases of the baseline are missing from the run \(/);
   });
 });
 

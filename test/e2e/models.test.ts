@@ -1,9 +1,8 @@
 /**
  * Configured models end to end: the CLI, in process, runs the calc sample against a local
  * OpenAI-compatible server (test/helpers/openai-server.ts, 127.0.0.1 only) through the real
- * `openai` SDK, with scripted faults. Requests go through the model thread only in the built CLI,
- * so the tests that must show both threads also run the built CLI in a child process, and so does
- * Ctrl-C (a real signal). Checks that no case is lost, every retry is in the log,
+ * `openai` SDK, with scripted faults. The fault test also runs the built CLI in a child process
+ * (the bundled SDK and HTTP stack must behave the same), and so does Ctrl-C (a real signal). Checks that no case is lost, every retry is in the log,
  * non-retryable errors are not retried, the cache and the cost budget work, and the API key never
  * appears in the log, on stdout or on stderr.
  *
@@ -16,6 +15,7 @@ import { readRunLog, type RunLog } from '../../src/log/reader.ts';
 import type { StageRecord } from '../../src/log/schema.ts';
 import { onlyRunLog, runLogs, tempDirs, waitForCaseLines, waitForOutput, writeFiles } from '../helpers/fixtures.ts';
 import { runInProcess } from '../helpers/in-process.ts';
+import { startForwardProxy } from '../helpers/forward-proxy.ts';
 import { startOpenAIServer, type Behaviour, type OpenAIServer, type OpenAIServerOptions } from '../helpers/openai-server.ts';
 import { REPO_ROOT, runCli, startCli, type CliResult, type CliRunner } from '../helpers/run-cli.ts';
 
@@ -83,18 +83,14 @@ function expectNoKey(...texts: string[]): void {
 
 const infer = (log: RunLog): StageRecord[] => log.cases.map((c) => c.stageRecords['infer']!);
 
-/**
- * Requests run on the model thread by default; TAGLIOTS_WORKERS=0 keeps them on the main thread.
- * The two must not differ. Only the built CLI has a model thread (run from source, requests always
- * run on the main thread): that variant spawns it.
- */
-const THREADS: readonly (readonly [where: string, env: Record<string, string>, runner: CliRunner])[] = [
-  ['on the model thread (the built CLI, spawned)', {}, runCli],
-  ['on the main thread (TAGLIOTS_WORKERS=0)', { TAGLIOTS_WORKERS: '0' }, runInProcess],
+/** The built CLI (its bundle of the SDK and its HTTP stack) and the source, in process, must not differ. */
+const RUNNERS: readonly (readonly [where: string, runner: CliRunner])[] = [
+  ['the built CLI, spawned', runCli],
+  ['in process', runInProcess],
 ];
 
 describe.concurrent('calc against a local OpenAI-compatible server', () => {
-  it.each(THREADS)('survives 429, 500, a malformed body, a hanging response and missing usage without losing a case, logging every retry (%s)', async (_where, threadEnv, runner) => {
+  it.each(RUNNERS)('survives 429, 500, a malformed body, a hanging response and missing usage without losing a case, logging every retry (%s)', async (_where, runner) => {
     const faults: Behaviour[] = [
       { kind: 'rate-limit', retryAfterS: 1 },
       { kind: 'error', status: 500, message: 'internal error' },
@@ -108,7 +104,7 @@ describe.concurrent('calc against a local OpenAI-compatible server', () => {
     });
     // Long enough that only the hanging request times out, however busy the machine is.
     const cwd = await project(s, { timeoutMs: 5000 });
-    const { result, log, text } = await run(cwd, ['-c', '4', '--cache', 'off'], { TAGLIOTS_TEST_KEY: KEY, ...threadEnv }, 0, runner);
+    const { result, log, text } = await run(cwd, ['-c', '4', '--cache', 'off'], { TAGLIOTS_TEST_KEY: KEY }, 0, runner);
 
     expect(log.end).toMatchObject({ status: 'completed', counts: { total: 24, complete: 24, passed: 24, error: 0, notRun: 0 } });
     expect(log.cases).toHaveLength(24);
@@ -127,25 +123,43 @@ describe.concurrent('calc against a local OpenAI-compatible server', () => {
     expect(errors).toContain('timed out: no complete reply within 5000 ms');
     expect(retried.find((a) => a.status === 429)!.retryAfterMs).toBe(1000);
     expect(calls.filter((c) => c.usageEstimated)).toHaveLength(1);
-    expect(log.end!.modelCalls).toMatchObject({ calls: 24, cacheHits: 0, retries: retried.length, rateLimited: 1, failed: 0 });
+    expect(log.end!.modelCalls).toMatchObject({ calls: 24, cacheHits: 0, retries: retried.length, rateLimited: 1, rateLimitedFinal: 0, failed: 0 });
     expect(log.header.models).toEqual({ local: expect.objectContaining({ type: 'openai-compatible', model: 'calc-model', baseURL: s.url, apiKeyEnv: 'TAGLIOTS_TEST_KEY', cache: 'off' }) });
     expect(result.stdout).toContain('Cache hits: 0 of 24 calls');
-    expect(result.stdout).toContain(`Retries: ${retried.length}, 1 after HTTP 429; `);
+    expect(result.stdout).toContain(`Retries: ${retried.length} (1 after HTTP 429); `);
+    expect(result.stdout).toContain('HTTP 429 (rate limited): 1 answer, retried\n');
     expectNoKey(text, result.stdout, result.stderr);
   });
 
-  it.each(THREADS)('streams when the profile says so, with the same answers (%s)', async (_where, threadEnv, runner) => {
+  it('sends every request through HTTP_PROXY from the run\'s environment, and none when NO_PROXY lists the server', async () => {
+    const s = await server();
+    const proxy = await startForwardProxy();
+    try {
+      const cwd = await project(s);
+      const proxied = await run(cwd, ['--cache', 'off', '--limit', '5'], { TAGLIOTS_TEST_KEY: KEY, HTTP_PROXY: proxy.url });
+      expect(proxied.log.end?.counts).toMatchObject({ complete: 5, passed: 5 });
+      expect(proxy.requests).toBe(5);
+      expect(s.stats.requests).toBe(5);
+      await run(cwd, ['--cache', 'off', '--limit', '2'], { TAGLIOTS_TEST_KEY: KEY, HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' });
+      expect(proxy.requests).toBe(5);
+      expect(s.stats.requests).toBe(7);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('streams when the profile says so, with the same answers', async () => {
     const s = await server();
     const cwd = await project(s, { stream: true });
-    const { log } = await run(cwd, ['--cache', 'off', '--limit', '6'], { TAGLIOTS_TEST_KEY: KEY, ...threadEnv }, 0, runner);
+    const { log } = await run(cwd, ['--cache', 'off', '--limit', '6'], { TAGLIOTS_TEST_KEY: KEY });
     expect(log.end?.counts).toMatchObject({ complete: 6, passed: 6 });
     expect(s.requests.every((r) => r.body['stream'] === true)).toBe(true);
   });
 
-  it.each(THREADS)('talks to Azure OpenAI: deployment path, api-version and api-key header (%s)', async (_where, threadEnv, runner) => {
+  it('talks to Azure OpenAI: deployment path, api-version and api-key header', async () => {
     const s = await server();
     const cwd = await project(s, { type: 'azure-openai', baseURL: undefined, endpoint: s.origin, deployment: 'calc-dep', apiVersion: '2024-10-21' });
-    const { log, result, text } = await run(cwd, ['--cache', 'off', '--limit', '4'], { TAGLIOTS_TEST_KEY: KEY, ...threadEnv }, 0, runner);
+    const { log, result, text } = await run(cwd, ['--cache', 'off', '--limit', '4'], { TAGLIOTS_TEST_KEY: KEY });
     expect(log.end?.counts).toMatchObject({ complete: 4, passed: 4 });
     expect(s.requests).toHaveLength(4);
     for (const request of s.requests) {

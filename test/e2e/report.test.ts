@@ -2,7 +2,7 @@
  * `tagliots report` and `tagliots view` end to end: the CLI, in process, writes reports of real runs
  * of the calc sample, and serves them.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { cp, readFile, readdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -49,16 +49,19 @@ async function readReport(path: string): Promise<{ html: string; data: PageData;
 }
 
 describe('tagliots report', () => {
-  it('writes <run-id-prefix>.report.html in the working directory and prints its path', async () => {
+  it('writes <run-id-prefix>.report.html beside the run log, in the runs folder, and prints its path', async () => {
     const cwd = await temp.make();
-    const result = await runInProcess(['report', 'latest', '--runs-dir', runsDir], { cwd });
+    const runs = join(cwd, 'runs');
+    await cp(runsDir, runs, { recursive: true });
+    const result = await runInProcess(['report', 'latest', '--runs-dir', runs], { cwd });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toBe('');
     const name = `${perfect.slice(0, 13)}.report.html`;
-    expect(result.stdout).toMatch(new RegExp(`^Report of ${perfect} \\(24 cases\\) written to ${name.replace(/\./g, '\\.')} \\(\\d+\\.\\d KiB\\)\\n$`));
-    expect(await readdir(cwd)).toEqual([name]);
+    expect(result.stdout).toMatch(new RegExp(`^Report of ${perfect} \\(24 cases\\) written to runs/${name.replace(/\./g, '\\.')} \\(\\d+\\.\\d KiB\\)\\n$`));
+    expect(await readdir(cwd)).toEqual(['runs']);
+    expect(await readdir(runs)).toContain(name);
 
-    const { html, data, records } = await readReport(join(cwd, name));
+    const { html, data, records } = await readReport(join(runs, name));
     // Self-contained: nothing is loaded from anywhere.
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|<img|<iframe|https?:\/\/(?!www\.w3\.org\/2000\/svg)/i);
     expect(data.runs).toHaveLength(1);

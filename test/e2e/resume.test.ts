@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRunLog, type RunLog } from '../../src/log/reader.ts';
-import { copyFixtureProject, cutRunLog, readLogLines, runLogs, tempDirs, waitForCaseLines, waitForStderr } from '../helpers/fixtures.ts';
+import { copyFixtureProject, cutRunLog, readLogLines, runLogs, SLOW_RUN, tempDirs, waitForCaseLines, waitForStderr } from '../helpers/fixtures.ts';
 import { runInProcess, startInProcess } from '../helpers/in-process.ts';
 import { normalize, stackFrames } from '../helpers/normalize.ts';
 import type { CliResult } from '../helpers/run-cli.ts';
@@ -57,7 +57,7 @@ async function lab(): Promise<Lab> {
 }
 
 /** The fast slow-pipeline run the kill -9 tests cut short: cases at a millisecond each. */
-const QUICK_RUN = ['run', 'suites/slow.json', '-c', '2', 'work.sleepMs=1'];
+const QUICK_RUN = [...SLOW_RUN, 'work.sleepMs=1'];
 
 /**
  * The checks every resumed log must pass: whole JSON lines, exactly one record per (case, repeat)
@@ -195,7 +195,7 @@ describe.concurrent('resume: secrets', () => {
 describe.concurrent('resume after Ctrl-C', () => {
   it('one interrupt: the cases never started run, nothing runs twice', async () => {
     const p = await lab();
-    const cli = startInProcess(['run', 'suites/slow.json', '-c', '2', 'work.sleepMs=80', '--runs-dir', p.runsDir], { cwd: p.dir });
+    const cli = startInProcess([...SLOW_RUN, 'work.sleepMs=80', '--runs-dir', p.runsDir], { cwd: p.dir });
     await waitForCaseLines(p.runsDir, 3, cli);
     cli.interrupt();
     expect((await cli.result).exitCode).toBe(130);
@@ -209,7 +209,7 @@ describe.concurrent('resume after Ctrl-C', () => {
     const p = await lab();
     // Case 0 finishes at once; cases 1 and 2 have just started their sleep when its line is in, and
     // the second interrupt follows the first at once.
-    const cli = startInProcess(['run', 'suites/slow.json', '-c', '2', 'work.sleepMs=2000', 'work.quickCases=1', '--grace', '60', '--runs-dir', p.runsDir], { cwd: p.dir });
+    const cli = startInProcess([...SLOW_RUN, 'work.sleepMs=2000', 'work.quickCases=1', '--grace', '60', '--runs-dir', p.runsDir], { cwd: p.dir });
     await waitForCaseLines(p.runsDir, 1, cli);
     cli.interrupt();
     await waitForStderr(cli, (stderr) => stderr.includes('Ctrl-C again'));

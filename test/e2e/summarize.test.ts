@@ -255,7 +255,7 @@ describe.concurrent('tagliots summarize errors (exit code 2)', () => {
     expect(future.exitCode).toBe(2);
     expect(normalizeLog(future.stderr, runsDir)).toMatchInlineSnapshot(`
       "Error (E_LOG_VERSION): <REPO>/test/fixtures/logs/future-version.jsonl has run-log version 99, but this tagliots reads versions up to 1
-      Hint: The log was written by a newer tagliots. Upgrade tagliots (npm install tagliots@latest) to read it.
+      Hint: The log was written by a newer tagliots. Upgrade the tagliots that reads it: \`npm install -D tagliots@latest\` in your project (or \`git pull && npm install\` in a clone of tagliots). See docs/project-setup.md.
       "
     `);
     const notALog = await cli(['summarize', join(LOG_FIXTURES, 'not-a-log.jsonl')]);

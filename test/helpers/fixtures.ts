@@ -7,6 +7,8 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { readRunLog, type RunLog } from '../../src/log/reader.ts';
 import { sleep } from '../../src/util/sleep.ts';
 
 export const FIXTURE_PROJECTS = fileURLToPath(new URL('../fixtures/projects', import.meta.url));
@@ -34,6 +36,15 @@ export async function copyFixtureProject(name: string, parent: string): Promise<
     filter: (source) => !source.includes(`${name}/node_modules`) && !source.includes(`${name}/runs`),
   });
   return target;
+}
+
+/** The arguments that run the lab fixture's slow pipeline (40 cases, each sleeping `work.sleepMs`) two at a time. */
+export const SLOW_RUN: readonly string[] = ['run', 'suites/slow.json', '-c', '2'];
+
+/** A fresh copy of the lab fixture project in a temp folder of `temp`, and a runs folder beside it. */
+export async function labCopy(temp: ReturnType<typeof tempDirs>): Promise<{ project: string; runsDir: string }> {
+  const dir = await temp.make();
+  return { project: await copyFixtureProject('lab', dir), runsDir: join(dir, 'runs') };
 }
 
 /** Writes `files` (paths relative to `root`) and returns `root`. */
@@ -89,6 +100,22 @@ export interface Watched {
   stdout(): string;
   stderr(): string;
   ended(): boolean;
+}
+
+/**
+ * The only run log in `runsDir`, read back after checking what an interrupted or killed run must
+ * leave: every complete line is JSON, and no case (by id or by position) appears twice.
+ */
+export async function checkedRunLog(runsDir: string): Promise<RunLog> {
+  const path = await onlyRunLog(runsDir);
+  const { records } = await readLogLines(path); // throws on a line that is not JSON
+  const log = await readRunLog(path);
+  expect(records.filter((r) => r['type'] === 'case')).toHaveLength(log.cases.length);
+  const ids = log.cases.map((c) => c.caseId);
+  expect(new Set(ids).size, `duplicate case ids: ${ids.join(', ')}`).toBe(ids.length);
+  const indexes = log.cases.map((c) => c.index);
+  expect(new Set(indexes).size).toBe(indexes.length);
+  return log;
 }
 
 const POLL_MS = 25;

@@ -16,7 +16,7 @@ export interface InProcessOptions {
   readonly cwd: string;
   /** Added to (or, with undefined, removed from) the environment the command gets. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Where run ids and timestamps come from. @default one clock shared by the whole test file */
+  /** Where run ids and timestamps come from. @default one clock shared by the test files of a worker */
   readonly clock?: TestClock;
 }
 
@@ -28,10 +28,14 @@ export interface TestClock {
   now(): Date;
 }
 
-/** 2026-01-01T00:00:00Z: later than the run ids and start times of the fixture logs. */
-export const TEST_EPOCH_MS = Date.UTC(2026, 0, 1);
+/**
+ * 2026-01-01T00:00:00Z: later than the run ids and start times of the fixture logs. Runs of the
+ * spawned CLI take theirs from the system clock: where `latest` matters, a runs folder should not
+ * hold runs of both.
+ */
+const TEST_EPOCH_MS = Date.UTC(2026, 0, 1);
 /** How far a test clock moves each time it is read: ids made one after another differ early on. */
-export const TEST_CLOCK_STEP_MS = 1000;
+const TEST_CLOCK_STEP_MS = 1000;
 
 /**
  * A clock starting at `startMs` that advances `stepMs` at every read. Ids are UUIDv7-shaped: the
@@ -56,7 +60,7 @@ export function testClock(startMs = TEST_EPOCH_MS, stepMs = TEST_CLOCK_STEP_MS):
   };
 }
 
-/** Shared by the invocations of a test file that name no clock: their ids never collide. */
+/** Shared by the invocations that name no clock (every test file a worker runs): their ids never collide. */
 const fileClock = testClock();
 
 /** A CLI invocation running in this process. */

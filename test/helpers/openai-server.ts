@@ -82,6 +82,11 @@ export interface OpenAIServerOptions {
   readonly rateLimit?: { readonly perMinute: number; readonly burst?: number; readonly headers?: boolean };
   /** Keep the received requests (default true; benchmarks turn it off). */
   readonly keepRequests?: boolean;
+  /**
+   * Successful replies (streamed or not) end with the request's headers, the API key among them, as
+   * JSON and URL-encoded: what a debugging proxy or a misconfigured gateway may send back.
+   */
+  readonly echoHeaders?: boolean;
 }
 
 export interface ServerStats {
@@ -102,6 +107,14 @@ export interface OpenAIServer {
   readonly requests: ReceivedRequest[];
   readonly stats: ServerStats;
   close(): Promise<void>;
+}
+
+/** The request headers as an echoing server appends them to a reply. */
+function echoOf(headers: ReceivedRequest['headers']): string {
+  const query = Object.entries(headers)
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`)
+    .join('&');
+  return `\n\nrequest headers: ${JSON.stringify(headers)}\nas a query: ${query}`;
 }
 
 /** Token counts the server reports: one token per 4 characters, at least 1. */
@@ -200,7 +213,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
           type: 'function',
           function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments ?? {}) },
         }));
-        const text = behaviour.text ?? (calls ? '' : request.lastUser);
+        const text = (behaviour.text ?? (calls ? '' : request.lastUser)) + (options.echoHeaders ? echoOf(request.headers) : '');
         const usage = behaviour.usage === false ? undefined : (behaviour.usage ?? usageFor((request.body['messages'] ?? []) as never[], text));
         const finish = behaviour.finishReason ?? (calls ? 'tool_calls' : 'stop');
         const reply = () => {

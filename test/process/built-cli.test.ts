@@ -38,6 +38,14 @@ describe.concurrent('the built CLI', () => {
     expect(result.stderr).toContain("error: unknown command 'rnu'");
     expect(stackFrames(result.stderr)).toEqual([]);
   });
+
+  it('a malformed suite: the JSON locator bundled from jsonc-parser names file:line:column (exit code 2)', async () => {
+    const suite = 'test/fixtures/projects/calc-suites/malformed.json';
+    const result = await runCli(['run', suite, '--runs-dir', join(await temp.make(), 'runs')], { cwd: REPO_ROOT });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`Error (E_SUITE_PARSE): ${suite}:5:48: invalid JSON: unexpected '"': expected ',' or '}' after a property value\n`);
+    expect(stackFrames(result.stderr)).toEqual([]);
+  });
 });
 
 describe.concurrent('one run of each sample, from the bundle', () => {

@@ -4,10 +4,10 @@
  * `resume` finishes. These spawn the built CLI (bin/tagliots.js); the behaviour behind each
  * interrupt is tested in process by test/e2e/interrupt.test.ts and test/e2e/resume.test.ts.
  */
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRunLog, type RunLog } from '../../src/log/reader.ts';
-import { copyFixtureProject, onlyRunLog, readLogLines, runLogs, tempDirs, waitForCaseLines, waitForStderr } from '../helpers/fixtures.ts';
+import { checkedRunLog, labCopy, onlyRunLog, runLogs, SLOW_RUN, tempDirs, waitForCaseLines, waitForStderr } from '../helpers/fixtures.ts';
 import { stackFrames } from '../helpers/normalize.ts';
 import { runCli, startCli, type CliProcess, type CliResult } from '../helpers/run-cli.ts';
 
@@ -24,22 +24,8 @@ interface SlowRun {
 
 /** Starts `tagliots run suites/slow.json -c 2` in a fresh copy of the lab project. */
 async function startSlow(args: readonly string[] = []): Promise<SlowRun> {
-  const dir = await temp.make();
-  const project = await copyFixtureProject('lab', dir);
-  const runsDir = join(dir, 'runs');
-  const cli = startCli(['run', 'suites/slow.json', '-c', '2', '--runs-dir', runsDir, ...args], { cwd: project, timeoutMs: 60_000 });
-  return { cli, project, runsDir };
-}
-
-/** The log read back, after checking every complete line parses and no case appears twice. */
-async function checkedLog(runsDir: string): Promise<RunLog> {
-  const path = await onlyRunLog(runsDir);
-  const { records } = await readLogLines(path); // throws on a line that is not JSON
-  const log = await readRunLog(path);
-  expect(records.filter((r) => r['type'] === 'case')).toHaveLength(log.cases.length);
-  const ids = log.cases.map((c) => c.caseId);
-  expect(new Set(ids).size, `duplicate case ids: ${ids.join(', ')}`).toBe(ids.length);
-  return log;
+  const { project, runsDir } = await labCopy(temp);
+  return { cli: startCli([...SLOW_RUN, '--runs-dir', runsDir, ...args], { cwd: project, timeoutMs: 60_000 }), project, runsDir };
 }
 
 function expectInterrupted(result: CliResult, log: RunLog): void {
@@ -60,7 +46,7 @@ describe.concurrent('signals', () => {
     await waitForCaseLines(runsDir, 3, cli);
     cli.kill('SIGINT');
     const result = await cli.result;
-    const log = await checkedLog(runsDir);
+    const log = await checkedRunLog(runsDir);
     expectInterrupted(result, log);
     expect(result.stderr).toContain('Ctrl-C again');
     expect(log.end!.counts.cancelled).toBe(0);
@@ -71,14 +57,15 @@ describe.concurrent('signals', () => {
     await waitForCaseLines(runsDir, 2, cli);
     cli.kill('SIGTERM');
     const result = await cli.result;
-    expectInterrupted(result, await checkedLog(runsDir));
+    expectInterrupted(result, await checkedRunLog(runsDir));
   });
 
   it('a third SIGINT exits at once, even while a stage ignores its signal', async () => {
-    // The stage sleeps a minute and cannot be cancelled, the grace period is a minute: only the
-    // third Ctrl-C ends the process before the run writes its end.
-    const { cli, runsDir } = await startSlow(['work.ignoreSignal=true', 'work.sleepMs=60000', '--grace', '60']);
-    await waitForCaseLines(runsDir, 0, cli);
+    // Case 0 finishes at once; the cases running once its line is in sleep a minute and cannot be
+    // cancelled, and the grace period is a minute: only the third Ctrl-C ends the process before
+    // the run writes its end.
+    const { cli, runsDir } = await startSlow(['work.ignoreSignal=true', 'work.sleepMs=60000', 'work.quickCases=1', '--grace', '60']);
+    await waitForCaseLines(runsDir, 1, cli);
     cli.kill('SIGINT');
     await waitForStderr(cli, (stderr) => stderr.includes('Ctrl-C again'));
     cli.kill('SIGINT');
@@ -88,9 +75,11 @@ describe.concurrent('signals', () => {
     expect(result.exitCode, result.stderr).toBe(130);
     expect(result.stderr).toContain('Interrupted three times');
     expect(stackFrames(result.stderr)).toEqual([]);
-    const log = await checkedLog(runsDir);
+    const log = await checkedRunLog(runsDir);
     expect(log.incomplete).toBe(true);
     expect(log.end).toBeNull();
+    // The run's claim on its log is released on the way out: a resume may start at once.
+    expect((await readdir(runsDir)).filter((name) => name.endsWith('.lock'))).toEqual([]);
   });
 });
 
@@ -102,7 +91,7 @@ describe.concurrent('kill -9 mid-run', () => {
       cli.kill('SIGKILL');
       const result = await cli.result;
       expect(result.signal).toBe('SIGKILL');
-      const log = await checkedLog(runsDir);
+      const log = await checkedRunLog(runsDir);
       expect(log.incomplete).toBe(true);
       expect(log.end).toBeNull();
       expect(log.header.suite.count).toBe(TOTAL);

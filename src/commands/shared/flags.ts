@@ -73,6 +73,15 @@ export function probability(name: string) {
   };
 }
 
+/** A number of at least 0 (--max-score-drop). */
+export function nonNegative(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number of at least 0 (got '${value}').`);
+    return n;
+  };
+}
+
 /** 0.9, or a percentage: 90% */
 export function rate(name: string) {
   return (value: string): number => {
@@ -181,7 +190,7 @@ export function selectionFrom(opts: SelectionFlags): Selection | undefined {
  */
 export function addModelRunOptions<A extends any[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
   return command
-    .addOption(new Option('--cache <mode>', 'response cache of configured models: off, read, write or rw (default: the project config, else rw)').choices(CACHE_MODES))
+    .addOption(new Option('--cache <mode>', 'response cache of configured models: off, read, write or rw (default: for rerun and resume the original run\'s, else the project config\'s, else rw)').choices(CACHE_MODES))
     .option('--max-cost <usd>', 'stop starting cases once model calls have cost this many US dollars (exit code 3)', dollars('--max-cost', { positive: true }));
 }
 
@@ -266,13 +275,15 @@ export function runFlagsFrom(opts: RunFlags): RunOutput & { readonly concurrency
 
 // ── the gate ───────────────────────────────────────────────────────────────────────────────────
 
-/** The gate flags up to --max-cost, in the order help lists them. */
+/** The gate flags up to --max-cost, in the order help lists them. With --baseline alone, the default rules compare. */
 function addGateBaselineOptions<A extends any[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
   return command
     .option('--baseline <run>', 'compare with this run (a run id prefix, `latest` or a log file)')
+    .option('--alpha <p>', 'level of the significance rule against the baseline, one-sided (default 0.05)', probability('--alpha'))
+    .option('--margin <d>', 'instead of significance: fail unless the pass rate is shown to be at most d below the baseline (0.02 or 2%)', rate('--margin'))
+    .option('--max-score-drop <d>', 'instead of significance on the mean score: fail unless it is shown to be at most d below the baseline', nonNegative('--max-score-drop'))
     .option('--min-pass-rate <rate>', 'fail when the pass rate is below this (0.9 or 90%)', rate('--min-pass-rate'))
-    .option('--max-regressions <n>', 'fail when more cases regressed against the baseline (needs --baseline)', count('--max-regressions'))
-    .option('--alpha <p>', 'fail on a statistically significant drop against the baseline at this level (one-sided McNemar; needs --baseline)', probability('--alpha'));
+    .option('--max-regressions <n>', 'fail when more cases regressed against the baseline (deterministic pipelines only)', count('--max-regressions'));
 }
 
 /** The gate flags after --max-cost. */
@@ -280,6 +291,8 @@ function addGateCaseOptions<A extends any[], O extends OptionValues, G extends O
   return command
     .option('--require <expr>', 'every case matching this keyword expression must pass (repeatable)', collect)
     .option('--allow-incomplete', 'do not fail the gate because the run is incomplete or was interrupted')
+    .option('--allow-missing', 'do not fail on cases, repeats or shards missing on either side')
+    .option('--max-infra-errors <rate>', 'fail when more of either run ended in infrastructure errors (default 2%)', rate('--max-infra-errors'))
     .option('--junit <file>', 'write the gate as JUnit XML')
     .option('--junit-cases', 'with --junit, add one testcase per case');
 }
@@ -316,8 +329,12 @@ export interface GateFlagValues {
   readonly minPassRate?: number;
   readonly maxRegressions?: number;
   readonly alpha?: number;
+  readonly margin?: number;
+  readonly maxScoreDrop?: number;
   readonly require?: readonly string[];
   readonly allowIncomplete?: boolean;
+  readonly allowMissing?: boolean;
+  readonly maxInfraErrors?: number;
   readonly junit?: string;
   readonly junitCases?: boolean;
 }
@@ -333,9 +350,13 @@ export function gateFlagsFrom(opts: GateFlagValues, maxCost?: number): GateFlags
     ...(opts.minPassRate !== undefined && { minPassRate: opts.minPassRate }),
     ...(opts.maxRegressions !== undefined && { maxRegressions: opts.maxRegressions }),
     ...(opts.alpha !== undefined && { alpha: opts.alpha }),
+    ...(opts.margin !== undefined && { margin: opts.margin }),
+    ...(opts.maxScoreDrop !== undefined && { maxScoreDrop: opts.maxScoreDrop }),
     ...(maxCost !== undefined && { maxCost }),
     ...(opts.require !== undefined && opts.require.length > 0 && { require: opts.require }),
     ...(opts.allowIncomplete === true && { allowIncomplete: true }),
+    ...(opts.allowMissing === true && { allowMissing: true }),
+    ...(opts.maxInfraErrors !== undefined && { maxInfraErrors: opts.maxInfraErrors }),
     ...(opts.junit !== undefined && { junit: opts.junit }),
     ...(opts.junitCases === true && { junitCases: true }),
   };

@@ -13,6 +13,7 @@ import { gateJunit } from '../../report/junit-gate.ts';
 import { createTheme } from '../../report/theme.ts';
 import { colorEnabled, type Io } from '../../util/io.ts';
 import type { GateFlags } from './flags.ts';
+import { scrubText } from './scrubbed-io.ts';
 
 const quote = (ref: string) => (/^[\w./@:+-]+$/.test(ref) ? ref : `'${ref.replace(/'/g, "'\\''")}'`);
 
@@ -28,7 +29,7 @@ export async function writeGateOutputs({ result, run }: GatedRun, flags: Pick<Ga
     const path = resolve(io.cwd, flags.junit);
     try {
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, gateJunit(result, flags.junitCases ? { cases: run } : {}));
+      await writeFile(path, scrubText(io, gateJunit(result, flags.junitCases ? { cases: run } : {})));
     } catch (error) {
       throw new LogError('E_GATE_JUNIT', `Cannot write the JUnit report ${flags.junit}: ${messageOf(error)}`, { cause: error });
     }
@@ -38,7 +39,7 @@ export async function writeGateOutputs({ result, run }: GatedRun, flags: Pick<Ga
     const parts = [gateMarkdown(result)];
     if (result.comparison) parts.push(comparisonMarkdown(result.comparison));
     try {
-      await appendFile(summaryFile, `${parts.join('\n')}\n`);
+      await appendFile(summaryFile, scrubText(io, `${parts.join('\n')}\n`));
     } catch (error) {
       io.stderr.write(`Warning: cannot append the gate summary to GITHUB_STEP_SUMMARY (${summaryFile}): ${messageOf(error)}\n`);
     }

@@ -1,53 +1,143 @@
 /**
  * How commands write: text to stdout or to an `--out` file, and the warnings the engine reports,
- * on stderr.
+ * on stderr. A file is written under a temporary name beside it and renamed into place once
+ * whole, so a failure (a full disk) or a kill never leaves a truncated or empty file behind, and an
+ * older file of that name stays as it was until then.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { UsageError, messageOf } from '../../errors.ts';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { describeFileError, errnoCode, UsageError, writeFailureExitCode } from '../../errors.ts';
+import { pid } from '../../host.ts';
 import type { Io } from '../../util/io.ts';
+import { scrubText } from './scrubbed-io.ts';
 
 /** Text output to stdout, or to `--out <file>`, in 64 KiB writes. */
 export interface Output {
   write(text: string): void;
-  /** Flushes; for a file, closes it. */
+  /** Flushes; a file is then put in place, whole. Idempotent. */
   close(): void;
+  /**
+   * After a failure: a file's partial text is removed (an older file of that name stays as it
+   * was); stdout gets what was written so far. Does nothing after close().
+   */
+  abort(): void;
 }
 
 /** An Output to `outFile` (relative to the working directory), or to stdout when it is undefined. */
 export function createOutput(io: Io, outFile: string | undefined): Output {
-  if (outFile === undefined) return bufferedOutput((text) => io.stdout.write(text));
-  const fail = (error: unknown) =>
-    new UsageError('E_OUTPUT', `Cannot write ${outFile}: ${messageOf(error)}`, { hint: 'Check that the folder exists and is writable.', cause: error });
-  let fd: number;
+  if (outFile === undefined) {
+    const sink = (text: string) => io.stdout.write(text);
+    return bufferedOutput({ sink, commit: () => undefined, discard: () => undefined, keepsPartial: true });
+  }
+  const target = resolve(io.cwd, outFile);
+  const temp = join(dirname(target), `.${basename(target)}.${pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fail = (error: unknown) => outputError(outFile, error);
+  let fd: number | undefined;
   try {
-    fd = openSync(resolve(io.cwd, outFile), 'w');
+    fd = openSync(temp, 'wx');
   } catch (error) {
     throw fail(error);
   }
-  return bufferedOutput(
-    (text) => {
+  const closeQuietly = () => {
+    if (fd === undefined) return;
+    try {
+      closeSync(fd);
+    } catch {
+      // Failed already.
+    }
+    fd = undefined;
+  };
+  const discard = () => {
+    closeQuietly();
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Never created, or gone.
+    }
+  };
+  // The first failure: the file is dropped, and every later call throws it again.
+  let failure: UsageError | undefined;
+  const failWith = (error: unknown): UsageError => {
+    discard();
+    return (failure = fail(error));
+  };
+  return bufferedOutput({
+    sink: (text) => {
+      if (failure) throw failure;
       try {
-        writeSync(fd, text);
+        const bytes = Buffer.from(scrubText(io, text), 'utf8');
+        for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd!, bytes, offset);
       } catch (error) {
-        throw fail(error);
+        throw failWith(error);
       }
     },
-    () => closeSync(fd),
-  );
+    commit: () => {
+      if (failure) throw failure;
+      try {
+        fsyncSync(fd!);
+        closeSync(fd!);
+        fd = undefined;
+        renameSync(temp, target);
+      } catch (error) {
+        throw failWith(error);
+      }
+    },
+    discard,
+    keepsPartial: false,
+  });
 }
 
-/** Collects writes and hands them to `sink` 64 KiB at a time: one system call per chunk, not per line. */
-function bufferedOutput(sink: (text: string) => void, release?: () => void): Output {
+/**
+ * Runs `write` on an Output to `outFile` (stdout when undefined) and puts the file in place when
+ * it returns; when it throws, nothing is left of the file (an older one stays as it was).
+ */
+export async function writeOutput<T>(io: Io, outFile: string | undefined, write: (out: Output) => T | Promise<T>): Promise<T> {
+  const out = createOutput(io, outFile);
+  let result: T;
+  try {
+    result = await write(out);
+  } catch (error) {
+    out.abort();
+    throw error;
+  }
+  out.close();
+  return result;
+}
+
+/** `E_OUTPUT` for a file that cannot be written, saying why in words (a full disk: exit code 1). */
+export function outputError(file: string, error: unknown): UsageError {
+  const code = errnoCode(error);
+  const full = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG';
+  return new UsageError('E_OUTPUT', `Cannot write ${file}: ${describeFileError(error)}`, {
+    hint: full ? 'Free some disk space, or write the file to another disk.' : 'Check that the folder exists and is writable.',
+    exitCode: writeFailureExitCode(error),
+    cause: error,
+  });
+}
+
+interface OutputTarget {
+  /** Takes one chunk of text. */
+  sink(text: string): void;
+  /** Called once everything was handed to sink. */
+  commit(): void;
+  /** Called instead of commit after a failure. */
+  discard(): void;
+  /** Whether text written before a failure is still handed to the sink (stdout: it shows what there is). */
+  readonly keepsPartial: boolean;
+}
+
+/** Collects writes and hands them to the sink 64 KiB at a time: one system call per chunk, not per line. */
+function bufferedOutput(target: OutputTarget): Output {
   let buffered: string[] = [];
   let length = 0;
-  let released = false;
+  let ended = false;
   const flush = () => {
     if (length === 0) return;
     const text = buffered.join('');
     buffered = [];
     length = 0;
-    sink(text);
+    target.sink(text);
   };
   return {
     write(text) {
@@ -56,11 +146,20 @@ function bufferedOutput(sink: (text: string) => void, release?: () => void): Out
       if (length >= 1 << 16) flush();
     },
     close() {
-      if (released) return;
+      if (ended) return;
+      ended = true;
       flush();
-      if (release) {
-        released = true;
-        release();
+      target.commit();
+    },
+    abort() {
+      if (ended) return;
+      ended = true;
+      try {
+        if (target.keepsPartial) flush();
+      } finally {
+        buffered = [];
+        length = 0;
+        target.discard();
       }
     },
   };

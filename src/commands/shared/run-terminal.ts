@@ -30,7 +30,7 @@ export interface RunTerminal {
   /** Colours and width of stdout. */
   readonly theme: Theme;
   /** The engine options that tie a run to this terminal: where it runs, its id and clock, Ctrl-C, warnings, the summary. */
-  readonly options: Pick<RunOptions, 'cwd' | 'env' | 'command' | 'runId' | 'now' | 'signal' | 'cancelSignal' | 'graceMs' | 'onWarning' | 'onProgress'>;
+  readonly options: Pick<RunOptions, 'cwd' | 'env' | 'command' | 'runId' | 'now' | 'signal' | 'cancelSignal' | 'graceMs' | 'onWarning' | 'onProgress' | 'secrets'>;
   /** A path as the terminal shows it: relative to the working folder. */
   shown(path: string): string;
   /**
@@ -72,6 +72,8 @@ export function createRunTerminal(io: Io, options: RunTerminalOptions): RunTermi
       graceMs,
       onWarning: (text) => io.stderr.write(`${text}\n`),
       onProgress: (record) => summary?.add(record),
+      // The terminal's scrubber: the keys the run finds are scrubbed from what it prints too.
+      secrets: io.secrets,
     },
     shown,
     start(header, start, configBlock) {
@@ -113,7 +115,7 @@ export function createRunTerminal(io: Io, options: RunTerminalOptions): RunTermi
       io.stdout.write(renderSummary(summary.finish(end), theme, { allRowsHint: `run \`tagliots summarize ${runId} --rows all\` to print every row`, end }));
       io.stdout.write(`\nResults written to ${shown(logPath)}\n`);
     },
-    exitCode({ runId, end }, gatePassed = true) {
+    exitCode({ runId, end, header }, gatePassed = true) {
       if (end.status === 'interrupted') return EXIT.interrupted;
       if (end.status === 'budget') {
         const notRun = end.counts.notRun;
@@ -123,7 +125,9 @@ export function createRunTerminal(io: Io, options: RunTerminalOptions): RunTermi
         return EXIT.budget;
       }
       if (end.status === 'error') {
-        io.stderr.write(`The run stopped early: ${end.error?.message ?? 'unknown error'}\n`);
+        // A rerun cannot be resumed (its cases came from its parent's log): it is started again.
+        const finish = header.mode === 'rerun' ? `Start the rerun again: tagliots ${header.command.join(' ')}` : `Finish the run with: tagliots resume ${runId}`;
+        io.stderr.write(`The run stopped early: ${end.error?.message ?? 'unknown error'}\n${finish}\n`);
         return EXIT.failure;
       }
       if (options.strict && end.counts.error > 0) {

@@ -32,14 +32,11 @@ import { yamlError } from './load.ts';
 import { pathRoot, readPath } from './paths.ts';
 import type { CheckItemDef, CheckStageDef, JudgeStageDef, LlmStageDef, StageDef } from './schema.ts';
 import { applyStageOptions } from './wrap.ts';
+import { judge, PERFECT_JUDGEMENT } from '../judge.ts';
 
 type AnyContext = StageContext<any, any, any>;
 
-/** The fixed output of a judge stage's model. */
-export const JudgeOutput = z.object({ score: z.number().min(0).max(1), reason: z.string() });
-
-/** What the `perfect` mock answers for a judge stage: full marks. */
-export const PERFECT_JUDGEMENT = { score: 1, reason: 'perfect mock: full marks' } as const;
+export { JudgeOutput, PERFECT_JUDGEMENT } from '../judge.ts';
 
 export interface CompileOptions {
   /** Imports a `type: function` module (TypeScript is bundled): src/project/import-module.ts. */
@@ -248,19 +245,16 @@ export function judgeMessages(stage: JudgeStageDef): LlmMessage[] {
 
 async function judgeStage(stage: JudgeStageDef, model: Model, dir: string): Promise<StageFn<any, any, any>> {
   const vars = varsFn(stage.vars, stage.name);
-  const call = await llm({
+  return judge({
     model,
-    messages: judgeMessages(stage),
+    rubric: stage.rubric_file !== undefined ? { file: stage.rubric_file } : stage.rubric!,
+    ...(stage.system !== undefined && { system: stage.system }),
     baseDir: dir,
     ...(vars && { vars }),
     ...(stage.params && { params: stage.params as Record<string, Json> }),
-    output: JudgeOutput,
     ...(stage.parse_retries !== undefined && { parseRetries: stage.parse_retries }),
+    ...(stage.threshold !== undefined && { threshold: stage.threshold }),
   });
-  return async (ctx) => {
-    const { score, reason } = await call(ctx);
-    return { score, reason, ...(stage.threshold !== undefined && { passed: score >= stage.threshold }) };
-  };
 }
 
 function checkStage(stage: CheckStageDef, i: number, loaded: LoadedYamlPipeline): StageFn<any, any, any> {

@@ -3,7 +3,7 @@
  * the line with a caret. Paths are zod issue paths: map keys and sequence indexes.
  */
 import type { Document, Node as YamlNode } from 'yaml';
-import { caretExcerpt, positionOf } from '../../util/json-syntax.ts';
+import { textPosition } from '../../util/json-syntax.ts';
 import type { YamlModule } from '../../util/yaml.ts';
 
 export type PathSegment = string | number;
@@ -60,7 +60,7 @@ export class YamlLocator {
   }
 
   locateOffset(offset: number): Located {
-    const { line, column, lineText, offsetInLine } = positionOf(this.text, Math.min(offset, this.text.trimEnd().length));
-    return { line, column, at: `${this.display}:${line}:${column}`, excerpt: caretExcerpt(lineText, offsetInLine) };
+    const { line, column, excerpt } = textPosition(this.text, offset);
+    return { line, column, at: `${this.display}:${line}:${column}`, excerpt };
   }
 }

@@ -6,4 +6,4 @@
  */
 export * from '../../util/units.ts';
 export { formatPValue } from '../../analysis/stats.ts';
-export { interval } from '../compare-format.ts';
+export { interval, keywordNote, statisticsLines } from '../compare-format.ts';

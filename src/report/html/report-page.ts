@@ -5,6 +5,7 @@
 import type { ReportComparison, ReportRows, ReportRun } from '../../analysis/report-data.ts';
 import { gzipBase64, type RecordBlocks } from './embed.ts';
 import { renderPageChunks } from './page.ts';
+import type { SecretScrubber } from '../../util/scrub.ts';
 
 export interface EmbeddedRun {
   readonly run: ReportRun;
@@ -23,6 +24,8 @@ export interface ReportPageOptions {
   /** `tagliots <version>`, in the page's boot data. */
   readonly generator: string;
   readonly nonce?: string;
+  /** The secrets in play, scrubbed from the page's data before it is compressed. */
+  readonly secrets?: SecretScrubber;
 }
 
 export function renderReportChunks(runs: readonly EmbeddedRun[], comparison: ReportComparison | null, options: ReportPageOptions): string[] {
@@ -36,7 +39,7 @@ export function renderReportChunks(runs: readonly EmbeddedRun[], comparison: Rep
   return renderPageChunks({
     title: `${header.pipeline.name} ${header.runId.slice(0, 13)}${comparison ? ' vs baseline' : ''} · tagliots report`,
     boot: { mode: 'static', generator: options.generator },
-    blobs: [{ id: 'tg-data', parts: [gzipBase64(JSON.stringify(data))] }, ...runs.map((r, k) => ({ id: `tg-records-${k}`, parts: r.blocks.blocks, late: true }))],
+    blobs: [{ id: 'tg-data', parts: [gzipBase64(options.secrets ? options.secrets.json(data) : JSON.stringify(data))] }, ...runs.map((r, k) => ({ id: `tg-records-${k}`, parts: r.blocks.blocks, late: true }))],
     ...(options.nonce !== undefined && { nonce: options.nonce }),
   });
 }

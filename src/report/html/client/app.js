@@ -7,7 +7,7 @@
 // server's /api. Every value from a log is put in the DOM as text (h(), svg(), textContent).
 
 /* global document, window, location, fetch, atob, Blob, Response, DecompressionStream, requestAnimationFrame, URLSearchParams */
-/* global h, formatCount, formatCompact, formatDuration, formatPercent, formatRate, formatPoints, formatUsd, formatNumber, formatSigned, formatLocalTime, formatPValue, interval, oneLineJson, plural, parseKeywordFilter, chartStackedBars, chartHistogram, chartSteps, chartCard */
+/* global h, formats, formatCount, formatCompact, formatDuration, formatPercent, formatRate, formatPoints, formatUsd, formatNumber, formatSigned, formatLocalTime, formatPValue, interval, oneLineJson, plural, parseKeywordFilter, chartStackedBars, chartHistogram, chartSteps, chartCard */
 
 const ROW_HEIGHT = 30;
 const OVERSCAN = 10;
@@ -1030,17 +1030,52 @@ function lineCount(text) {
   return lines;
 }
 
-/** Text in a <pre>; long text is clipped with a button that shows it all. */
+/**
+ * The most characters of one value the page holds until asked for all of it: laying out a 10 MB
+ * value takes the browser seconds, so a huge value shows its beginning and a button.
+ */
+const PREVIEW_CHARS = 20000;
+
+/** The first PREVIEW_CHARS characters of `text`, never half a surrogate pair. */
+function previewOf(text) {
+  const end = PREVIEW_CHARS - (/[\uD800-\uDBFF]/.test(text[PREVIEW_CHARS - 1] ?? '') ? 1 : 0);
+  return text.slice(0, end);
+}
+
+/** The size of `text` in UTF-8, as `10.0 MiB`. */
+function byteSize(text) {
+  return formats.formatBytes(new Blob([text]).size);
+}
+
+/**
+ * Text in a <pre>; long text is clipped with a button that shows it all. A huge one (more than
+ * PREVIEW_CHARS characters) has only its beginning in the page until then, and again after "Show less".
+ */
 function textBlock(text, kind) {
-  const pre = h('pre', { class: `value ${kind ?? ''}`, text });
+  const huge = text.length > PREVIEW_CHARS;
+  const pre = h('pre', { class: `value ${kind ?? ''}`, text: huge ? previewOf(text) : text });
   if (!isLarge(text)) return pre;
   pre.classList.add('clipped');
-  const toggle = h('button', { type: 'button', class: 'small expand', text: `Show all (${plural(lineCount(text), 'line')}, ${formatCount(text.length)} characters)` });
+  const label = `Show all (${plural(lineCount(text), 'line')}, ${huge ? byteSize(text) : `${formatCount(text.length)} characters`})`;
+  const toggle = h('button', { type: 'button', class: 'small expand', text: label });
   toggle.addEventListener('click', () => {
     const clipped = pre.classList.toggle('clipped');
-    toggle.textContent = clipped ? `Show all (${plural(lineCount(text), 'line')}, ${formatCount(text.length)} characters)` : 'Show less';
+    if (huge) pre.textContent = clipped ? previewOf(text) : text;
+    toggle.textContent = clipped ? label : 'Show less';
   });
   return h('div', { class: 'long' }, pre, toggle);
+}
+
+/** Text within a line (an error message): a huge one shows its beginning and a button that shows it all. */
+function lineText(text) {
+  if (text.length <= PREVIEW_CHARS) return h('span', { text });
+  const span = h('span', { text: `${previewOf(text)}…` });
+  const more = h('button', { type: 'button', class: 'small expand', text: `Show all (${byteSize(text)})` });
+  more.addEventListener('click', () => {
+    span.textContent = text;
+    more.remove();
+  });
+  return h('span', {}, span, ' ', more);
 }
 
 function jsonText(value) {
@@ -1075,7 +1110,7 @@ function conversation(messages) {
 
 function errorView(error, options = {}) {
   const box = h('div', { class: 'error-box' });
-  box.append(h('div', { class: 'error-title' }, h('strong', { text: `${error.name}: ` }), h('span', { text: error.message })));
+  box.append(h('div', { class: 'error-title' }, h('strong', { text: `${error.name}: ` }), lineText(error.message)));
   const meta = [];
   if (!options.noStage) meta.push(h('span', {}, 'stage ', h('code', { text: error.stage ?? '(none: passed() or score())' })));
   if (error.code) meta.push(h('span', {}, 'code ', h('code', { text: error.code })));
@@ -1083,7 +1118,7 @@ function errorView(error, options = {}) {
   if (error.context && error.context.length > 0) {
     box.append(h('div', { class: 'error-context' }, h('span', { class: 'muted', text: 'while ' }), error.context.flatMap((c, k) => (k ? [h('span', { class: 'sep', text: ' › ' }), h('span', { text: c })] : [h('span', { text: c })]))));
   }
-  if (error.stack) box.append(h('details', { class: 'stack' }, h('summary', { text: 'Stack trace' }), h('pre', { class: 'value', text: error.stack })));
+  if (error.stack) box.append(h('details', { class: 'stack' }, h('summary', { text: 'Stack trace' }), error.stack.length > PREVIEW_CHARS ? textBlock(error.stack) : h('pre', { class: 'value', text: error.stack })));
   return box;
 }
 
@@ -1195,10 +1230,15 @@ function stageBody(part, name, owner = part, turn = undefined) {
   const parts = [];
   if (stage?.error) parts.push(errorView(stage.error, { noStage: true }));
   if (Array.isArray(stage?.calls) && stage.calls.length > 0) parts.push(callsTable(stage.calls));
+  let loops = 0;
   if (Array.isArray(stage?.llm)) {
     for (const llm of stage.llm) {
       if (!llm || !Array.isArray(llm.messages)) continue;
       parts.push(h('div', { class: 'prompt' }, h('div', { class: 'sub', text: `Prompt sent to ${llm.model ?? 'the model'}` }), conversation(llm.messages)));
+      if (Array.isArray(llm.rounds)) {
+        parts.push(toolLoopView(llm));
+        loops++;
+      }
     }
   }
   const mine = (item) => item && item.stage === name && item.turn === turn;
@@ -1206,9 +1246,48 @@ function stageBody(part, name, owner = part, turn = undefined) {
   if (events.length > 0) parts.push(h('div', { class: 'events' }, h('div', { class: 'sub', text: 'Events' }), eventsTable(events)));
   const artifacts = Array.isArray(owner.artifacts) ? owner.artifacts.filter(mine) : [];
   if (artifacts.length > 0) parts.push(h('div', { class: 'artifacts' }, h('div', { class: 'sub', text: 'Artifacts' }), artifactsTable(artifacts)));
-  if (part.stages && Object.prototype.hasOwnProperty.call(part.stages, name)) parts.push(h('div', { class: 'output' }, valueView(part.stages[name])));
-  else if (!stage?.error) parts.push(h('p', { class: 'muted', text: 'No output.' }));
+  if (part.stages && Object.prototype.hasOwnProperty.call(part.stages, name)) {
+    const value = part.stages[name];
+    // The tool loop above shows a text answer already; a parsed one (llm() with output) is shown too.
+    if (loops === 0 || !isToolLoopOutput(value)) parts.push(h('div', { class: 'output' }, valueView(value)));
+    else if (value.answer !== null && typeof value.answer !== 'string') parts.push(h('div', { class: 'output' }, h('div', { class: 'sub', text: 'Answer' }), valueView(value.answer)));
+  } else if (!stage?.error) parts.push(h('p', { class: 'muted', text: 'No output.' }));
   return parts;
+}
+
+/** What an llm() stage with tools returns: { answer, outcome, rounds, toolCalls, messages }. */
+function isToolLoopOutput(value) {
+  return value && typeof value === 'object' && !Array.isArray(value) && 'answer' in value && typeof value.outcome === 'string' && typeof value.rounds === 'number' && Array.isArray(value.toolCalls) && Array.isArray(value.messages);
+}
+
+/** A tool loop, round by round: the model's reply, then each tool call it asked for and what came back. */
+function toolLoopView(llm) {
+  const calls = llm.rounds.flatMap((round) => (Array.isArray(round.toolCalls) ? round.toolCalls : []));
+  const notOk = calls.filter((call) => call.status !== 'ok').length;
+  const view = h('div', { class: 'tool-loop' }, h('div', { class: 'sub', text: `Tool loop: ${llm.outcome ?? 'unfinished'} after ${plural(llm.rounds.length, 'round')}, ${plural(calls.length, 'tool call')}${notOk ? ` (${notOk} not ok)` : ''}` }));
+  for (const round of llm.rounds) {
+    const facts = [formatDuration(round.durationMs)];
+    if (round.usage) facts.push(`${formatCount(round.usage.inputTokens)} in, ${formatCount(round.usage.outputTokens)} out tokens`);
+    if (round.costUsd !== undefined) facts.push(formatUsd(round.costUsd));
+    if (round.cache && round.cache !== 'off') facts.push(`cache ${round.cache}`);
+    if (round.finishReason) facts.push(round.finishReason);
+    const box = h('div', { class: 'tl-round', 'data-round': String(round.round) }, h('div', { class: 'tl-head' }, h('strong', { text: `Round ${round.round}` }), h('span', { class: 'muted', text: ` · ${facts.join(' · ')}` })));
+    if (round.error) box.append(h('div', { class: 'bad', text: round.error }));
+    if (round.text) box.append(h('div', { class: 'message role-assistant' }, h('div', { class: 'role', text: 'assistant' }), textBlock(round.text, 'text')));
+    if (Array.isArray(round.toolCalls) && round.toolCalls.length > 0) {
+      box.append(
+        plainTable('tool-calls', ['tool', 'arguments', 'status', 'result', 'duration'], round.toolCalls, (call) => [
+          h('td', { class: 'mono', text: String(call.name) }),
+          h('td', {}, textBlock(oneLineJson(call.arguments), 'json')),
+          h('td', {}, h('span', { class: call.status === 'ok' ? 'good' : 'bad', text: call.error ? `${call.status}: ${call.error.kind}` : String(call.status) })),
+          h('td', {}, call.status === 'ok' ? textBlock(oneLineJson(call.result), 'json') : textBlock(call.error?.message ?? call.reason ?? '', 'text')),
+          h('td', { class: 'num', text: call.durationMs !== undefined ? formatDuration(call.durationMs) : '' }),
+        ]),
+      );
+    }
+    view.append(box);
+  }
+  return view;
 }
 
 /** Events of one stage: when (from the start of the case), what, and their data. */
@@ -1300,18 +1379,16 @@ function createCompareView(page) {
   const stat = (label, a, b, delta, extra, cls) =>
     h('div', { class: `stat ${cls ?? ''}` }, h('div', { class: 'stat-label', text: label }), h('div', { class: 'stat-value' }, h('span', { class: 'muted', text: a }), ' → ', h('span', { text: b })), h('div', { class: 'stat-detail', text: [delta, extra].filter(Boolean).join(' · ') }));
   const cards = [];
-  cards.push(
-    stat(
-      'Pass rate',
-      formatRate(s.passRate.a),
-      formatRate(s.passRate.b),
-      s.passRate.delta === null ? '' : formatPoints(s.passRate.delta),
-      interval(s.passRate.ci, 'rate'),
-      s.passRate.delta > 0 ? 'good' : s.passRate.delta < 0 ? 'bad' : '',
-    ),
-  );
-  if (s.score.pairs > 0) cards.push(stat('Mean score', formatNumber(s.score.a), formatNumber(s.score.b), formatSigned(s.score.delta), interval(s.score.ci, 'plain')));
-  cards.push(h('div', { class: 'stat' }, h('div', { class: 'stat-label', text: 'Regressions / fixes' }), h('div', { class: 'stat-value' }, h('span', { class: 'bad', text: formatCount(s.regressionCount) }), ' / ', h('span', { class: 'good', text: formatCount(s.fixCount) })), h('div', { class: 'stat-detail', text: s.mcnemar ? `McNemar exact, two-sided ${formatPValue(s.mcnemar.pTwoSided)}` : '' })));
+  // The change of a metric is colored only when its test says so: anything else is within noise.
+  const tone = (m) => (m && m.significant === 'worse' ? 'bad' : m && m.significant === 'better' ? 'good' : '');
+  const stats = s.stats;
+  if (s.passRate.delta !== null) {
+    cards.push(stat('Pass rate', formatRate(s.passRate.a), formatRate(s.passRate.b), formatPoints(s.passRate.delta), interval(s.passRate.ci, 'rate'), tone(stats && stats.pass)));
+  }
+  if (s.score.pairs > 0) cards.push(stat('Mean score', formatNumber(s.score.a), formatNumber(s.score.b), formatSigned(s.score.delta), interval(s.score.ci, 'plain'), tone(stats && stats.score)));
+  const primary = stats && stats.primary ? stats[stats.primary] : null;
+  const pDetail = primary ? `one-sided ${formatPValue(Math.min(primary.pWorse, primary.pBetter))}` : '';
+  cards.push(h('div', { class: 'stat' }, h('div', { class: 'stat-label', text: 'Regressions / fixes' }), h('div', { class: 'stat-value' }, h('span', { class: 'bad', text: formatCount(s.regressionCount) }), ' / ', h('span', { class: 'good', text: formatCount(s.fixCount) })), h('div', { class: 'stat-detail', text: pDetail })));
   cards.push(stat('Cases', formatCount(s.a.counts.complete + s.a.counts.error + s.a.counts.cancelled), formatCount(s.b.counts.complete + s.b.counts.error + s.b.counts.cancelled), `${formatCount(s.common)} in both`, `${formatCount(s.onlyACount)} only in A, ${formatCount(s.onlyBCount)} only in B`));
   if (s.costUsd.a !== null || s.costUsd.b !== null) cards.push(stat('Cost (common cases)', formatUsd(s.costUsd.a), formatUsd(s.costUsd.b), s.costUsd.delta === null ? '' : formatSigned(s.costUsd.delta, formatUsd)));
   if (s.inputTokens.a !== null || s.inputTokens.b !== null) cards.push(stat('Tokens in / out', `${formatCount(s.inputTokens.a)} / ${formatCount(s.outputTokens.a)}`, `${formatCount(s.inputTokens.b)} / ${formatCount(s.outputTokens.b)}`, s.inputTokens.delta === null ? '' : `${formatSigned(s.inputTokens.delta, formatCount)} in`));
@@ -1355,7 +1432,7 @@ function createCompareView(page) {
   if (s.keywords.length > 0) {
     const rows = [...s.keywords].sort((x, y) => x.passRateB - x.passRateA - (y.passRateB - y.passRateA) || (x.keyword < y.keyword ? -1 : 1));
     keywordTable = h('details', { class: 'keywords', open: rows.length <= 8 }, h('summary', {}, h('h3', { class: 'inline', text: `Pass rate by keyword (${plural(rows.length, 'keyword')}, largest drop first)` })));
-    const table = h('table', { class: 'plain' }, h('thead', {}, h('tr', {}, ['keyword', 'cases', 'A', 'B', 'change', 'regressions', 'fixes'].map((t) => h('th', { text: t })))));
+    const table = h('table', { class: 'plain' }, h('thead', {}, h('tr', {}, ['keyword', 'cases', 'A', 'B', 'change', 'regressions', 'fixes', 'p (Holm)', ''].map((t) => h('th', { text: t })))));
     const tbody = h('tbody');
     for (const k of rows.slice(0, 40)) {
       const change = k.passRateB - k.passRateA;
@@ -1367,16 +1444,20 @@ function createCompareView(page) {
           h('td', { class: 'r', text: formatCount(k.cases) }),
           h('td', { class: 'r', text: formatRate(k.passRateA) }),
           h('td', { class: 'r', text: formatRate(k.passRateB) }),
-          h('td', { class: `r ${change < 0 ? 'bad' : change > 0 ? 'good' : 'muted'}`, text: formatPoints(change) }),
+          h('td', { class: `r ${k.significant === 'worse' ? 'bad' : k.significant === 'better' ? 'good' : 'muted'}`, text: formatPoints(change) }),
           h('td', { class: 'r', text: formatCount(k.regressions) }),
           h('td', { class: 'r', text: formatCount(k.fixes) }),
+          h('td', { class: 'r', text: k.pAdjusted === null ? '—' : formatPValue(k.pAdjusted).replace(/^p = /, '').replace(/^p < /, '< ') }),
+          h('td', { class: k.significant === 'worse' ? 'bad' : k.significant === 'better' ? 'good' : 'muted', text: k.significant ?? 'noise' }),
         ),
       );
     }
     table.append(tbody);
     keywordTable.append(table);
     if (rows.length > 40) keywordTable.append(h('p', { class: 'muted', text: `${rows.length - 40} more keywords not shown.` }));
+    keywordTable.append(h('p', { class: 'muted', text: formats.keywordNote(s) }));
   }
+  const statistics = stats ? h('div', { class: 'statistics' }, h('h3', { text: 'Statistics' }), h('ul', {}, formats.statisticsLines(s).map((line) => h('li', { text: line })))) : null;
 
   const list = createPairTable(page);
   el.append(
@@ -1387,6 +1468,7 @@ function createCompareView(page) {
     h('h2', { class: 'section-title', text: 'Cases' }),
     list.el,
     h('div', { class: 'compare-grid' }, h('div', {}, h('h3', { text: 'Outcomes, A to B' }), matrix), config),
+    statistics,
     keywordTable,
   );
 
