@@ -19,8 +19,13 @@ function testFiles(...folders: string[]): string[] {
 }
 
 const UNIT_TESTS = testFiles('src', 'samples');
+/**
+ * The packed package installed into a fresh project from the npm registry, type-checked and run:
+ * about 70 s on its own, so `npm test` leaves it to `npm run test:package` (CI runs both).
+ */
+const PACKAGE_TEST = 'test/process/package.test.ts';
 /** The command tests: the CLI run in process (test/helpers/in-process.ts), and spawned. */
-const CLI_TESTS = testFiles('test/e2e', 'test/process');
+const CLI_TESTS = testFiles('test/e2e', 'test/process').filter((file) => file !== PACKAGE_TEST);
 /**
  * Tests that replace a module, a global or the clock get modules of their own: in modules shared
  * with other files, the replacement would miss the modules already loaded and reach the files run
@@ -70,6 +75,7 @@ export default defineConfig({
       { extends: true, test: { name: 'own modules', include: REPLACING_TESTS } },
       // The report in Debian's Chromium, one process per file as before.
       { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], pool: 'forks' } },
+      { extends: true, test: { name: 'package', include: [PACKAGE_TEST] } },
     ],
   },
 });

@@ -78,8 +78,9 @@ describe('docs/api.md', () => {
     expect(examples.length).toBeGreaterThanOrEqual(3);
   });
 
+  // Each example runs in its own copy of the project and its own process: side by side.
   for (const example of examples) {
-    it(`runs the example at line ${example.line}`, async () => {
+    it.concurrent(`runs the example at line ${example.line}`, async ({ expect }) => {
       const result = await runModule(example.code);
       expect(result.exitCode, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(0);
       if (example.prints !== undefined) expect(result.stdout).toBe(example.prints);
