@@ -23,6 +23,14 @@ describe('storeArtifact', () => {
     expect((await storeArtifact(dir, 's', 'page.html', '<p>', 'text/html')).mime).toBe('text/html');
   });
 
+  it('scrubs known secrets from text and JSON content before it reaches the disk', async () => {
+    const scrub = (text: string) => text.replaceAll('sk-test-1234567890', '[redacted:OPENAI_API_KEY]');
+    const text = await storeArtifact(dir, 's', 'reply.txt', 'echo: Bearer sk-test-1234567890', undefined, scrub);
+    expect(await readFile(join(root, text.path), 'utf8')).toBe('echo: Bearer [redacted:OPENAI_API_KEY]');
+    const json = await storeArtifact(dir, 's', 'reply.json', { headers: { authorization: 'Bearer sk-test-1234567890' } }, undefined, scrub);
+    expect(JSON.parse(await readFile(join(root, json.path), 'utf8'))).toEqual({ headers: { authorization: 'Bearer [redacted:OPENAI_API_KEY]' } });
+  });
+
   it('keeps the same content under the same name once, and the same content under two names twice', async () => {
     const first = await storeArtifact(dir, 's', 'a.txt', 'same', undefined);
     const again = await storeArtifact(dir, 's', 'a.txt', 'same', undefined);

@@ -22,6 +22,8 @@ export interface CaseEnvironment {
   readonly onModelEvent?: ((event: ModelEvent) => void) | undefined;
   /** Where ctx.artifact() stores content: `<runs>/<run-id>.artifacts`. Without it, ctx.artifact() fails. */
   readonly artifactsDir?: string | undefined;
+  /** Replaces the secrets in play in text a stage stores (artifacts), as the log writer does. */
+  readonly scrub?: ((text: string) => string) | undefined;
 }
 
 export interface CaseInput {

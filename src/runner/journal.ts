@@ -24,8 +24,8 @@ export class CaseJournal {
   }
 
   /** Stores an artifact of `stage` in the artifacts folder `dir` (see storeArtifact) and records it. */
-  async artifact(dir: string | undefined, stage: string, turn: number | null, name: string, content: unknown, mime: string | undefined): Promise<Artifact> {
-    const artifact = await storeArtifact(dir, stage, name, content, mime);
+  async artifact(dir: string | undefined, stage: string, turn: number | null, name: string, content: unknown, mime: string | undefined, scrub?: (text: string) => string): Promise<Artifact> {
+    const artifact = await storeArtifact(dir, stage, name, content, mime, scrub);
     if (turn !== null) artifact.turn = turn;
     (this.artifacts ??= []).push(artifact);
     return artifact;

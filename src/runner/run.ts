@@ -61,6 +61,8 @@ export interface ExecuteRunOptions {
   readonly maxCostUsd?: number;
   /** Where ctx.artifact() stores content (`<runs>/<run-id>.artifacts`); without it, artifacts fail. */
   readonly artifactsDir?: string;
+  /** Replaces the secrets in play in the text of artifacts (see CaseEnvironment). */
+  readonly scrub?: (text: string) => string;
 }
 
 /** How long the scheduler may keep the event loop busy before it yields, so signals and timers run. */
@@ -81,6 +83,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
     config: prepared.config,
     models: prepared.models,
     artifactsDir: options.artifactsDir,
+    scrub: options.scrub,
   };
   // Model calls: live cost for --max-cost, notices for the progress display, totals for run.end.
   const budget = options.maxCostUsd;

@@ -300,6 +300,7 @@ export async function runSession(plan: RunPlan, options: RunSessionOptions, plac
       ...(plan.copied && { copied }),
       ...(options.maxCostUsd !== undefined && { maxCostUsd: options.maxCostUsd }),
       artifactsDir: logPath.replace(/\.jsonl$/, '.artifacts'),
+      scrub: (text) => secrets.text(text),
       log: write,
       listeners: listener ? [listener] : [],
       onControl: (c) => {

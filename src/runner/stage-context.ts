@@ -102,7 +102,7 @@ export class StageCtx implements StageContext<any, any, any> {
   }
 
   async artifact(name: string, content: string | Uint8Array | Json, options: { mime?: string } = {}): Promise<ArtifactRef> {
-    return this.host.journal.artifact(this.host.env.artifactsDir, this.stage, this.turn, name, content, options.mime);
+    return this.host.journal.artifact(this.host.env.artifactsDir, this.stage, this.turn, name, content, options.mime, this.host.env.scrub);
   }
 
   get [RECORDER](): StageRecorder {

@@ -2,7 +2,7 @@
  * How the gate is shown, for `gate` and for `run` with gate flags: the gate report on stdout, JUnit
  * XML (--junit) and the GitHub Actions job summary. Loaded by the handlers when they gate.
  */
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import type { GateResult } from '../../analysis/gate.ts';
 import type { GatedRun } from '../../engine/gate.ts';
@@ -13,6 +13,7 @@ import { gateJunit } from '../../report/junit-gate.ts';
 import { createTheme } from '../../report/theme.ts';
 import { colorEnabled, type Io } from '../../util/io.ts';
 import type { GateFlags } from './flags.ts';
+import { writeOutput } from './output.ts';
 import { scrubText } from './scrubbed-io.ts';
 
 const quote = (ref: string) => (/^[\w./@:+-]+$/.test(ref) ? ref : `'${ref.replace(/'/g, "'\\''")}'`);
@@ -26,13 +27,14 @@ export function gateText(result: GateResult, io: Io, refs: readonly string[]): s
 /** JUnit XML (--junit) and the GitHub Actions job summary (when GITHUB_STEP_SUMMARY is set). */
 export async function writeGateOutputs({ result, run }: GatedRun, flags: Pick<GateFlags, 'junit' | 'junitCases'>, io: Io): Promise<void> {
   if (flags.junit !== undefined) {
-    const path = resolve(io.cwd, flags.junit);
+    const xml = gateJunit(result, flags.junitCases ? { cases: run } : {});
     try {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, scrubText(io, gateJunit(result, flags.junitCases ? { cases: run } : {})));
+      await mkdir(dirname(resolve(io.cwd, flags.junit)), { recursive: true });
     } catch (error) {
       throw new LogError('E_GATE_JUNIT', `Cannot write the JUnit report ${flags.junit}: ${messageOf(error)}`, { cause: error });
     }
+    // Through a temporary file, like every output file: a full disk leaves no half-written report.
+    await writeOutput(io, flags.junit, (out) => out.write(xml));
   }
   const summaryFile = io.env['GITHUB_STEP_SUMMARY'];
   if (summaryFile) {
