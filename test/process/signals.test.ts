@@ -86,7 +86,9 @@ describe.concurrent('signals', () => {
 describe.concurrent('kill -9 mid-run', () => {
   for (const lines of [0, 1, 5, 12]) {
     it(`after ${lines} case lines: the log is readable, incomplete, with whole lines and no duplicate cases`, async () => {
-      const { cli, runsDir } = await startSlow(['-c', '4', 'work.sleepMs=30']);
+      // The first `lines` cases finish at once and the others sleep a minute: the kill always
+      // lands mid-run, however busy the machine is.
+      const { cli, runsDir } = await startSlow(['-c', '4', `work.quickCases=${lines}`, 'work.sleepMs=60000']);
       await waitForCaseLines(runsDir, lines, cli);
       cli.kill('SIGKILL');
       const result = await cli.result;
