@@ -323,6 +323,55 @@ describe('compareDigests: statistics, metrics, verdicts', () => {
     expect(c.identical).toBe(true);
   });
 
+  it('reads a total one run did not record as unknown, not 0 (a GoTaglio log has no token counts)', () => {
+    const usage = (input: number) => ({ usage: { calls: 1, inputTokens: input, outputTokens: 2 } });
+    const gotaglio = digest([record('a', 'P'), record('b', 'P')], { suite: { path: 'suite.json', format: 'json', sha256: '', count: 2 } });
+    const own = digest([record('a', 'P', { costUsd: 0.01, ...usage(300) }), record('b', 'P', { costUsd: 0.02, ...usage(410) })], { runId: 'b' });
+    const c = compareDigests(gotaglio, own);
+    expect(c.inputTokens).toEqual({ a: null, b: 710, delta: null });
+    expect(c.outputTokens).toEqual({ a: null, b: 4, delta: null });
+    expect(c.costUsd.a).toBeNull();
+    expect(c.costUsd.delta).toBeNull();
+    // No checksum is not a different suite.
+    expect(c.warnings.join('\n')).not.toContain('Different suite content');
+    expect(c.warnings).toContain('Suite content not checked: A recorded no checksum of its suite (a GoTaglio log); cases are matched by id.');
+  });
+
+  it('lists the common cases whose tool calls differ, with the calls of each run in order', () => {
+    const round = (calls: { name: string; arguments: unknown }[]) => ({ round: 1, startMs: 0, durationMs: 1, text: '', toolCalls: calls.map((call, k) => ({ ...call, round: 1, id: `c${k}`, status: 'ok' as const })) });
+    const agent = (...calls: { name: string; arguments: unknown }[]) => ({
+      stageRecords: { agent: { status: 'ok' as const, llm: [{ model: 'm', templates: [], messages: [], rounds: [round(calls)], outcome: 'answer' as const }] } },
+    });
+    const lookup = { name: 'lookup_order', arguments: { orderId: 'A1', verbose: false } };
+    const a = digest([
+      record('same', 'P', agent(lookup)),
+      record('other-args', 'P', { ...agent({ name: 'lookup_order', arguments: { orderId: 'A1' } }), index: 1 }),
+      record('no-tools', 'P', { ...agent(), index: 2 }),
+      record('plain', 'P', { index: 3 }),
+    ]);
+    const b = digest(
+      [
+        // Keys in another order are the same call.
+        record('same', 'P', agent({ name: 'lookup_order', arguments: { verbose: false, orderId: 'A1' } })),
+        record('other-args', 'F', { ...agent({ name: 'lookup_order', arguments: { orderId: 'B2' } }, { name: 'escalate', arguments: '{oops' }), index: 1 }),
+        record('no-tools', 'P', { ...agent(lookup), index: 2 }),
+        record('plain', 'P', { index: 3 }),
+      ],
+      { runId: 'b' },
+    );
+    const c = compareDigests(a, b);
+    expect(c.toolCalls).toEqual({
+      changed: 2,
+      cases: [
+        { caseId: 'other-args', repeat: 0, index: 1, a: 'passed', b: 'failed', callsA: ['lookup_order {"orderId":"A1"}'], callsB: ['lookup_order {"orderId":"B2"}', 'escalate {oops'] },
+        { caseId: 'no-tools', repeat: 0, index: 2, a: 'passed', b: 'passed', callsA: [], callsB: ['lookup_order {"orderId":"A1","verbose":false}'] },
+      ],
+    });
+    expect(compareDigests(a, b, { maxRows: 1 }).toolCalls).toMatchObject({ changed: 2, cases: [{ caseId: 'other-args' }] });
+    // Runs without tool loops have no tool-call comparison at all.
+    expect(compareDigests(digest([record('plain', 'P')]), digest([record('plain', 'P')], { runId: 'b' })).toolCalls).toBeNull();
+  });
+
   it('has no metrics it cannot compute (no cost, no usage)', () => {
     const c = compareDigests(digest([record('a', 'P')]), digest([record('a', 'P')], { runId: 'b' }));
     expect(c.costUsd).toEqual({ a: null, b: null, delta: null });

@@ -16,6 +16,7 @@ import { deepEqual } from '../util/json.ts';
 import { formatCount } from '../util/units.ts';
 import { describeChange, describeCounts, describeP } from './compare-wording.ts';
 import { errorKind } from './error-kind.ts';
+import { toolCallLines } from './tool-calls.ts';
 import { holm, pairedBinaryTest, quantileSorted, SIGN_FLIP_DEFAULTS, signFlipTest, type PairedTest } from './stats.ts';
 
 /**
@@ -99,6 +100,9 @@ export interface RunDigest {
   /** Index into keywordSets: each distinct sorted keyword list is stored once. */
   readonly keywordSet: Int32Array;
   readonly keywordSets: readonly (readonly string[])[];
+  /** Index into toolCallSets (see tool-calls.ts); -1: the record ran no tool loop. */
+  readonly toolCallSet: Int32Array;
+  readonly toolCallSets: readonly (readonly string[])[];
 }
 
 export interface DigestBuilder {
@@ -122,7 +126,7 @@ export function idAt(ids: PackedIds, i: number): string {
 
 /** The typed arrays of a digest, to transfer it to another thread without copying. */
 export function digestBuffers(d: RunDigest): ArrayBuffer[] {
-  return [d.ids.bytes, d.ids.offsets, d.repeats, d.indexes, d.outcomes, d.infra, d.scores, d.durations, d.costs, d.inputTokens, d.outputTokens, d.keywordSet].map((a) => a.buffer as ArrayBuffer);
+  return [d.ids.bytes, d.ids.offsets, d.repeats, d.indexes, d.outcomes, d.infra, d.scores, d.durations, d.costs, d.inputTokens, d.outputTokens, d.keywordSet, d.toolCallSet].map((a) => a.buffer as ArrayBuffer);
 }
 
 export function outcomeCode(record: Pick<CaseRecord, 'status' | 'passed'>): number {
@@ -158,6 +162,9 @@ export function createDigestBuilder(header: RunStartRecord, options: DigestOptio
   let keywordSet = new Int32Array(capacity);
   const keywordSets: string[][] = [];
   const keywordIndex = new Map<string, number>();
+  let toolCallSet = new Int32Array(capacity);
+  const toolCallSets: string[][] = [];
+  const toolCallIndex = new Map<string, number>();
   const totals = new RunTotals();
   const scoreSum = createExactSum();
   let scored = 0;
@@ -182,6 +189,7 @@ export function createDigestBuilder(header: RunStartRecord, options: DigestOptio
     inputTokens = grow(inputTokens, length);
     outputTokens = grow(outputTokens, length);
     keywordSet = grow(keywordSet, length);
+    toolCallSet = grow(toolCallSet, length);
   };
 
   const keywordsOf = (record: CaseRecord): number => {
@@ -198,6 +206,20 @@ export function createDigestBuilder(header: RunStartRecord, options: DigestOptio
       at = keywordSets.length;
       keywordSets.push(key === '' ? [] : key.split('\u0001'));
       keywordIndex.set(key, at);
+    }
+    return at;
+  };
+
+  const toolCallsOf = (record: CaseRecord): number => {
+    const lines = toolCallLines(record);
+    if (lines === null) return -1;
+    // A JSON line holds no raw NUL: it separates the calls of the key.
+    const key = lines.join('\u0000');
+    let at = toolCallIndex.get(key);
+    if (at === undefined) {
+      at = toolCallSets.length;
+      toolCallSets.push(lines);
+      toolCallIndex.set(key, at);
     }
     return at;
   };
@@ -239,6 +261,7 @@ export function createDigestBuilder(header: RunStartRecord, options: DigestOptio
       inputTokens[i] = record.usage ? record.usage.inputTokens : Number.NaN;
       outputTokens[i] = record.usage ? record.usage.outputTokens : Number.NaN;
       keywordSet[i] = keywordsOf(record);
+      toolCallSet[i] = toolCallsOf(record);
     },
     finish(end, source) {
       // Give back what the header's count over-reserved (a filtered or partial run).
@@ -268,7 +291,7 @@ export function createDigestBuilder(header: RunStartRecord, options: DigestOptio
         outputTokens: usage ? usage.outputTokens : null,
         warnings: [...(source.warnings ?? [])],
       };
-      return { header, info, size, ids: { bytes: idBytes, offsets: idOffsets }, repeats, indexes, outcomes, infra, scores, durations, costs, inputTokens, outputTokens, keywordSet, keywordSets };
+      return { header, info, size, ids: { bytes: idBytes, offsets: idOffsets }, repeats, indexes, outcomes, infra, scores, durations, costs, inputTokens, outputTokens, keywordSet, keywordSets, toolCallSet, toolCallSets };
     },
   };
 }
@@ -294,6 +317,23 @@ export interface CaseChange extends CaseRef {
   readonly scoreDelta: number | null;
   /** The case's keywords in A, sorted. */
   readonly keywords: readonly string[];
+}
+
+/** A common case whose tool calls differ between the runs (see tool-calls.ts for the lines). */
+export interface ToolCallChange extends CaseRef {
+  readonly a: Outcome;
+  readonly b: Outcome;
+  /** The calls in A, in order; null when A ran no tool loop for the case. */
+  readonly callsA: readonly string[] | null;
+  readonly callsB: readonly string[] | null;
+}
+
+/** The common cases whose tool calls differ, when either run used tools. */
+export interface ToolCallComparison {
+  /** Common case records whose tool calls differ. */
+  readonly changed: number;
+  /** The first `maxRows` of them, in suite order. */
+  readonly cases: readonly ToolCallChange[];
 }
 
 export interface Transition {
@@ -420,13 +460,15 @@ export interface Comparison {
   readonly passRate: Delta & { readonly ci: ComparisonInterval | null };
   /** The mean over the compared cases (`pairs`) of each case's mean score, and `ci`, the interval of B − A. */
   readonly score: Delta & { readonly pairs: number; readonly ci: ComparisonInterval | null };
-  /** Totals over the common cases that recorded them. */
+  /** Totals over the common cases that recorded them; null on a side that recorded none (unknown, not 0). */
   readonly costUsd: Delta;
   readonly inputTokens: Delta;
   readonly outputTokens: Delta;
   /** Case durationMs over the common cases. */
   readonly latency: { readonly mean: Delta; readonly p50: Delta; readonly p95: Delta };
   readonly keywords: readonly KeywordComparison[];
+  /** Cases whose tool calls (name and arguments, in order) differ; null when neither run used tools. */
+  readonly toolCalls: ToolCallComparison | null;
   /** The paired statistics (null without common cases). */
   readonly stats: ComparisonStatistics | null;
   /** Significance level of the verdict. */
@@ -605,12 +647,13 @@ export function compareDigests(a: RunDigest, b: RunDigest, options: CompareOptio
     costA: createExactSum(),
     costB: createExactSum(),
   };
-  let costed = 0;
+  // Pairs where A (B) recorded a cost, and usage: a side that recorded none has an unknown total, not 0.
+  const costed = { a: 0, b: 0 };
+  const used = { a: 0, b: 0 };
   let tokensA = 0;
   let tokensB = 0;
   let outA = 0;
   let outB = 0;
-  let used = 0;
   const durationsA = new Float32Array(common);
   const durationsB = new Float32Array(common);
   // Per keyword set of A: cases, passed in A, passed in B, regressions, fixes.
@@ -626,21 +669,23 @@ export function compareDigests(a: RunDigest, b: RunDigest, options: CompareOptio
     if (isChange || listAll) changedPairs.push(p);
     const ca = a.costs[i]!;
     const cb = b.costs[j]!;
-    if (!Number.isNaN(ca) || !Number.isNaN(cb)) {
-      costed++;
-      if (!Number.isNaN(ca)) sums.costA.add(ca);
-      if (!Number.isNaN(cb)) sums.costB.add(cb);
+    if (!Number.isNaN(ca)) {
+      costed.a++;
+      sums.costA.add(ca);
     }
-    if (!Number.isNaN(a.inputTokens[i]!) || !Number.isNaN(b.inputTokens[j]!)) {
-      used++;
-      if (!Number.isNaN(a.inputTokens[i]!)) {
-        tokensA += a.inputTokens[i]!;
-        outA += a.outputTokens[i]!;
-      }
-      if (!Number.isNaN(b.inputTokens[j]!)) {
-        tokensB += b.inputTokens[j]!;
-        outB += b.outputTokens[j]!;
-      }
+    if (!Number.isNaN(cb)) {
+      costed.b++;
+      sums.costB.add(cb);
+    }
+    if (!Number.isNaN(a.inputTokens[i]!)) {
+      used.a++;
+      tokensA += a.inputTokens[i]!;
+      outA += a.outputTokens[i]!;
+    }
+    if (!Number.isNaN(b.inputTokens[j]!)) {
+      used.b++;
+      tokensB += b.inputTokens[j]!;
+      outB += b.outputTokens[j]!;
     }
     durationsA[p] = a.durations[i]!;
     durationsB[p] = b.durations[j]!;
@@ -674,6 +719,7 @@ export function compareDigests(a: RunDigest, b: RunDigest, options: CompareOptio
     };
   };
   const listed = changedPairs.map(changeAt).sort(byGoTaglio);
+  const toolCalls = a.toolCallSets.length + b.toolCallSets.length === 0 ? null : toolCallChanges(a, b, pairA, pairB, common, maxRows);
   const quality = (c: CaseChange) => !c.infraA && !c.infraB;
   const regressions = listed.filter((c) => c.a === 'passed' && c.b !== 'passed' && quality(c));
   const fixes = listed.filter((c) => c.a !== 'passed' && c.b === 'passed' && quality(c));
@@ -719,19 +765,52 @@ export function compareDigests(a: RunDigest, b: RunDigest, options: CompareOptio
       delta: stats?.score ? stats.score.estimate : null,
       ci: interval(stats?.score),
     },
-    costUsd: costed === 0 ? EMPTY : delta(sums.costA.value(), sums.costB.value()),
-    inputTokens: used === 0 ? EMPTY : delta(tokensA, tokensB),
-    outputTokens: used === 0 ? EMPTY : delta(outA, outB),
+    costUsd: knownDelta(costed, sums.costA.value(), sums.costB.value()),
+    inputTokens: knownDelta(used, tokensA, tokensB),
+    outputTokens: knownDelta(used, outA, outB),
     latency: {
       mean: common === 0 ? EMPTY : delta(sortedSum(durationsA) / common, sortedSum(durationsB) / common),
       p50: common === 0 ? EMPTY : delta(quantileSorted(durationsA, 0.5), quantileSorted(durationsB, 0.5)),
       p95: common === 0 ? EMPTY : delta(quantileSorted(durationsA, 0.95), quantileSorted(durationsB, 0.95)),
     },
     keywords: keywordRows(a, perSet, paired, alpha, seed),
+    toolCalls,
     stats,
     alpha,
   };
   return { ...base, verdict: verdictOf(base) };
+}
+
+const sameLines = (x: readonly string[] | null, y: readonly string[] | null) => x === y || (x !== null && y !== null && x.length === y.length && x.every((line, k) => line === y[k]));
+
+/** The common cases whose tool calls differ, the first `maxRows` listed in suite order. */
+function toolCallChanges(a: RunDigest, b: RunDigest, pairA: Int32Array, pairB: Int32Array, common: number, maxRows: number): ToolCallComparison {
+  const differing: number[] = [];
+  for (let p = 0; p < common; p++) {
+    const sa = a.toolCallSet[pairA[p]!]!;
+    const sb = b.toolCallSet[pairB[p]!]!;
+    if (sa < 0 && sb < 0) continue;
+    if (!sameLines(sa < 0 ? null : a.toolCallSets[sa]!, sb < 0 ? null : b.toolCallSets[sb]!)) differing.push(p);
+  }
+  const cases = differing
+    .map((p): ToolCallChange => {
+      const i = pairA[p]!;
+      const j = pairB[p]!;
+      const sa = a.toolCallSet[i]!;
+      const sb = b.toolCallSet[j]!;
+      return {
+        caseId: idAt(a.ids, i),
+        repeat: a.repeats[i]!,
+        index: a.indexes[i]!,
+        a: OUTCOMES[a.outcomes[i]!]!,
+        b: OUTCOMES[b.outcomes[j]!]!,
+        callsA: sa < 0 ? null : a.toolCallSets[sa]!,
+        callsB: sb < 0 ? null : b.toolCallSets[sb]!,
+      };
+    })
+    .sort(bySuite)
+    .slice(0, maxRows);
+  return { changed: differing.length, cases };
 }
 
 /** Random sign patterns for the test of each keyword row: enough for Holm's smallest thresholds. */
@@ -939,6 +1018,12 @@ function pairedStatistics(
 
 const EMPTY: Delta = { a: null, b: null, delta: null };
 const delta = (a: number, b: number): Delta => ({ a, b, delta: b - a });
+/** A total on each side that recorded it (`seen`: records with a value), and B − A when both did. */
+const knownDelta = (seen: { readonly a: number; readonly b: number }, a: number, b: number): Delta => ({
+  a: seen.a > 0 ? a : null,
+  b: seen.b > 0 ? b : null,
+  delta: seen.a > 0 && seen.b > 0 ? b - a : null,
+});
 
 /** Ids up to this long are shown whole. */
 const SHORT_ID = 20;
@@ -1153,7 +1238,10 @@ function runWarnings(a: RunDigest, b: RunDigest): string[] {
   const out: string[] = [];
   const [x, y] = [a.info, b.info];
   if (x.pipeline !== y.pipeline) out.push(`Different pipelines: A ran '${x.pipeline}', B ran '${y.pipeline}'.`);
-  if (x.suite.sha256 !== y.suite.sha256) {
+  // A GoTaglio log records no checksum of its suite: its content cannot be compared, which is not a difference.
+  const unchecked = [x, y].flatMap((info, k) => (info.suite.sha256 === '' ? [k === 0 ? 'A' : 'B'] : []));
+  if (unchecked.length > 0) out.push(`Suite content not checked: ${unchecked.join(' and ')} recorded no checksum of ${unchecked.length === 1 ? 'its' : 'their'} suite (a GoTaglio log); cases are matched by id.`);
+  else if (x.suite.sha256 !== y.suite.sha256) {
     const paths = x.suite.path === y.suite.path ? x.suite.path : `A: ${x.suite.path}, B: ${y.suite.path}`;
     out.push(`Different suite content: sha256 ${short(x.suite.sha256)}… in A, ${short(y.suite.sha256)}… in B (${paths}).`);
   }

@@ -6,7 +6,7 @@
 import type { CaseRef, Comparison, ComparisonInterval, MetricComparison, RunInfo } from '../analysis/compare.ts';
 import { describeChange, describeCounts, describeInterval, describeSensitivity, formatAlpha } from '../analysis/compare-wording.ts';
 import { formatPValue } from '../analysis/stats.ts';
-import { formatCount, formatNumber } from '../util/units.ts';
+import { formatCount, formatNumber, formatSigned, formatUsd } from '../util/units.ts';
 
 /** "90% CI -9.8 to -0.9 pp" for a rate difference (`rate`), "90% CI -0.52 to -0.47" for a plain one. */
 export function interval(ci: ComparisonInterval | null, kind: 'rate' | 'plain'): string {
@@ -81,6 +81,24 @@ export function keywordNote(c: Comparison): string {
   return `Each keyword's ${metric} change is tested over its cases, Holm-adjusted over ${formatCount(tested)} keyword${tested === 1 ? '' : 's'}: ${
     significant === 0 ? 'none is significant, every difference is within noise' : `${formatCount(significant)} significant (marked), the others within noise`
   }.`;
+}
+
+/**
+ * The rows of cost and token totals: [name, A, B, B − A], for each total at least one run recorded.
+ * A run that recorded none (a GoTaglio log has no token counts) reads "unknown", never 0.
+ */
+export function totalRows(c: Comparison): [string, string, string, string][] {
+  const rows: [string, string, string, string][] = [];
+  const known = (value: number | null, format: (x: number) => string) => (value === null ? 'unknown' : format(value));
+  for (const [name, d, format] of [
+    ['cost', c.costUsd, formatUsd],
+    ['tokens in', c.inputTokens, formatNumber],
+    ['tokens out', c.outputTokens, formatNumber],
+  ] as const) {
+    if (d.a === null && d.b === null) continue;
+    rows.push([name, known(d.a, format), known(d.b, format), d.delta === null ? '' : formatSigned(d.delta, format)]);
+  }
+  return rows;
 }
 
 /** A case id with its repetition when it has one: `3f2c…` or `3f2c… #2`. */

@@ -4,7 +4,7 @@
  * character limit for a comment; `compare` and `--json` always list everything.
  */
 import type { CaseChange, CaseRef, Comparison, RunInfo } from '../analysis/compare.ts';
-import { caseName, describeRun, interval, keywordNote, statisticsLines } from './compare-format.ts';
+import { caseName, describeRun, interval, keywordNote, statisticsLines, totalRows } from './compare-format.ts';
 import { formatCount, formatDuration, formatNumber, formatPoints, formatRate, formatSigned, formatUsd } from '../util/units.ts';
 import { formatValue } from './format-value.ts';
 import { escapeControls } from '../util/terminal-text.ts';
@@ -45,9 +45,7 @@ export function comparisonMarkdown(c: Comparison): string {
       const s = c.score;
       out.push(`| Mean score | ${formatNumber(s.a)} | ${formatNumber(s.b)} | ${s.delta === null ? '—' : `${formatSigned(s.delta)}${s.ci ? ` (${interval(s.ci, 'plain')})` : ''}`} |`);
     }
-    if (c.costUsd.delta !== null) out.push(`| Cost | ${formatUsd(c.costUsd.a)} | ${formatUsd(c.costUsd.b)} | ${formatSigned(c.costUsd.delta, formatUsd)} |`);
-    if (c.inputTokens.delta !== null) out.push(`| Tokens in | ${formatNumber(c.inputTokens.a)} | ${formatNumber(c.inputTokens.b)} | ${formatSigned(c.inputTokens.delta, formatNumber)} |`);
-    if (c.outputTokens.delta !== null) out.push(`| Tokens out | ${formatNumber(c.outputTokens.a)} | ${formatNumber(c.outputTokens.b)} | ${formatSigned(c.outputTokens.delta, formatNumber)} |`);
+    for (const [name, a, b, change] of totalRows(c)) out.push(`| ${name[0]!.toUpperCase()}${name.slice(1)} | ${a} | ${b} | ${change} |`);
     out.push(`| Latency p50 | ${formatDuration(c.latency.p50.a)} | ${formatDuration(c.latency.p50.b)} | ${formatSigned(c.latency.p50.delta, formatDuration)} |`);
     out.push(`| Latency p95 | ${formatDuration(c.latency.p95.a)} | ${formatDuration(c.latency.p95.b)} | ${formatSigned(c.latency.p95.delta, formatDuration)} |`, '');
 
@@ -57,6 +55,7 @@ export function comparisonMarkdown(c: Comparison): string {
 
     out.push(...changeSection(`${formatCount(c.regressions.length)} regression${c.regressions.length === 1 ? '' : 's'} (passed in A, not in B)`, c.regressions, c.regressions.length > 0));
     out.push(...changeSection(`${formatCount(c.fixes.length)} fix${c.fixes.length === 1 ? '' : 'es'} (passed in B, not in A)`, c.fixes, false));
+    out.push(...toolCallSection(c));
   }
   for (const [name, list] of [['A', c.onlyA], ['B', c.onlyB]] as const) {
     if (list.length > 0) out.push(...refSection(`${formatCount(list.length)} case${list.length === 1 ? '' : 's'} only in ${name}`, list));
@@ -96,6 +95,18 @@ function changeSection(title: string, changes: readonly CaseChange[], open: bool
   const out = [`<details${open ? ' open' : ''}><summary>${title}</summary>`, '', '| case | A → B | keywords |', '|---|---|---|'];
   for (const ch of changes.slice(0, LIST_LIMIT)) out.push(`| ${code(caseName(ch))} | ${ch.a}${ch.infraA ? ' (infra)' : ''} → ${ch.b}${ch.infraB ? ' (infra)' : ''} | ${cell(ch.keywords.join(', '))} |`);
   if (changes.length > LIST_LIMIT) out.push('', `… and ${formatCount(changes.length - LIST_LIMIT)} more (\`tagliots compare\` lists them all).`);
+  out.push('', '</details>', '');
+  return out;
+}
+
+/** The cases whose tool calls differ, A's calls beside B's. */
+function toolCallSection(c: Comparison): string[] {
+  if (!c.toolCalls || c.toolCalls.changed === 0) return [];
+  const { changed, cases } = c.toolCalls;
+  const calls = (list: readonly string[] | null) => (list === null ? '*(no tool loop)*' : list.length === 0 ? '*(no tool calls)*' : list.map((line) => code(line).replace(/\|/g, '\\|')).join('<br>'));
+  const out = [`<details><summary>${formatCount(changed)} case${changed === 1 ? '' : 's'} with other tool calls</summary>`, '', '| case | A → B | tool calls in A | tool calls in B |', '|---|---|---|---|'];
+  for (const ch of cases.slice(0, LIST_LIMIT)) out.push(`| ${code(caseName(ch))} | ${ch.a} → ${ch.b} | ${calls(ch.callsA)} | ${calls(ch.callsB)} |`);
+  if (changed > Math.min(cases.length, LIST_LIMIT)) out.push('', `… and ${formatCount(changed - Math.min(cases.length, LIST_LIMIT))} more (\`tagliots compare\` lists them).`);
   out.push('', '</details>', '');
   return out;
 }

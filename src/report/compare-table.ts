@@ -2,10 +2,11 @@ import Table from 'cli-table3';
 import type { CaseChange, Comparison, KeywordComparison, MetricComparison, Outcome, RunInfo } from '../analysis/compare.ts';
 import { formatAlpha } from '../analysis/compare-wording.ts';
 import { formatPValue } from '../analysis/stats.ts';
-import { caseName, describeRun, interval, keywordNote, statisticsLines } from './compare-format.ts';
+import { caseName, describeRun, interval, keywordNote, statisticsLines, totalRows } from './compare-format.ts';
 import { uniquePrefixLength } from '../util/ids.ts';
 import { formatCount, formatDuration, formatNumber, formatPoints, formatRate, formatSigned, formatUsd, toPercent } from '../util/units.ts';
 import { formatValue, oneLine } from './format-value.ts';
+import { escapeControls } from '../util/terminal-text.ts';
 import type { Theme } from './theme.ts';
 
 export interface RenderComparisonOptions {
@@ -71,6 +72,7 @@ export function renderComparison(c: Comparison, theme: Theme, options: RenderCom
   out.push(...changeList(c.regressions, theme));
   out.push('', chalk.bold(`Fixes (${formatCount(c.fixes.length)}): passed in B, not in A`));
   out.push(...changeList(c.fixes, theme));
+  out.push(...toolCallList(c, theme));
   out.push(...onlyLists(c, theme));
 
   out.push('', chalk.bold(`Metrics over the ${formatCount(c.common)} common case${c.common === 1 ? '' : 's'}`));
@@ -178,6 +180,24 @@ function changeList(changes: readonly CaseChange[], theme: Theme): string[] {
   });
 }
 
+/** The cases whose tool calls differ: A's calls above B's, one per line. */
+function toolCallList(c: Comparison, theme: Theme): string[] {
+  const { chalk } = theme;
+  if (!c.toolCalls) return [];
+  const { changed, cases } = c.toolCalls;
+  const out = ['', chalk.bold(`Tool calls changed (${formatCount(changed)}): same case, other calls or arguments`)];
+  if (changed === 0) out.push(chalk.dim('  (none)'));
+  for (const ch of cases) {
+    out.push(`  ${chalk.cyan(caseName(ch))}  ${ch.a === ch.b ? ch.a : `${ch.a} => ${ch.b}`}`);
+    for (const [side, calls] of [['A', ch.callsA], ['B', ch.callsB]] as const) {
+      const lines = calls === null ? ['(no tool loop)'] : calls.length === 0 ? ['(no tool calls)'] : calls;
+      lines.forEach((line, k) => out.push(`    ${k === 0 ? `${side}:` : '  '} ${side === 'A' ? chalk.dim(escapeControls(line)) : escapeControls(line)}`));
+    }
+  }
+  if (changed > cases.length) out.push(chalk.dim(`  … and ${formatCount(changed - cases.length)} more (--rows lists more)`));
+  return out;
+}
+
 function onlyLists(c: Comparison, theme: Theme): string[] {
   const { chalk } = theme;
   const out: string[] = [];
@@ -197,9 +217,7 @@ function metricsTable(c: Comparison, theme: Theme): string {
     const s = c.score;
     t.push(['mean score', formatNumber(s.a), formatNumber(s.b), s.delta === null ? '—' : `${formatSigned(s.delta)}${s.ci ? ` (${interval(s.ci, 'plain')})` : ''}`]);
   }
-  if (c.costUsd.delta !== null) t.push(['cost', formatUsd(c.costUsd.a), formatUsd(c.costUsd.b), formatSigned(c.costUsd.delta, formatUsd)]);
-  if (c.inputTokens.delta !== null) t.push(['tokens in', formatNumber(c.inputTokens.a), formatNumber(c.inputTokens.b), formatSigned(c.inputTokens.delta, formatNumber)]);
-  if (c.outputTokens.delta !== null) t.push(['tokens out', formatNumber(c.outputTokens.a), formatNumber(c.outputTokens.b), formatSigned(c.outputTokens.delta, formatNumber)]);
+  for (const row of totalRows(c)) t.push(row);
   for (const [name, d] of [['latency mean', c.latency.mean], ['latency p50', c.latency.p50], ['latency p95', c.latency.p95]] as const) {
     t.push([name, formatDuration(d.a), formatDuration(d.b), formatSigned(d.delta, formatDuration)]);
   }

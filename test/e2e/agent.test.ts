@@ -73,6 +73,26 @@ describe.concurrent('run suites/agent.json', () => {
     expect(greeting.stages['assess']).toMatchObject({ checks: [{ name: 'answered', passed: true }, { type: 'toolNotCalled', passed: false, detail: 'the calls were find_orders' }, { name: 'mentions help', passed: true }] });
   });
 
+  it('compare: lists the cases whose tool calls changed, each run\'s calls in order, in text and Markdown', async () => {
+    const runsDir = join(await temp.make(), 'runs');
+    for (const model of ['perfect', 'flakey']) {
+      const result = await runInProcess(['run', 'suites/agent.json', `agent.model=${model}`, '--runs-dir', runsDir], { cwd: REPO_ROOT });
+      expect(result.exitCode).not.toBe(2);
+    }
+    const [perfect, flakey] = (await runLogs(runsDir)).sort();
+    const text = await runInProcess(['compare', perfect!, flakey!, '--runs-dir', runsDir], { cwd: REPO_ROOT });
+    const changed = /Tool calls changed \((\d+)\)/.exec(text.stdout);
+    expect(changed, text.stdout).not.toBeNull();
+    expect(Number(changed![1])).toBeGreaterThan(0);
+    // greeting: perfect calls no tool, flakey looks for orders (see the flakey test above).
+    expect(text.stdout).toMatch(/ {2}greeting {2}passed => failed\n {4}A: \(no tool calls\)\n {4}B: find_orders \{/);
+    const md = await runInProcess(['compare', perfect!, flakey!, '--md', '--runs-dir', runsDir], { cwd: REPO_ROOT });
+    expect(md.stdout).toMatch(/<summary>\d+ cases? with other tool calls<\/summary>/);
+    expect(md.stdout).toMatch(/\| `greeting` \| passed → failed \| \*\(no tool calls\)\* \| `find_orders \{/);
+    const json = JSON.parse((await runInProcess(['compare', perfect!, flakey!, '--json', '--runs-dir', runsDir], { cwd: REPO_ROOT })).stdout) as { toolCalls: { changed: number } };
+    expect(json.toolCalls.changed).toBe(Number(changed![1]));
+  });
+
   it('--repeat: each repetition has a store of its own', async () => {
     const { result, log } = await run(['--repeat', '2', '--ids', 'refund-broken']);
     expect(result.exitCode, result.stderr).toBe(0);
