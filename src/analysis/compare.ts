@@ -705,11 +705,7 @@ export function compareDigests(a: RunDigest, b: RunDigest, options: CompareOptio
     const sa = a.scores[i]!;
     const sb = b.scores[j]!;
     return {
-      caseId: idAt(a.ids, i),
-      repeat: a.repeats[i]!,
-      index: a.indexes[i]!,
-      a: OUTCOMES[a.outcomes[i]!]!,
-      b: OUTCOMES[b.outcomes[j]!]!,
+      ...pairAt(a, i, b, j),
       ...(a.infra[i] ? { infraA: true } : {}),
       ...(b.infra[j] ? { infraB: true } : {}),
       scoreA: Number.isNaN(sa) ? null : sa,
@@ -781,6 +777,15 @@ export function compareDigests(a: RunDigest, b: RunDigest, options: CompareOptio
   return { ...base, verdict: verdictOf(base) };
 }
 
+/** A common case: row i of A and row j of B, named as in A, with its outcome in each. */
+const pairAt = (a: RunDigest, i: number, b: RunDigest, j: number): CaseRef & { a: Outcome; b: Outcome } => ({
+  caseId: idAt(a.ids, i),
+  repeat: a.repeats[i]!,
+  index: a.indexes[i]!,
+  a: OUTCOMES[a.outcomes[i]!]!,
+  b: OUTCOMES[b.outcomes[j]!]!,
+});
+
 const sameLines = (x: readonly string[] | null, y: readonly string[] | null) => x === y || (x !== null && y !== null && x.length === y.length && x.every((line, k) => line === y[k]));
 
 /** The common cases whose tool calls differ, the first `maxRows` listed in suite order. */
@@ -799,11 +804,7 @@ function toolCallChanges(a: RunDigest, b: RunDigest, pairA: Int32Array, pairB: I
       const sa = a.toolCallSet[i]!;
       const sb = b.toolCallSet[j]!;
       return {
-        caseId: idAt(a.ids, i),
-        repeat: a.repeats[i]!,
-        index: a.indexes[i]!,
-        a: OUTCOMES[a.outcomes[i]!]!,
-        b: OUTCOMES[b.outcomes[j]!]!,
+        ...pairAt(a, i, b, j),
         callsA: sa < 0 ? null : a.toolCallSets[sa]!,
         callsB: sb < 0 ? null : b.toolCallSets[sb]!,
       };
