@@ -48,7 +48,8 @@ function layerRule(layer, allowed) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'runs/**', 'coverage/**', '**/node_modules/**'] },
+  // src/log/generated/: written by scripts/gen-schema.mjs, checked by src/log/schema.test.ts.
+  { ignores: ['dist/**', 'node_modules/**', 'runs/**', 'coverage/**', '**/node_modules/**', 'src/log/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -73,4 +74,22 @@ export default tseslint.config(
     rules: { 'no-restricted-globals': ['error', { name: 'process', message: 'take cwd, env and output from the Io or the options; facts about the process come from src/host.ts.' }] },
   },
   ...Object.entries(LAYERS).map(([layer, allowed]) => layerRule(layer, allowed)),
+  {
+    // The report page's script, bundled for the browser (scripts/browser-bundle.mjs): within the
+    // report layer's imports, the run log's types only (its zod schemas would be bundled into the
+    // page), and nothing of Node's.
+    files: ['src/report/html/client/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/log/**'], allowTypeImports: true, message: 'the page may import only the types of src/log/ (import type).' },
+            { group: ['node:*'], message: 'the page runs in a browser.' },
+          ],
+        },
+      ],
+    },
+  },
 );

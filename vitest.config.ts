@@ -7,6 +7,9 @@ import { BROWSER_SUFFIX, bundleForBrowser } from './scripts/browser-bundle.mjs';
 /** The id of a `?browser` import once resolved: a virtual module whose default export is the bundle's text. */
 const BROWSER_ID = '\0browser-bundle:';
 
+const RAW_SUFFIX = '?raw';
+const RAW_ID = '\0raw-text:';
+
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 
 /** The test files under `folders`, relative to the repository. */
@@ -44,7 +47,25 @@ export default defineConfig({
   },
   plugins: [
     {
-      // `import code from './formats.ts?browser'`: the module bundled for the report page, as text,
+      // `import text from './style.css?raw'`: the file's text, as scripts/build.mjs bundles it. Vite's
+      // own `?raw` gives CSS files as empty strings under vitest (CSS is not processed in tests), and
+      // the report page a test writes would then have no styles.
+      name: 'raw-text',
+      enforce: 'pre',
+      resolveId(source, importer) {
+        if (!source.endsWith(RAW_SUFFIX) || importer === undefined) return null;
+        // Ends in .js: an id ending in .css would be emptied by vitest's CSS handling all the same.
+        return `${RAW_ID}${resolve(dirname(importer.replace(/\?.*$/, '')), source.slice(0, -RAW_SUFFIX.length))}.js`;
+      },
+      load(id) {
+        if (!id.startsWith(RAW_ID)) return null;
+        const path = id.slice(RAW_ID.length, -'.js'.length);
+        this.addWatchFile(path);
+        return `export default ${JSON.stringify(readFileSync(path, 'utf8'))};`;
+      },
+    },
+    {
+      // `import code from './client/main.ts?browser'`: the report page's script bundled, as text,
       // by the same function as scripts/build.mjs, so tests see the page the CLI writes.
       name: 'browser-bundle',
       enforce: 'pre',
@@ -73,8 +94,8 @@ export default defineConfig({
       // An invocation of the CLI keeps no state in its modules: its Io is its own.
       { extends: true, test: { name: 'cli', include: sharing(CLI_TESTS), isolate: false } },
       { extends: true, test: { name: 'own modules', include: REPLACING_TESTS } },
-      // The report in Debian's Chromium, one process per file as before.
-      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], pool: 'forks' } },
+      // The report in Debian's Chromium: one Chromium for all the files, a context per file.
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], isolate: false, globalSetup: ['test/browser/global-setup.ts'] } },
       { extends: true, test: { name: 'package', include: [PACKAGE_TEST] } },
     ],
   },

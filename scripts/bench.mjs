@@ -112,7 +112,7 @@ async function startTestServer(options) {
 
 const pct = (x) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
 
-function modelScenario({ id, cases, concurrency, server, metrics, ...rest }) {
+function modelScenario({ id, cases, concurrency, server, metrics, profileExtra = {}, extraArgs = [], ...rest }) {
   return {
     id,
     cases,
@@ -120,10 +120,11 @@ function modelScenario({ id, cases, concurrency, server, metrics, ...rest }) {
     async prepare(temp) {
       const answers = new Map();
       for (const c of generateCases(cases)) answers.set(c.user, String(c.answer));
-      const instance = await startTestServer({ keepRequests: false, respond: (r) => ({ kind: 'reply', text: answers.get(r.lastUser) ?? '?' }), ...server });
+      const answer = (r) => ({ kind: 'reply', text: answers.get(r.lastUser) ?? '?' });
+      const instance = await startTestServer({ keepRequests: false, respond: answer, ...server, ...(server?.batches && { batches: { respond: answer, ...server.batches } }) });
       const project = join(temp, `project-${id}`);
       mkdirSync(project);
-      const profile = { type: 'openai-compatible', model: 'bench', baseURL: instance.url };
+      const profile = { type: 'openai-compatible', model: 'bench', baseURL: instance.url, ...profileExtra };
       writeFileSync(
         join(project, 'tagliots.config.ts'),
         `import { defineConfig } from 'tagliots';\nimport { CalcPipeline } from ${JSON.stringify(join(ROOT, 'samples/calc/pipeline.ts'))};\n` +
@@ -131,16 +132,21 @@ function modelScenario({ id, cases, concurrency, server, metrics, ...rest }) {
       );
       return { server: instance, project };
     },
-    beforeRun: (state) => Object.assign(state.server.stats, { requests: 0, ok: 0, rateLimited: 0, errors: 0, firstOkMs: null, lastOkMs: null }),
+    beforeRun: (state) => {
+      Object.assign(state.server.stats, { requests: 0, ok: 0, rateLimited: 0, errors: 0, firstOkMs: null, lastOkMs: null });
+      Object.assign(state.server.batchStats, { files: 0, batches: 0, answered: 0, cancelled: 0 });
+      state.server.batchStats.submitted.clear();
+    },
     cleanup: (state) => state.server.close(),
     cwd: (ctx) => ctx.state.project,
     argv: (ctx) => [
       CLI, 'run', ctx.suite, '--runs-dir', ctx.runsDir, '-c', String(concurrency), '--cache', 'off', '--rows', '1',
-      `prepare.template=${join(ROOT, 'samples/calc/template.txt')}`, 'infer.model.name=bench-local',
+      `prepare.template=${join(ROOT, 'samples/calc/template.txt')}`, 'infer.model.name=bench-local', ...extraArgs,
     ],
     verify: (ctx, child) => {
       const end = verifyRunLog(ctx.runsDir, cases);
-      return metrics({ ctx, end, wallMs: child.wallMs, cpuMs: child.cpuMs, stats: { ...ctx.state.server.stats } });
+      const { submitted, ...batchStats } = ctx.state.server.batchStats;
+      return metrics({ ctx, end, wallMs: child.wallMs, cpuMs: child.cpuMs, stats: { ...ctx.state.server.stats, ...batchStats, batchRequests: submitted.size } });
     },
     ...rest,
   };
@@ -357,6 +363,28 @@ const SCENARIOS = [
     targetNote: '≥ 95% of limit, 0 lost',
     metrics: rateLimitMetrics(1500, 6000),
     report: rateLimitReport,
+  }),
+  // Batch mode: every case's request in one batch, which the server ends 5 s after its creation
+  // (looked at every 250 ms): the run should take the batch's delay plus little more.
+  modelScenario({
+    id: 'model-batch',
+    title: 'run calc/local server --batch, 10,000 cases, batch ends after 5 s',
+    cases: 10_000,
+    concurrency: 10_000,
+    server: { batches: { completeAfterMs: 5000 } },
+    profileExtra: { batch: { pollIntervalMs: 250 } },
+    extraArgs: ['--batch'],
+    runs: 3,
+    quickRuns: 1,
+    warmup: 0,
+    targetNote: 'submitted = cases, 0 online, wall ≤ 5 s + 10 s',
+    metrics: ({ end, wallMs, cpuMs, stats }) => ({ runMs: end.durationMs, wallMs, submitted: stats.batchRequests, batches: stats.batches, online: stats.requests, cpuPer1k: cpuPer1k(cpuMs, stats.batchRequests) }),
+    report: (m) => ({
+      lines: [
+        `${m.submitted.toLocaleString('en-US')} requests submitted in ${m.batches} batch${m.batches === 1 ? '' : 'es'}, ${m.online} online; wall ${fmtMs(m.wallMs)} = batch delay 5.0 s + ${fmtMs(m.wallMs - 5000)} (run.end durationMs ${fmtMs(m.runMs)}); ${fmtCpu(m.cpuPer1k)}`,
+      ],
+      misses: [...(m.submitted === 10_000 && m.online === 0 ? [] : ['requests']), ...(m.wallMs <= 15_000 ? [] : ['wall time'])],
+    }),
   }),
   // `tagliots report` of a 100k-case log: file size and, with Chromium, time to first render (scripts/bench-report.mjs).
   reportScenario({ id: 'report-100k', title: 'report of a 100k-case run (HTML file)', cases: 100_000, baseline: false, cli: CLI, fmtMs: (ms) => fmtMs(ms) }),

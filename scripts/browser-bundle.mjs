@@ -1,9 +1,9 @@
-// `import code from './formats.ts?browser'` imports a TypeScript module bundled for the report page,
-// as text: one script whose exports become a global named after the file (`formats`). The build
-// (scripts/build.mjs) and the tests (vitest.config.ts) both bundle with this function, so the page
-// a test opens runs the same code as the page the CLI writes.
+// `import code from './client/main.ts?browser'` imports a TypeScript module bundled for the report
+// page, as text: the module and everything it imports, as one script that runs in the page (an
+// IIFE: it leaves no globals). The build (scripts/build.mjs) and the tests (vitest.config.ts) both
+// bundle with this function, so the page a test opens runs the same code as the page the CLI writes.
 import { build } from 'esbuild';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -24,7 +24,6 @@ export async function bundleForBrowser(entry) {
     write: false,
     metafile: true,
     format: 'iife',
-    globalName: basename(entry).replace(/\.[^.]*$/, ''),
     platform: 'browser',
     target: 'es2020',
     logLevel: 'silent',

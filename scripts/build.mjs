@@ -14,8 +14,8 @@ import { BROWSER_SUFFIX, bundleForBrowser } from './browser-bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-// `import text from './file.js?raw'` imports a file's text, as Vite (vitest) does: the report page's
-// JavaScript and CSS (src/report/html/client/) are plain files bundled as strings.
+// `import text from './file.css?raw'` imports a file's text, as Vite (vitest) does: the report page's
+// CSS (src/report/html/client/style.css) is bundled as a string.
 const rawText = {
   name: 'raw-text',
   setup(b) {
@@ -23,8 +23,8 @@ const rawText = {
     b.onLoad({ filter: /.*/, namespace: 'raw-text' }, async (args) => ({ contents: await readFile(args.path, 'utf8'), loader: 'text', watchFiles: [args.path] }));
   },
 };
-// `import code from './formats.ts?browser'`: a module bundled for the report page, as text (see
-// browser-bundle.mjs; vitest.config.ts does the same for the tests).
+// `import code from './client/main.ts?browser'`: the report page's script bundled for the browser,
+// as text (see browser-bundle.mjs; vitest.config.ts does the same for the tests).
 const browserBundle = {
   name: 'browser-bundle',
   setup(b) {

@@ -5,7 +5,7 @@
 export { prompt, internal, type PromptMarker, type InternalMarker, type Resolved } from './config/markers.ts';
 export { definePipeline, Pipeline, type PipelineLike } from './pipeline/define.ts';
 export { withContext, withContextSync } from './pipeline/context-chain.ts';
-export { loadTemplate, compileTemplate, type Template } from './pipeline/template.ts';
+export { loadTemplate, compileTemplate, templateVariables, type Template, type TemplateOptions } from './pipeline/template.ts';
 export { llm, LlmOutputError, type LlmMessage, type LlmOptions, type LlmStage } from './pipeline/llm.ts';
 export { tool, isTool, type Tool, type ToolContext, type ToolOptions } from './pipeline/tool.ts';
 export type { ToolLoopResult } from './pipeline/tool-loop.ts';
@@ -37,6 +37,7 @@ export type {
   ColumnValue,
   ConfigShape,
   ExpectedContext,
+  FormatSectionValue,
   PipelineSpec,
   SetupContext,
   StageContext,
@@ -72,7 +73,7 @@ export type {
   ToolLoopOutcome,
   UsageInput,
 } from './model/types.ts';
-export type { Artifact, CaseRecord, ErrorInfo, RunEndRecord, RunLogRecord, RunStartRecord, StageEvent, StageRecord, TurnRecord, Usage } from './log/schema.ts';
+export type { Artifact, CaseRecord, ErrorInfo, FormatSection, RunEndRecord, RunLogRecord, RunStartRecord, StageEvent, StageRecord, TurnRecord, Usage } from './log/schema.ts';
 export type { Json, JsonObject } from './util/json.ts';
 export { readRunLog, type ReadRunLogOptions, type RunLogReader } from './engine/read-run-log.ts';
 export { summarizeRun, type RunSummary, type SummarizeRunOptions } from './engine/summarize-run.ts';
@@ -116,6 +117,9 @@ export { checkPipeline, type CheckOptions, type CheckReport } from './engine/che
 export type { Estimate, EstimateRow } from './runner/estimate.ts';
 export { listModels, type ListedModel, type ListModelsOptions, type ModelList } from './engine/models.ts';
 export type { KeyStatus } from './model/profiles.ts';
+export type { BatchRunOptions, BatchSettings, BatchFallback } from './model/batch/settings.ts';
+export type { BatchApi, BatchInfo, BatchState } from './model/batch/api.ts';
+export { createMemoryBatchApi, type MemoryBatchApi, type MemoryBatchOptions, type MemoryAnswer } from './model/batch/memory.ts';
 export { listPipelines, type ListedPipeline } from './engine/pipelines.ts';
 export { clearResponseCache, responseCacheStats, type ResponseCacheOptions } from './engine/cache.ts';
 export type { CacheStats } from './model/cache.ts';

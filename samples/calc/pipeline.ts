@@ -8,6 +8,7 @@ import {
   loadTemplate,
   Pipeline,
   prompt,
+  templateVariables,
   withContext,
   type CaseResult,
   type ChatMessage,
@@ -70,7 +71,7 @@ export class CalcPipeline extends Pipeline<CalcCase, CalcStages, Config> {
 
     return {
       prepare: (ctx) => [
-        { role: 'system', content: template.render({ case: ctx.case }) },
+        { role: 'system', content: template.render(templateVariables(ctx)) },
         { role: 'user', content: ctx.case.user },
       ],
       // The messages prepare rendered, sent to the model with the config's settings. With a

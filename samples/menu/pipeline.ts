@@ -1,18 +1,24 @@
 /**
- * GoTaglio's coffee-shop ordering bot (gotaglio-spec §8.3), multi-turn: each case starts from a
- * cart and has turns of `{ user, expected }`. Per turn: prepare (system prompt, the conversation so
- * far, the cart at turn entry, the user's words) → infer (a model) → extract (the JSON cart) →
- * assess (tree-repair cost between the produced and the expected cart; a turn passes at cost 0).
+ * GoTaglio's coffee-shop ordering bot, multi-turn: each case starts from a
+ * cart and has turns of `{ user, expected }`. Per turn: prepare (the system prompt from the
+ * `prepare.template` file, the conversation so far, the cart at turn entry, the user's words) →
+ * infer (a model) → extract (the JSON cart) → assess (tree-repair cost between the produced and
+ * the expected cart; a turn passes at cost 0).
  *
- * With `prepare.linked_turns` (default true) a turn starts from the cart the model produced in the
- * previous turn; otherwise from the previous turn's expected cart.
+ * The settings are GoTaglio's, so its command line runs as written:
+ *   tagliots run menu samples/menu/data/cases.yaml prepare.template=samples/menu/data/template.txt infer.model.name=perfect
+ * - `prepare.assistant_history`, `prepare.user_history`: which messages of the earlier turns the
+ *   prompt repeats (the carts, the customer's words);
+ * - `prepare.linked_turns`: a turn starts from the cart the model produced in the previous turn
+ *   (true) or from the previous turn's expected cart (false).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   definePipeline,
+  internal,
+  loadTemplate,
   prompt,
   stage,
+  templateVariables,
   treeRepair,
   withContext,
   type CaseResult,
@@ -60,11 +66,20 @@ export interface MenuStages {
 
 const config = {
   prepare: {
+    /** Repeat the assistant messages (the carts) of the earlier turns; without it only the initial cart stays, and only with user_history. */
+    assistant_history: true,
+    /** Repeat the user messages of the earlier turns. */
+    user_history: true,
     /** Start each turn from the cart the model produced in the previous turn (else the expected one). */
     linked_turns: true,
+    template: prompt('Template file for system message'),
+    templateSha256: internal<string>('sha256 of the template text, so a changed template shows in the log'),
   },
   infer: {
-    model: { name: prompt('Model name to use for inference stage'), settings: { temperature: 0 } },
+    model: {
+      name: prompt('Model name to use for inference stage'),
+      settings: { max_tokens: 800, temperature: 0.7, top_p: 0.95, frequency_penalty: 0, presence_penalty: 0 },
+    },
   },
 };
 
@@ -72,7 +87,10 @@ type Config = typeof config;
 type Ctx = StageContext<MenuCase, MenuStages, Config>;
 type Result = CaseResult<MenuCase, MenuStages, Config>;
 
-const SYSTEM = readFileSync(join(import.meta.dirname, 'system.txt'), 'utf8');
+/** A cart as GoTaglio writes it into a message: JSON indented by two spaces. */
+export function cartText(cart: Cart): string {
+  return JSON.stringify(cart, null, 2);
+}
 
 /** The cart at the start of the current turn. */
 export function cartAtTurnEntry(ctx: Pick<Ctx, 'case' | 'turn' | 'turns' | 'config'>): Cart {
@@ -81,6 +99,21 @@ export function cartAtTurnEntry(ctx: Pick<Ctx, 'case' | 'turn' | 'turns' | 'conf
   const previous = ctx.turns[turn - 1];
   if (ctx.config.prepare.linked_turns && previous?.stages.extract) return previous.stages.extract;
   return ctx.case.turns[turn - 1]!.expected;
+}
+
+/**
+ * The messages the previous turn sent after its system message, kept as the history settings say:
+ * without assistant history only the first assistant message (the initial cart) stays, and only
+ * when user history is on; without user history the user messages go.
+ */
+export function history(previous: readonly ChatMessage[], settings: { assistant_history: boolean; user_history: boolean }): ChatMessage[] {
+  let kept = previous.filter((message) => message.role !== 'system');
+  if (!settings.assistant_history) {
+    const first = kept.findIndex((message) => message.role === 'assistant');
+    kept = kept.filter((message, i) => message.role !== 'assistant' || (i === first && settings.user_history));
+  }
+  if (!settings.user_history) kept = kept.filter((message) => message.role !== 'user');
+  return kept;
 }
 
 /** Strips a ```json fence and any backticks, then parses the cart. */
@@ -95,20 +128,22 @@ export default definePipeline<MenuCase, MenuStages, Config>({
   name: 'menu',
   description: 'Coffee-shop ordering bot: multi-turn carts scored by tree-repair cost',
   config,
-  stages: ({ config: resolved, models }) => {
-    const model = models.get(resolved.infer.model.name);
+  stages: async (setup) => {
+    // GoTaglio's templates are Jinja2, which drops the file's final newline.
+    const template = await loadTemplate(setup.resolvePath(setup.config.prepare.template), { keepTrailingNewline: false });
+    setup.setInternal('prepare.templateSha256', template.sha256);
+    const model = setup.models.get(setup.config.infer.model.name);
     return {
+      // Each turn repeats the previous turn's messages (so the whole conversation, as the history
+      // settings keep it), then states the cart at turn entry and the customer's words.
       prepare: (ctx) => {
-        const messages: ChatMessage[] = [{ role: 'system', content: SYSTEM }];
-        // The conversation so far: each earlier turn's words and the cart it ended with.
-        ctx.turns.forEach((earlier, i) => {
-          messages.push({ role: 'user', content: ctx.case.turns[i]!.user });
-          const cart = ctx.config.prepare.linked_turns && earlier.stages.extract ? earlier.stages.extract : ctx.case.turns[i]!.expected;
-          messages.push({ role: 'assistant', content: JSON.stringify(cart) });
-        });
-        if (ctx.turns.length === 0) messages.push({ role: 'assistant', content: JSON.stringify(cartAtTurnEntry(ctx)) });
-        messages.push({ role: 'user', content: ctx.turnCase.user });
-        return messages;
+        const previous = ctx.turn ? (ctx.turns[ctx.turn - 1]?.stages.prepare ?? []) : [];
+        return [
+          { role: 'system', content: template.render(templateVariables(ctx)) },
+          ...history(previous, ctx.config.prepare),
+          { role: 'assistant', content: cartText(cartAtTurnEntry(ctx)) },
+          { role: 'user', content: ctx.turnCase.user },
+        ];
       },
       infer: stage(async (ctx: Ctx) => {
         const reply = await model.complete({ messages: ctx.stages.prepare!, params: ctx.config.infer.model.settings }, ctx);

@@ -23,6 +23,10 @@ export interface HistoryEntry {
   readonly gotaglio: boolean;
   /** Why the log could not be read. */
   readonly problem: string | null;
+  /** The run this one re-runs or resumes; null for a first run or an unreadable log. */
+  readonly parentRunId: string | null;
+  /** How the run was started; null for an unreadable log. */
+  readonly mode: 'run' | 'rerun' | 'resume' | null;
 }
 
 export function historyEntry(path: string, header: RunStartRecord, end: RunEndRecord | null, gotaglio = false): HistoryEntry {
@@ -44,6 +48,8 @@ export function historyEntry(path: string, header: RunStartRecord, end: RunEndRe
     status: end ? end.status : 'incomplete',
     gotaglio,
     problem: null,
+    parentRunId: header.parentRunId ?? null,
+    mode: header.mode ?? 'run',
   };
 }
 
@@ -64,5 +70,7 @@ export function unreadableEntry(runId: string, path: string, problem: string): H
     status: 'unreadable',
     gotaglio: false,
     problem,
+    parentRunId: null,
+    mode: null,
   };
 }

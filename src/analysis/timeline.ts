@@ -238,6 +238,27 @@ export function processName(header: RunStartRecord): TraceEvent {
   return { name: 'process_name', ph: 'M', pid: 1, tid: 0, args: { name: `tagliots ${header.pipeline.name} run ${header.runId}` } };
 }
 
+/** A stage's wait for the Batch API (batch mode): from the call's start to its answer. */
+export interface BatchWaitSpan {
+  /** `batch wait`, with the batch that answered. */
+  readonly label: string;
+  readonly batchId: string;
+  /** Milliseconds from `t0`. */
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+/** The waits for batches of a stage's model calls (batch mode), in time order; `t0` (epoch milliseconds) is their zero. */
+export function batchWaitSpans(stage: StageRecord | undefined, t0: number): BatchWaitSpan[] {
+  const spans: BatchWaitSpan[] = [];
+  for (const call of stage?.calls ?? []) {
+    const batch = call.batch;
+    if (batch?.startMs === undefined) continue;
+    spans.push({ label: `batch wait (${batch.batchId})`, batchId: batch.batchId, startMs: batch.startMs - t0, endMs: batch.startMs + batch.waitMs - t0 });
+  }
+  return spans.sort((a, b) => a.startMs - b.startMs);
+}
+
 /**
  * The events of one case on track `slot`: the case as a slice, its stages nested in it. Stages
  * that overlap (a DAG) go to extra lanes, tracks `slot + 1,000,000 × lane`, named after the slot.
@@ -310,6 +331,19 @@ export function caseTraceEvents(record: CaseRecord, header: RunStartRecord, slot
         ts: us(record.startMs + part.startMs),
         dur: Math.round(Math.max(0, part.endMs - part.startMs) * 1000 * 1000) / 1000,
         args: { caseId: record.caseId, stage: span.name, round: part.round, status: part.status },
+      });
+    }
+    // Batch mode: the stage's waits for the Batch API, nested in it.
+    for (const wait of batchWaitSpans(stage, record.startMs)) {
+      events.push({
+        name: `${span.name} ${wait.label}`,
+        cat: 'batch',
+        ph: 'X',
+        pid: 1,
+        tid: tid + LANE_TID * lane,
+        ts: us(record.startMs + wait.startMs),
+        dur: Math.round(Math.max(0, wait.endMs - wait.startMs) * 1000 * 1000) / 1000,
+        args: { caseId: record.caseId, stage: span.name, batchId: wait.batchId },
       });
     }
   }

@@ -92,8 +92,13 @@ export async function main(argv: readonly string[], terminal: Io): Promise<numbe
     io.stdout.write(program.helpInformation());
     return EXIT.ok;
   }
+  // `help <name>` of a name that is no command would print the general help as if asked for it
+  // (commander's behaviour); say instead that the command is unknown, as `tagliots <name>` does.
+  const [first, topic] = argv;
+  const known = (name: string) => program.commands.some((c) => c.name() === name || c.aliases().includes(name));
+  const args = first === 'help' && topic !== undefined && !topic.startsWith('-') && !known(topic) ? [topic] : [...argv];
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
     return exitCode;
   } catch (error) {
     return reportError(error, io);

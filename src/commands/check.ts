@@ -2,7 +2,7 @@ import { EXIT } from '../errors.ts';
 import type { CheckOptions } from '../engine/check.ts';
 import type { Estimate } from '../runner/estimate.ts';
 import type { Io } from '../util/io.ts';
-import { formatUsd } from '../util/units.ts';
+import { formatCount, formatUsd } from '../util/units.ts';
 import { collect, Command, positiveInteger, type CommandEnv } from './shared/flags.ts';
 
 /** `tagliots check`: its arguments, flags, help and handler. */
@@ -13,20 +13,23 @@ export function checkCommand(env: CommandEnv) {
     .argument('[overrides...]', 'config overrides: key.path=value, key.path:=<json>')
     .option('-p, --pipeline <name>', 'pipeline for the suite: a name or a *.pipeline.yaml file (default: the one the suite names, or the only one)')
     .option('--config <file>', 'a JSON or YAML config patch (repeatable; applied before key=value overrides)', collect, [])
-    .option('--cases <n>', 'render templates against the first N cases', positiveInteger('--cases'), 3)
+    .option('--cases <n>', 'render prompts against the first N cases of the suite (default: 2,000)', positiveInteger('--cases'))
     .addHelpText(
       'after',
       `
 Examples:
   $ tagliots check suites/qa.json
-  $ tagliots check suites/qa.json infer.model=gpt-4o-mini --cases 10
+  $ tagliots check suites/qa.json infer.model=gpt-4o-mini --cases 10000
   $ tagliots check samples/qa/qa.pipeline.yaml infer.model=perfect judge.model=perfect
 
 No model is called and no case runs. Exit codes: 0 valid, 2 problems found (all listed).`,
     )
     .action(async (target, overrides, opts) =>
       env.setExit(
-        await check({ target, overrides, configFiles: opts.config, cases: opts.cases, ...(opts.pipeline !== undefined && { pipeline: opts.pipeline }) }, env.io),
+        await check(
+          { target, overrides, configFiles: opts.config, ...(opts.cases !== undefined && { cases: opts.cases }), ...(opts.pipeline !== undefined && { pipeline: opts.pipeline }) },
+          env.io,
+        ),
       ),
     );
 }
@@ -49,12 +52,19 @@ export async function check(options: CheckCommandOptions, io: Io): Promise<numbe
   for (const note of report.notes) out(`\nNote: ${note}`);
   out();
   if (problems.length === 0) {
-    out('No problems found.');
+    out(noProblems(suite?.cases, report.checkedCases));
     return EXIT.ok;
   }
   out(`${problems.length} problem${problems.length === 1 ? '' : 's'}:`);
   problems.forEach((problem, i) => out(`  ${i + 1}. ${problem.replace(/\n/g, '\n     ')}`));
   return EXIT.usage;
+}
+
+/** Says "no problems" only about what was looked at: cases after the first --cases were not rendered. */
+function noProblems(suiteCases: number | undefined, checked: number | undefined): string {
+  if (suiteCases === undefined || checked === undefined || checked >= suiteCases) return 'No problems found.';
+  const rest = suiteCases - checked;
+  return `No problems found in the first ${formatCount(checked)} of ${formatCount(suiteCases)} cases; the other ${formatCount(rest)} were not rendered (--cases ${suiteCases} checks them all).`;
 }
 
 /** The estimate as a table: a row per stage and model, and their total when the rows are every call. */
@@ -78,8 +88,14 @@ function estimateLines(estimate: Estimate): string[] {
     ]);
   }
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
+  // What `run --batch` would cost: the Batch API's prices (half, where the provider documents it).
+  const batched = rows.filter((r) => r.batchMaxCostUsd !== undefined);
+  const batchCost = formatUsd(batched.reduce((sum, r) => sum + r.batchMaxCostUsd!, 0));
+  const batchLine =
+    batched.length > 0 ? [`  in batch mode (run --batch): ${batchCost}${estimate.complete ? '' : ' for the calls above'}${batched.length < rows.length ? ' (priced models only)' : ''}`] : [];
   return [
     `Estimate for ${estimate.cases} case${estimate.cases === 1 ? '' : 's'} (no model was called):`,
     ...table.map((row) => `  ${row.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ')}`.trimEnd()),
+    ...batchLine,
   ];
 }

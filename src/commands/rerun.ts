@@ -49,7 +49,7 @@ Exit codes: 0 success, 1 the run stopped early (a full disk, an unexpected error
 
 export interface RerunCommandOptions
   extends RunTerminalOptions,
-    Pick<RerunOptions, 'run' | 'configFiles' | 'only' | 'from' | 'selection' | 'repeat' | 'concurrency' | 'runsDir' | 'cache' | 'maxCostUsd'> {
+    Pick<RerunOptions, 'run' | 'configFiles' | 'only' | 'from' | 'selection' | 'repeat' | 'concurrency' | 'runsDir' | 'cache' | 'maxCostUsd' | 'batch'> {
   /** `key.path=value` arguments, applied on top of the original run's config. */
   readonly overrides: readonly string[];
 }
@@ -57,7 +57,7 @@ export interface RerunCommandOptions
 /** Runs the cases of an earlier run again, showing progress and the summary. */
 export async function rerun(options: RerunCommandOptions, io: Io): Promise<number> {
   // The engine and the renderers load on first use: `tagliots --help` reads none of them.
-  const [{ rerunRun, ONLY_TEXT }, { createRunTerminal }, { gitLine, renderConfigChanges }, { formatCount }] = await Promise.all([
+  const [{ rerunRun, ONLY_TEXT }, { createRunTerminal }, { gitLine, renderCarryOver, renderConfigChanges }, { formatCount }] = await Promise.all([
     import('../engine/rerun.ts'),
     import('./shared/run-terminal.ts'),
     import('../report/run-config.ts'),
@@ -76,6 +76,7 @@ export async function rerun(options: RerunCommandOptions, io: Io): Promise<numbe
     lines.push(`  cases: ${formatCount(rerun.cases)} of ${formatCount(rerun.ofCases)}${runs}${why ? ` (${why})` : ''}`);
     lines.push(`  pipeline: ${header.pipeline.name}`);
     lines.push(...renderConfigChanges(rerun.configChanges, theme, 'same config as the original run'));
+    lines.push(...renderCarryOver(rerun.converted, rerun.notCarried, theme));
     if (rerun.from) {
       const { stage, reused } = rerun.from;
       lines.push(`  from: ${reused.length > 0 ? `${stage} (reusing ${reused.join(', ')})` : `${stage} (no stage runs before it: every stage runs)`}`);

@@ -48,7 +48,7 @@ Exit codes: 0 success (or nothing to resume), 1 the run stopped early (a full di
     );
 }
 
-export type ResumeCommandOptions = RunTerminalOptions & Pick<ResumeOptions, 'run' | 'overrides' | 'allowChangedSuite' | 'force' | 'concurrency' | 'runsDir' | 'cache' | 'maxCostUsd'>;
+export type ResumeCommandOptions = RunTerminalOptions & Pick<ResumeOptions, 'run' | 'overrides' | 'allowChangedSuite' | 'force' | 'concurrency' | 'runsDir' | 'cache' | 'maxCostUsd' | 'batch'>;
 
 /** Finishes an interrupted or killed run, showing progress and the summary. */
 export async function resume(options: ResumeCommandOptions, io: Io): Promise<number> {

@@ -1,7 +1,7 @@
 import { EXIT, UsageError } from '../errors.ts';
 import { colorEnabled, type Io } from '../util/io.ts';
 import type { Selection } from '../suite/select.ts';
-import { addRunsDirOption, addSelectionOptions, Command, rowLimit, selectionFrom, type CommandEnv } from './shared/flags.ts';
+import { addRunsDirOption, addSelectionOptions, Command, selectionFrom, summaryRowLimit, tableWidth, type CommandEnv } from './shared/flags.ts';
 import { createOutput, engineContext, warnAboutLog } from './shared/output.ts';
 
 /** `tagliots summarize`: its flags, help and handler. */
@@ -11,20 +11,22 @@ export function summarizeCommand(env: CommandEnv) {
   )
     .option('--by <what>', "add a breakdown table: 'keyword'")
     .option('--json', 'print the summary as JSON')
-    .option('--rows <n>', "most table rows to print, or 'all'", rowLimit, 100);
+    .option('--rows <n>', "most table rows to print, 'all', or 0 for the totals only", summaryRowLimit, 100)
+    .option('--width <n>', 'table width in columns (default: the terminal width, 80 when not a terminal)', tableWidth);
   return addSelectionOptions(command)
     .addHelpText(
       'after',
       `
 Examples:
   $ tagliots summarize latest
-  $ tagliots summarize 019aa1 --by keyword --rows all
+  $ tagliots summarize 019aa1 --by keyword --rows all --width 160
+  $ tagliots summarize latest --rows 0
   $ tagliots summarize runs/019aa1f4-3c2e-7d81-b6a9-5e0c2f7d4a13.jsonl --filter 'hexadecimal && !flakey-fails' --json
 
 Exit codes: 0 success, 1 unexpected error, 2 usage error, unknown run or unreadable log.`,
     )
     .action(async (run, opts) =>
-      env.setExit(await summarize({ run, runsDir: opts.runsDir, by: opts.by, json: opts.json === true, maxRows: opts.rows, selection: selectionFrom(opts) }, env.io)),
+      env.setExit(await summarize({ run, runsDir: opts.runsDir, by: opts.by, json: opts.json === true, maxRows: opts.rows, ...(opts.width !== undefined && { width: opts.width }), selection: selectionFrom(opts) }, env.io)),
     );
 }
 
@@ -35,8 +37,10 @@ export interface SummarizeOptions {
   /** `keyword`: add the per-keyword table. */
   readonly by?: string;
   readonly json?: boolean;
-  /** Most table rows. @default 100 */
+  /** Most table rows; 0 prints the totals only. @default 100 */
   readonly maxRows?: number;
+  /** Columns the table may take; free-text columns are cut to fit. @default the terminal width (80 when not a terminal) */
+  readonly width?: number;
   readonly selection?: Selection;
 }
 
@@ -70,7 +74,7 @@ export async function summarize(options: SummarizeOptions, io: Io): Promise<numb
     import('../report/summary-table.ts'),
     import('../report/theme.ts'),
   ]);
-  const theme = createTheme(colorEnabled(io, io.stdout), io.stdout.columns);
+  const theme = createTheme(colorEnabled(io, io.stdout), options.width ?? io.stdout.columns);
   let config = renderRunConfig(header, theme, summary.log);
   if (header.versions.tagliots === LEGACY_VERSION) config = config.replace(/\(defaults\)/, '(GoTaglio logs do not record config deltas)');
   const selected = summary.selectedCases;

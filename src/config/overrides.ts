@@ -35,14 +35,22 @@ export function pathSyntaxProblem(path: string): string | undefined {
   return undefined;
 }
 
+/** The message of an argument that is not an override: `hint` replaces the one on the syntax of overrides. */
+export function overrideSyntaxError(arg: string, source: string, why: string, hint = OVERRIDE_HINT): ConfigError {
+  return new ConfigError('E_OVERRIDE_SYNTAX', `Invalid config override '${arg}' (from ${source}): ${why}.`, { hint });
+}
+
+/** Why an argument without '=' is not an override. */
+export const NO_EQUALS = "expected '=' between the key and the value";
+
 /** Parses `key.path=value` and `key.path:=<json>` arguments, in order. */
 export function parseOverrideArgs(args: readonly string[], source = 'command line'): Override[] {
   return args.map((arg) => {
     const fail = (why: string): never => {
-      throw new ConfigError('E_OVERRIDE_SYNTAX', `Invalid config override '${arg}' (from ${source}): ${why}.`, { hint: OVERRIDE_HINT });
+      throw overrideSyntaxError(arg, source, why);
     };
     const eq = arg.indexOf('=');
-    if (eq < 0) fail("expected '=' between the key and the value");
+    if (eq < 0) fail(NO_EQUALS);
     const json = arg[eq - 1] === ':';
     const path = arg.slice(0, json ? eq - 1 : eq);
     const text = arg.slice(eq + 1);

@@ -120,7 +120,7 @@ const KIND_NAME: Record<JsonKind, string> = {
  * on/off and 1/0 (any case), the spellings people use for switches. A null default means "any
  * JSON": the text is parsed as JSON when it is JSON, else kept as a string.
  */
-function coerce(text: string, fallback: unknown, override: Override): unknown {
+export function coerce(text: string, fallback: unknown, override: Override): unknown {
   if (isPromptMarker(fallback)) return text;
   const kind = kindOf(fallback);
   switch (kind) {
@@ -158,7 +158,7 @@ function coerce(text: string, fallback: unknown, override: Override): unknown {
 }
 
 /** Checks that a typed value (patch file, `:=`, suite) has the default's JSON type. */
-function check(value: unknown, fallback: unknown, override: Override): unknown {
+export function check(value: unknown, fallback: unknown, override: Override): unknown {
   const problem = findNonJson(value, override.path);
   if (problem !== undefined) {
     throw new ConfigError('E_CONFIG_TYPE', `Config path '${override.path}' must be a JSON value, but ${problem} (from ${override.source}).`, {

@@ -10,7 +10,7 @@ import type { ModelProfile } from '../model/profiles.ts';
 import type { ChatMessage } from '../model/types.ts';
 import { compileTemplate, type Template } from '../pipeline/template.ts';
 import { judgeMessages, JudgeOutput, modelNameOf, type LoadedYamlPipeline } from '../pipeline/yaml/index.ts';
-import { readPath } from '../pipeline/yaml/paths.ts';
+import { pathRoot, readVar, varPath } from '../pipeline/yaml/paths.ts';
 import type { StageDef } from '../pipeline/yaml/schema.ts';
 import { pricedRow, promptTokenCounters, type PromptCheck } from '../runner/estimate.ts';
 import type { PreparedRun } from '../runner/setup.ts';
@@ -142,12 +142,15 @@ export async function checkTemplates(
 
 function renderStage(p: StagePrompts, item: SuiteCase, prepared: PreparedRun, stages: Record<string, unknown>, problems: string[] | undefined): ChatMessage[] | undefined {
   const where = `case ${item.id} (#${item.index}), stage '${p.stage.name}'`;
-  const root = { case: item.case, stages, config: prepared.config };
+  // A conversation is checked at its first turn, as the run starts it.
+  const turns = (item.case as { turns?: unknown }).turns;
+  const first = Array.isArray(turns) && turns.length > 0 ? { turn: 0, turnCase: turns[0] as unknown, turns: [] } : {};
+  const root = pathRoot({ case: item.case, stages, config: prepared.config, ...first });
   const vars: Record<string, unknown> = {};
-  for (const [name, path] of Object.entries(p.stage.vars ?? {})) {
-    const value = readPath(root, path);
+  for (const [name, spec] of Object.entries(p.stage.vars ?? {})) {
+    const value = readVar(root, spec);
     if (value === undefined) {
-      problems?.push(`${where}: vars.${name}: ${path} has no value.`);
+      problems?.push(`${where}: vars.${name}: ${varPath(spec)} has no value.`);
       return undefined;
     }
     vars[name] = value;

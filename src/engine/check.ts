@@ -18,6 +18,7 @@ import type { Estimate } from '../runner/estimate.ts';
 import { loadProjectProfiles, loadRunModels, type RunModels } from '../runner/run-models.ts';
 import { prepareRun, type PreparedRun } from '../runner/setup.ts';
 import { loadSuite, type Suite } from '../suite/load.ts';
+import { formatCount } from '../util/units.ts';
 import { checkTemplates, describeProblem } from './check-templates.ts';
 
 export interface CheckOptions {
@@ -29,13 +30,19 @@ export interface CheckOptions {
   readonly configFiles?: readonly string[];
   /** The pipeline for a suite: a name or a pipeline file. @default the one the suite names, or the project's only one */
   readonly pipeline?: string;
-  /** Cases prompts are rendered against. @default 3 */
+  /**
+   * Most cases prompts are rendered against, and problems listed for: the first N of the suite.
+   * @default DEFAULT_CHECK_CASES (2,000)
+   */
   readonly cases?: number;
   /** Where the project config is looked for, and relative paths start. @default the process's working folder */
   readonly cwd?: string;
   /** The environment model keys are read from. @default the process's environment */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
+
+/** Cases `check` renders by default: every case of most suites, in seconds. */
+export const DEFAULT_CHECK_CASES = 2000;
 
 /** What checkPipeline() found. */
 export interface CheckReport {
@@ -45,6 +52,12 @@ export interface CheckReport {
   readonly suite: { readonly path: string; readonly cases: number } | undefined;
   /** What passed, one line each, in the order checked. */
   readonly passed: readonly string[];
+  /**
+   * Cases of the suite whose prompts were rendered (problems are listed for these only): all of
+   * them, or the first `cases`. Undefined when none was rendered (no suite, a broken pipeline, or a
+   * pipeline without prompts), so there is nothing to say about the cases.
+   */
+  readonly checkedCases: number | undefined;
   /** The suite's estimated tokens and cost, when prompts rendered. */
   readonly estimate: Estimate | undefined;
   /** How the estimate was made, and what check could not do. */
@@ -72,7 +85,7 @@ export async function checkPipeline(options: CheckOptions): Promise<CheckReport>
       return undefined;
     }
   };
-  const sampleSize = options.cases ?? 3;
+  const sampleSize = options.cases ?? DEFAULT_CHECK_CASES;
 
   const cliOverrides = (await attempt(() => parseOverrideArgs(options.overrides ?? [], 'command line'))) ?? [];
   const pipelineFile = isPipelineFilePath(options.target) ? options.target : undefined;
@@ -133,11 +146,14 @@ export async function checkPipeline(options: CheckOptions): Promise<CheckReport>
 
   // YAML pipelines: render every prompt against the first cases, estimate the whole suite.
   let estimate: Estimate | undefined;
+  let checkedCases: number | undefined;
   if (yaml && prepared) {
     const rendered = await checkTemplates(yaml, prepared, suite, sampleSize, profiles);
     problems.push(...rendered.problems);
-    const n = Math.min(sampleSize, suite?.count ?? 0);
-    if (rendered.problems.length === 0 && suite) passed.push(`templates render for the first ${n} case${n === 1 ? '' : 's'} (undefined variables are errors)`);
+    if (suite && rendered.estimate) {
+      checkedCases = Math.min(sampleSize, suite.count);
+      if (rendered.problems.length === 0) passed.push(`templates render for ${casesChecked(checkedCases, suite.count)} (undefined variables are errors)`);
+    }
     if (!suite) notes.push('No suite: templates were compiled but not rendered. Check a suite (tagliots check suite.json -p pipeline.yaml) to render them.');
     estimate = rendered.estimate;
     notes.push(...rendered.notes);
@@ -150,10 +166,8 @@ export async function checkPipeline(options: CheckOptions): Promise<CheckReport>
     if (dry) {
       const result = await dryRun(dry, recorder, suite, sampleSize, profiles);
       problems.push(...result.problems);
-      if (result.problems.length === 0) {
-        const n = Math.min(sampleSize, suite.count);
-        passed.push(`stages run up to the first model call for the first ${n} case${n === 1 ? '' : 's'} (prompts render)`);
-      }
+      checkedCases = Math.min(sampleSize, suite.count);
+      if (result.problems.length === 0) passed.push(`stages run up to the first model call for ${casesChecked(checkedCases, suite.count)} (prompts render)`);
       estimate = result.estimate;
       notes.push(...result.notes);
     }
@@ -163,8 +177,15 @@ export async function checkPipeline(options: CheckOptions): Promise<CheckReport>
     pipeline: spec ? { name: spec.name, file: yaml?.display ?? shownPipeline } : undefined,
     suite: suite ? { path: options.target, cases: suite.count } : undefined,
     passed,
+    checkedCases,
     estimate,
     notes,
     problems,
   };
+}
+
+/** `all 38 cases`, `the first 3 of 38 cases`: never a claim about cases that were not looked at. */
+function casesChecked(checked: number, total: number): string {
+  if (checked >= total) return total === 1 ? 'the 1 case' : `all ${formatCount(total)} cases`;
+  return `the first ${formatCount(checked)} of ${formatCount(total)} cases`;
 }

@@ -16,9 +16,11 @@ import { ancestorsOf, reuseFrom, runKey } from '../runner/plan.ts';
 import type { RunItem, RunListener } from '../runner/run.ts';
 import { runSession, type RunResult, type RunStart } from '../runner/session.ts';
 import { createCaseSelector, isEmptySelection, type Selection } from '../suite/select.ts';
+import { getPath } from '../config/dotted.ts';
+import { deepEqual } from '../util/json.ts';
 import { formatCount } from '../util/units.ts';
 import { closest, oxfordJoin } from '../util/suggest.ts';
-import { cacheModeOf, checkSecretsSupplied, gitWarning, pipelineOfRun, repeatOf } from './original-run.ts';
+import { cacheModeOf, carryOverConfig, checkSecretsSupplied, gitWarning, pipelineOfRun, repeatOf, type Converted, type NotCarried } from './original-run.ts';
 import { runPlace, wholeNumber, type NothingToRun, type RunOptions } from './run-options.ts';
 
 /** Which records of the original run a rerun runs again: all, failed or errored ones, or errored ones. */
@@ -57,8 +59,12 @@ export interface RerunInfo {
   readonly only: RerunOnly;
   /** Whether a selection narrowed the cases. */
   readonly selected: boolean;
-  /** The config against the original run's. */
+  /** The config against the original run's (settings listed in `notCarried` and `converted` left out). */
   readonly configChanges: readonly ConfigChange[];
+  /** Settings of the original run the pipeline has no place for: not used by the rerun. */
+  readonly notCarried: readonly NotCarried[];
+  /** Values the original log held as text (GoTaglio), converted to the type of the pipeline's default. */
+  readonly converted: readonly Converted[];
   /** With `from`: the stage, and the stages whose outputs are reused, in pipeline order. */
   readonly from?: { readonly stage: string; readonly reused: readonly string[] };
   readonly repeat: number;
@@ -92,6 +98,7 @@ export async function rerunRun(options: RerunOptions): Promise<RunResult | Nothi
   for (const file of options.configFiles ?? []) overrides.push(...(await loadPatchFile(file, defaults, cwd)));
   overrides.push(...cliOverrides);
   checkSecretsSupplied(original, overrides, 'rerun');
+  const carried = carryOverConfig(spec, original, overrides, shownLog);
 
   // One record per (case, repeat); the first when a log somehow holds two.
   const records = new Map<string, CaseRecord>();
@@ -136,6 +143,7 @@ export async function rerunRun(options: RerunOptions): Promise<RunResult | Nothi
 
   let from: RerunInfo['from'];
   const scratch: string[] = [];
+  const multiTurn: string[] = [];
   let changes: ConfigChange[] = [];
   const { onStart } = options;
   // The run's own cache mode unless told otherwise: a run made with --cache off is rerun without it too.
@@ -147,6 +155,7 @@ export async function rerunRun(options: RerunOptions): Promise<RunResult | Nothi
       spec,
       overrides,
       ...repeatOf(original, 'rerun'),
+      base: carried.base,
       suite: { ...original.suite, count: chosen.length },
       ...(selection && { selection }),
       repeat,
@@ -170,18 +179,36 @@ export async function rerunRun(options: RerunOptions): Promise<RunResult | Nothi
           const record = records.get(runKey(item.id, item.repeat)) ?? (original.repeat === undefined ? records.get(runKey(item.id, 0)) : undefined);
           const reuse = record ? reuseFrom(record, ancestors) : { ok: false as const, missing: reused };
           if (reuse.ok) return { ...item, reused: reuse.reused };
+          if (reuse.multiTurn) {
+            multiTurn.push(`${item.id}${item.repeat ? ` (repeat ${item.repeat})` : ''}`);
+            return item;
+          }
           scratch.push(`${item.id}${item.repeat ? ` (repeat ${item.repeat})` : ''}: ${reuse.missing.join(', ')}`);
           return item;
         });
         return { items: planned, total: planned.length };
       },
       beforeStart: (header) => {
-        changes = configChanges(original.config, header.config);
+        const shownElsewhere = new Set(carried.notCarried.map((n) => n.path));
+        for (const c of carried.converted) if (deepEqual(getPath(header.config, c.path), c.to)) shownElsewhere.add(c.path);
+        changes = configChanges(original.config, header.config).filter((change) => !shownElsewhere.has(change.path));
+        if (carried.notCarried.length > 0) {
+          const paths = carried.notCarried.map((n) => n.path);
+          warn(
+            `Note: ${formatCount(paths.length)} setting${paths.length === 1 ? '' : 's'} of run ${original.runId} ${paths.length === 1 ? 'is' : 'are'} not carried over (pipeline '${spec.name}' has no place for ${paths.length === 1 ? 'it' : 'them'}): ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? `, ... and ${paths.length - 5} more` : ''}.`,
+          );
+        }
         if (log.incomplete) {
           warn(`Note: run ${original.runId} is incomplete: only its ${formatCount(log.cases.length)} finished cases can be rerun (\`tagliots resume\` finishes it).`);
         }
         const warning = gitWarning(original.git, header.git, 'this rerun');
         if (warning) warn(warning);
+        if (multiTurn.length > 0) {
+          const shown = multiTurn.slice(0, 5).join(', ') + (multiTurn.length > 5 ? `, ... and ${multiTurn.length - 5} more` : '');
+          warn(
+            `Note: --from reuses no stage of a multi-turn case (each turn builds on the outputs of the turns before it), so ${multiTurn.length === 1 ? 'this case runs' : `these ${multiTurn.length} cases run`} from scratch, every turn: ${shown}`,
+          );
+        }
         if (scratch.length > 0) {
           const shown = scratch.slice(0, 5).map((line) => `\n  ${line}`).join('');
           const more = scratch.length > 5 ? `\n  ... and ${scratch.length - 5} more` : '';
@@ -206,6 +233,8 @@ export async function rerunRun(options: RerunOptions): Promise<RunResult | Nothi
             only,
             selected: selection !== undefined,
             configChanges: changes,
+            notCarried: carried.notCarried,
+            converted: carried.converted,
             ...(from && { from }),
             repeat,
           })),

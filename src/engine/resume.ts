@@ -17,7 +17,8 @@ import { claimRun, type Claim } from '../log/claim.ts';
 import { readGitInfo } from '../log/git.ts';
 import { readRunLogEnds, readRunLogRecords } from '../log/reader.ts';
 import type { CaseRecord, GitInfo, RunStartRecord } from '../log/schema.ts';
-import { listRuns, resolveRun } from '../log/store.ts';
+import { listRuns, resolveRun, runLogPath } from '../log/store.ts';
+import { journalPath } from '../model/batch/journal.ts';
 import { loadProject, type Project } from '../project/load.ts';
 import { repeatRounds, runKey } from '../runner/plan.ts';
 import type { RunListener } from '../runner/run.ts';
@@ -199,6 +200,7 @@ async function resumeClaimed(options: ResumeOptions & { readonly runId: string }
       ...(selection && { selection }),
       repeat,
       git,
+      batch: await batchHistory(logPath, original, resolve(cwd, runsDir)),
       copied: {
         count: done.size,
         async *records() {
@@ -222,6 +224,8 @@ async function resumeClaimed(options: ResumeOptions & { readonly runId: string }
     },
     {
       ...options,
+      // A run made in batch mode is finished in batch mode: its requests in the provider's hands are re-attached to, not sent again.
+      ...(!options.batch?.all && batchedAll(original) && { batch: { ...options.batch, all: true } }),
       concurrency: options.concurrency ?? original.concurrency,
       ...(cache && { cache }),
       onStart:
@@ -231,6 +235,30 @@ async function resumeClaimed(options: ResumeOptions & { readonly runId: string }
     },
     place,
   );
+}
+
+/**
+ * Batch mode: the run a resume names its requests after (the first of the chain of resumes), and
+ * the batch journals of every run of the chain, so the resume re-attaches to their batches
+ * instead of paying for the same requests again.
+ */
+async function batchHistory(logPath: string, original: RunStartRecord, runsDir: string): Promise<{ runKey: string; journals: string[] }> {
+  const journals = [journalPath(logPath)];
+  let header = original;
+  // A chain of resumes is short; the bound only guards against a log that names itself.
+  for (let depth = 0; header.mode === 'resume' && header.parentRunId !== null && depth < 100; depth++) {
+    const parentLog = runLogPath(runsDir, header.parentRunId);
+    if (!existsSync(parentLog)) break;
+    journals.push(journalPath(parentLog));
+    header = (await readRunLogEnds(parentLog)).header;
+  }
+  return { runKey: header.runId, journals };
+}
+
+/** Whether every configured model of a run was called in batch mode (`--batch`): its header records each one's batch settings. */
+function batchedAll(header: RunStartRecord): boolean {
+  const models = Object.values(header.models ?? {});
+  return models.length > 0 && models.every((model) => typeof model['batch'] === 'object' && model['batch'] !== null);
 }
 
 /** The selection a run recorded, as a Selection to apply again. */

@@ -14,6 +14,8 @@ const CALC = join(dir, 'ecba790e-f50c-4c90-9b89-7d46fad3354e.json');
 const FORK = join(dir, '3b7e91c2-4d5a-4f60-8e1b-c2a9d7f35e04.json');
 const TURNS = join(dir, '7c2d4e6f-8a9b-4c0d-9e1f-2a3b4c5d6e7f.json');
 const CRASHED = join(dir, 'e1d2c3b4-a596-4877-8695-a4b3c2d1e0f9.json');
+const MENU = join(dir, 'f4a1c9e2-7b3d-4e58-9c06-d2b8a5e7f130.json');
+const DAG = join(dir, 'a7e3b1d5-2c4f-4a68-8e9d-0f1b3c5d7e92.json');
 
 const temp = mkdtempSync(join(tmpdir(), 'tagliots-legacy-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
@@ -96,6 +98,41 @@ describe('convertLegacyLog', () => {
     expect(log.header.pipeline.hasPassed).toBe(false);
   });
 
+  it('gives a multi-turn menu case the verdict GoTaglio printed (Passed: 2/2): every turn at cost 0', async () => {
+    const log = await readLegacyLog(MENU);
+    for (const record of [log.header, ...log.cases, log.end]) expect(RunLogRecordSchema.safeParse(record).success).toBe(true);
+    expect(log.header.pipeline).toMatchObject({ name: 'menu', hasPassed: true });
+    expect(log.header.pipeline.stages.map((s) => s.name)).toEqual([
+      'turn1.prepare', 'turn1.infer', 'turn1.extract', 'turn1.assess',
+      'turn2.prepare', 'turn2.infer', 'turn2.extract', 'turn2.assess',
+    ]);
+    expect(log.cases).toHaveLength(1);
+    expect(log.cases[0]).toMatchObject({ status: 'complete', passed: true, stages: { 'turn2.assess': { cost: 0, steps: [] } } });
+    expect(log.cases[0]!.stageRecords['turn2.infer']!.durationMs).toBeCloseTo(0.2, 6);
+    expect(log.end).toMatchObject({ status: 'completed', counts: { total: 1, complete: 1, passed: 1, failed: 0 } });
+    // GoTaglio logged the command-line values as it got them: strings.
+    expect(log.header.config).toMatchObject({ infer: { model: { name: 'perfect', settings: { temperature: '0', max_tokens: '400' } } } });
+  });
+
+  it('fails a multi-turn menu case when one turn has a repair cost, and gives none when a turn has no assess', () => {
+    const turn = (cost: number | undefined) => ({ succeeded: true, metadata: {}, stages: { prepare: [], ...(cost !== undefined && { assess: { op: 'REPAIR', cost, steps: [] } }) } });
+    const log = (turns: unknown[]) =>
+      convertLegacyLog({ results: [{ succeeded: true, metadata: {}, case: { uuid: 'c', turns: turns.map(() => ({ user: 'u' })) }, turns }], metadata: { pipeline: { name: 'menu' }, end: '2026-11-21 07:00:00+00:00' }, uuid: 'u' }, 'm.json');
+    expect(log([turn(0), turn(1)]).cases[0]!.passed).toBe(false);
+    expect(log([turn(0), turn(0), turn(0)]).cases[0]!.passed).toBe(true);
+    expect(log([turn(0), turn(undefined)]).cases[0]!.passed).toBeNull();
+  });
+
+  it('converts the dag sample: stages in the order they finished, no verdict (the sample has no predicate)', async () => {
+    const log = await readLegacyLog(DAG);
+    for (const record of [log.header, ...log.cases, log.end]) expect(RunLogRecordSchema.safeParse(record).success).toBe(true);
+    expect(log.header.pipeline).toMatchObject({ name: 'dag', hasPassed: false, stages: ['A', 'E', 'B', 'C', 'D', 'F'].map((name) => ({ name, inputs: [] })) });
+    expect(log.header.config).toEqual({});
+    expect(log.header.suite).toMatchObject({ path: 'samples/dag/data/cases.json', format: 'json', count: 1 });
+    expect(log.cases[0]).toMatchObject({ status: 'complete', passed: null, stages: { D: { name: 'B', start: 9, end: 10 } } });
+    expect(log.end).toMatchObject({ status: 'completed', durationMs: 43 });
+  });
+
   it('reads a run whose machinery failed (results: {}) as a run.end with status error', async () => {
     const log = await readLegacyLog(CRASHED);
     expect(log.cases).toEqual([]);
@@ -147,6 +184,10 @@ describe('the reader on GoTaglio logs', () => {
   it('resolves a GoTaglio log by a prefix of its id in the runs folder', async () => {
     expect(await resolveRun(dir, 'ecba', '/')).toBe(CALC);
     await expect(resolveRun(dir, 'e', '/')).rejects.toThrow(/'e' matches 2 runs[\s\S]*ecba790e-f50c-4c90-9b89-7d46fad3354e {2}\(GoTaglio log\)/);
+  });
+
+  it('resolves latest to the GoTaglio log that started last', async () => {
+    expect(await resolveRun(dir, 'latest', '/')).toBe(MENU);
   });
 });
 

@@ -249,9 +249,25 @@ function convertCase(result: unknown, index: number, pipeline: string, where: st
   return record;
 }
 
-/** GoTaglio logged no verdict; its own samples imply one (gotaglio-spec §5.9): calc/simple pass when assess is 0, menu when assess.cost is 0. */
+/**
+ * GoTaglio logged no verdict; its own samples imply one (gotaglio-spec §5.9): calc/simple pass when
+ * assess is 0, menu when assess.cost is 0. A multi-turn case (stages `turn1.assess`, `turn2.assess`,
+ * …) passes when every turn does, as a tagliots multi-turn case does; GoTaglio counted each turn.
+ */
 function inferPassed(pipeline: string, stages: Record<string, unknown>): boolean | null {
-  const assess = stages['assess'];
+  const turns = new Set(Object.keys(stages).flatMap((key) => /^(turn\d+)\./.exec(key)?.[1] ?? []));
+  if (turns.size === 0) return passedBy(pipeline, stages['assess']);
+  let passed: boolean | null = true;
+  for (const turn of turns) {
+    const verdict = passedBy(pipeline, stages[`${turn}.assess`]);
+    if (verdict === null) return null;
+    if (!verdict) passed = false;
+  }
+  return passed;
+}
+
+/** The verdict one `assess` output of GoTaglio's samples implies; null for another pipeline or shape. */
+function passedBy(pipeline: string, assess: unknown): boolean | null {
   if ((pipeline === 'calc' || pipeline === 'simple') && typeof assess === 'number') return assess === 0;
   if (pipeline === 'menu' && isObject(assess) && typeof assess['cost'] === 'number') return assess['cost'] === 0;
   return null;

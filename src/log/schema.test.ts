@@ -20,6 +20,7 @@ const FIXTURES: Record<string, number[] | 'skip'> = {
   'not-a-log.jsonl': 'skip',
   'dag.jsonl': [],
   'repeat.jsonl': [],
+  'llm-retries.jsonl': [],
 };
 
 describe('schema/run-log.schema.json', () => {
@@ -32,8 +33,12 @@ describe('schema/run-log.schema.json', () => {
     expect(committedText).toBe(JSON.stringify(JSON.parse(committedText), null, 2) + '\n');
   });
 
-  it('is what `gen-schema.mjs --check` expects', () => {
-    expect(execFileSync(process.execPath, ['scripts/gen-schema.mjs', '--check'], { cwd: root, encoding: 'utf8' })).toContain('up to date');
+  it('is what `gen-schema.mjs --check` expects, and so is the case-record validator generated with it', () => {
+    // --check exits 1, and execFileSync throws, when a generated file differs from a fresh one.
+    const output = execFileSync(process.execPath, ['scripts/gen-schema.mjs', '--check'], { cwd: root, encoding: 'utf8' });
+    for (const file of ['schema/run-log.schema.json', 'src/log/generated/case-record-validator.js', 'src/log/generated/case-record-validator.d.ts']) {
+      expect(output).toContain(`${file} is up to date.`);
+    }
   });
 });
 

@@ -67,6 +67,8 @@ export const ModelAttemptSchema = z
     outcome: z.enum(['ok', 'retry', 'error']).describe('ok: answered. retry: failed and was tried again. error: failed and was given up.'),
     error: z.string().optional().describe('What went wrong (never a key).'),
     retryAfterMs: DurationMs.optional().describe('How long the server asked to wait (Retry-After, retry-after-ms, x-ratelimit-reset-*).'),
+    batchId: z.string().optional().describe('Batch mode: the batch the attempt went in (durationMs is then the wait for it).'),
+    customId: z.string().optional().describe("Batch mode: the request's custom_id in its batch."),
   })
   .describe('One HTTP attempt of a model call.');
 export type ModelAttempt = z.infer<typeof ModelAttemptSchema>;
@@ -89,6 +91,16 @@ export const ModelCallSchema = z
     error: z.string().optional().describe('Why the call failed (never a key).'),
     loop: z.number().int().positive().optional().describe('A call of a tool loop: the loop of the llm entry that made it.'),
     round: z.number().int().positive().optional().describe('A call of a tool loop: its round in that loop, from 1.'),
+    batch: z
+      .looseObject({
+        batchId: z.string().describe('The batch that answered the call.'),
+        customId: z.string().describe("The request's custom_id in that batch."),
+        startMs: z.number().nonnegative().optional().describe('When the call started waiting for batches (epoch milliseconds).'),
+        waitMs: DurationMs.describe('From then to its answer: queued, submitted, waited for (every batch attempt).'),
+        savedUsd: z.number().nonnegative().optional().describe("What the call cost less than it would have online, at the profile's prices."),
+      })
+      .optional()
+      .describe('Batch mode: the call was answered through the Batch API (costUsd is at the batch price).'),
   })
   .describe('One call of a configured model.');
 export type ModelCall = z.infer<typeof ModelCallSchema>;
@@ -200,6 +212,16 @@ export type CaseStatus = z.infer<typeof CaseStatusSchema>;
 
 export const ColumnValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
+export const FormatSectionSchema = z
+  .looseObject({
+    name: z.string().describe('The title of the section, as the pipeline named it.'),
+    format: z.enum(['text', 'markdown']).describe('text: shown as it is (fenced in Markdown). markdown: Markdown, shown as it is in Markdown reports.'),
+    content: z.string().describe('The text of the section; empty when error is set.'),
+    error: z.string().optional().describe("Why the pipeline's format function for this section failed."),
+  })
+  .describe("A section of the case report from the pipeline's format hook, evaluated when the case (or turn) ended.");
+export type FormatSection = z.infer<typeof FormatSectionSchema>;
+
 export const StageEventSchema = z
   .looseObject({
     t: DurationMs.describe('Milliseconds since the case started.'),
@@ -242,6 +264,7 @@ export const TurnRecordSchema = z
     endMs: EpochMs.optional(),
     durationMs: DurationMs.optional(),
     columns: z.record(z.string(), ColumnValueSchema).optional(),
+    sections: z.array(FormatSectionSchema).optional().describe("The pipeline's report sections for this turn (its format hook), in the order it gave them."),
   })
   .describe('One turn of a multi-turn case.');
 export type TurnRecord = z.infer<typeof TurnRecordSchema>;
@@ -263,6 +286,10 @@ export const CaseRecordSchema = z
     endMs: EpochMs,
     durationMs: DurationMs,
     columns: z.record(z.string(), ColumnValueSchema).optional().describe("Values of the pipeline's extra summary columns."),
+    sections: z
+      .array(FormatSectionSchema)
+      .optional()
+      .describe("The pipeline's report sections for the case (its format hook), in the order it gave them; multi-turn cases have them on each turn instead."),
     usage: UsageSchema.optional().describe('Token usage summed over the stages.'),
     costUsd: z.number().nonnegative().optional().describe('Cost summed over the stages, in US dollars.'),
     cancel: z
@@ -402,6 +429,8 @@ export const RunEndRecordSchema = z
         failed: z.number().int().nonnegative().describe('Calls that ended in an error.'),
         rateLimitWaitMs: DurationMs,
         backoffMs: DurationMs,
+        batched: z.number().int().nonnegative().optional().describe('Batch mode: calls answered through the Batch API (absent when none were).'),
+        batchSavedUsd: z.number().nonnegative().optional().describe('Batch mode: what those calls cost less than they would have online, in US dollars.'),
       })
       .optional()
       .describe('Totals over the calls of configured models (absent when there were none).'),

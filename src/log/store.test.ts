@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -134,6 +134,44 @@ describe('resolveRun', () => {
   it('resolves runsDir relative to cwd', async () => {
     const [a] = addRuns(T0);
     expect(await resolveRun('runs', a!.slice(0, 6), cwd)).toBe(runLogPath(runsDir, a!));
+  });
+});
+
+/** Writes a GoTaglio log (`<uuid>.json`) that started at `start` and was last written at `written`. */
+function addGoTaglioLog(uuid: string, start: string | undefined, written: number): string {
+  mkdirSync(runsDir, { recursive: true });
+  const path = join(runsDir, `${uuid}.json`);
+  writeFileSync(path, JSON.stringify({ results: [], metadata: start === undefined ? {} : { start }, uuid }));
+  utimesSync(path, written / 1000, written / 1000);
+  return path;
+}
+
+describe('resolveRun latest with GoTaglio logs', () => {
+  const A = '0a1b2c3d-0000-4000-8000-000000000001';
+  const B = 'ffeeddcc-0000-4000-8000-000000000002';
+
+  it('finds the GoTaglio log that started last in a folder of GoTaglio logs, not the last by name or by write time', async () => {
+    addGoTaglioLog(A, '2025-11-20 15:00:00.5+00:00', T0 + 10 * 3_600_000);
+    const older = addGoTaglioLog(B, '2025-11-20 14:00:00+00:00', T0 + 20 * 3_600_000);
+    expect(await resolveRun(runsDir, 'latest', cwd)).toBe(join(runsDir, `${A}.json`));
+    writeFileSync(join(runsDir, `${A}.json`), '');
+    expect(await resolveRun(runsDir, 'latest', cwd)).toBe(older);
+  });
+
+  it('orders GoTaglio logs and tagliots runs by start time', async () => {
+    const [run] = addRuns(T0);
+    const later = addGoTaglioLog(A, '2025-11-20 14:03:13+00:00', T0 + 60_000);
+    expect(await resolveRun(runsDir, 'latest', cwd)).toBe(later);
+    addGoTaglioLog(A, '2025-11-20 14:03:12+00:00', T0 + 60_000);
+    expect(await resolveRun(runsDir, 'latest', cwd)).toBe(runLogPath(runsDir, run!));
+  });
+
+  it('passes over a GoTaglio log written before the newest tagliots run started, and uses the write time of one without a start', async () => {
+    const [run] = addRuns(T0);
+    addGoTaglioLog(A, '2030-01-01 00:00:00+00:00', T0 - 1000);
+    expect(await resolveRun(runsDir, 'latest', cwd)).toBe(runLogPath(runsDir, run!));
+    const undated = addGoTaglioLog(B, undefined, T0 + 5000);
+    expect(await resolveRun(runsDir, 'latest', cwd)).toBe(undated);
   });
 });
 

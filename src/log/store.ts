@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { describeFileError, errnoCode, LogError, RunNotFoundError, writeFailureExitCode } from '../errors.ts';
 import { UUID_PATTERN } from '../util/ids.ts';
+import { parseTime } from './legacy.ts';
 
 const EXT = '.jsonl';
 const LEGACY_EXT = '.json';
@@ -72,13 +73,14 @@ export async function listLegacyRuns(runsDir: string): Promise<RunEntry[]> {
 /**
  * Turns what the user typed into a log path: `latest`, a path to a log file (relative to `cwd`),
  * or a case-insensitive prefix of a run id in `runsDir`. Relative paths, `runsDir` included, are
- * resolved against `cwd`; the result is absolute.
+ * resolved against `cwd`; the result is absolute. `latest` and prefixes find GoTaglio logs
+ * (`<uuid>.json`) too: `latest` is the run that started last, as `history` orders them.
  */
 export async function resolveRun(runsDir: string, ref: string, cwd: string): Promise<string> {
   const dir = resolve(cwd, runsDir);
   const shownDir = displayDir(dir, cwd);
   if (ref.toLowerCase() === 'latest') {
-    const newest = await newestWithContent(await listRuns(dir));
+    const newest = await newestRun(dir);
     if (newest) return newest.path;
     throw new RunNotFoundError('E_RUN_NOT_FOUND', `No runs yet: ${await describeEmpty(dir, shownDir)}`, {
       hint: 'Run `tagliots run <suite>` first.',
@@ -109,6 +111,45 @@ export async function resolveRun(runsDir: string, ref: string, cwd: string): Pro
         ? `The newest runs are ${newest.join(', ')}. Use \`latest\`, a run-id prefix or a path to a log file.`
         : `${await describeEmpty(dir, shownDir)}. Run \`tagliots run <suite>\` first.`,
   });
+}
+
+/**
+ * The run of `dir` that started last, GoTaglio logs included: a tagliots run starts when its
+ * UUIDv7 says, a GoTaglio run at its `metadata.start`. A GoTaglio log is only opened when it was
+ * written after the newest tagliots run started (a run cannot start after its log was last
+ * written), so a folder of tagliots runs with old GoTaglio logs beside them stays fast.
+ */
+async function newestRun(dir: string): Promise<RunEntry | undefined> {
+  let best = await newestWithContent(await listRuns(dir));
+  let bestTime = best ? (runStartTime(best.runId)?.getTime() ?? Number.NEGATIVE_INFINITY) : Number.NEGATIVE_INFINITY;
+  for (const entry of await listLegacyRuns(dir)) {
+    let written: number;
+    try {
+      const info = await stat(entry.path);
+      if (info.size === 0) continue;
+      written = info.mtimeMs;
+    } catch {
+      continue;
+    }
+    if (best && written <= bestTime) continue;
+    const started = (await legacyStart(entry.path)) ?? written;
+    if (!best || started > bestTime) {
+      best = entry;
+      bestTime = started;
+    }
+  }
+  return best;
+}
+
+/** A GoTaglio log's `metadata.start` in epoch milliseconds; null when it has none or cannot be read. */
+async function legacyStart(path: string): Promise<number | null> {
+  try {
+    const log = JSON.parse((await readFile(path, 'utf8')).replace(/^\uFEFF/, '')) as { metadata?: { start?: unknown } };
+    const start = parseTime(log.metadata?.start);
+    return Number.isFinite(start) ? start : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -122,11 +122,17 @@ export class RunTotals {
     return this.spend.costUsd;
   }
 
-  /** Totals over the model calls, waits in whole milliseconds; undefined when there were none. */
-  modelCalls(): ModelCallTotals | undefined {
+  /** Totals over the model calls, waits in whole milliseconds (batch figures only when a batch answered any); undefined when there were none. */
+  modelCalls(): NonNullable<RunEndRecord['modelCalls']> | undefined {
     const calls = this.calls;
     if (!calls || calls.calls === 0) return undefined;
-    return { ...calls, rateLimitWaitMs: Math.round(calls.rateLimitWaitMs), backoffMs: Math.round(calls.backoffMs) };
+    const { batched, batchSavedUsd, ...rest } = calls;
+    return {
+      ...rest,
+      rateLimitWaitMs: Math.round(calls.rateLimitWaitMs),
+      backoffMs: Math.round(calls.backoffMs),
+      ...(batched > 0 && { batched, batchSavedUsd: roundUsd(batchSavedUsd) }),
+    };
   }
 
   /** The totalling fields of `run.end` for a run of `total` cases, in the order the log writes them. */
@@ -146,7 +152,7 @@ export class RunTotals {
 }
 
 function emptyCallTotals(): ModelCallTotals {
-  return { calls: 0, cacheHits: 0, retries: 0, rateLimited: 0, rateLimitedFinal: 0, failed: 0, rateLimitWaitMs: 0, backoffMs: 0 };
+  return { calls: 0, cacheHits: 0, retries: 0, rateLimited: 0, rateLimitedFinal: 0, failed: 0, rateLimitWaitMs: 0, backoffMs: 0, batched: 0, batchSavedUsd: 0 };
 }
 
 function addCallRecords(totals: ModelCallTotals, calls: readonly ModelCall[]): void {
@@ -162,5 +168,9 @@ function addCallRecords(totals: ModelCallTotals, calls: readonly ModelCall[]): v
     }
     totals.rateLimitWaitMs += call.rateLimitWaitMs;
     totals.backoffMs += call.waitedMs;
+    if (call.batch) {
+      totals.batched++;
+      totals.batchSavedUsd += call.batch.savedUsd ?? 0;
+    }
   }
 }

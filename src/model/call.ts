@@ -39,10 +39,12 @@ export interface PendingCall {
   rateLimitWaitMs: number;
   /** The tokens the call may use (prompt + max reply), for a tokens-per-minute limit; 0 when not counted. */
   estimate: number;
+  /** Batch mode: the batch that answered the call, its request's `custom_id`, and when (epoch ms) and how long the call waited for batches. */
+  batched?: { readonly batchId: string; readonly customId: string; readonly startMs: number; readonly waitMs: number };
 }
 
 /** A call's answer, before the cache status is added. */
-export type CallReply = Omit<CompletionResult, 'cache'> & { readonly usageEstimated?: boolean };
+export type CallReply = Omit<CompletionResult, 'cache'> & { readonly usageEstimated?: boolean; readonly onlineCostUsd?: number };
 
 /** A call-level step: the rest of the chain. */
 export type CallStep = (call: PendingCall) => Promise<CallReply>;
@@ -208,8 +210,15 @@ export function withContextCheck(next: CallStep, settings: { readonly model: str
   };
 }
 
-/** Turns a reply into the call's answer: usage estimated when the server left it out, and its cost. */
-export function priced(send: (call: PendingCall) => Promise<SdkReply>, settings: { readonly model: string; readonly encoding?: ModelProfile['encoding']; readonly pricing?: Pricing | undefined }): CallStep {
+/**
+ * Turns a reply into the call's answer: usage estimated when the server left it out, and its cost
+ * (at the batch prices, `batchPricing`, when a batch answered it; `onlineCostUsd` then says what it
+ * would have cost online).
+ */
+export function priced(
+  send: (call: PendingCall) => Promise<SdkReply>,
+  settings: { readonly model: string; readonly encoding?: ModelProfile['encoding']; readonly pricing?: Pricing | undefined; readonly batchPricing?: Pricing | undefined },
+): CallStep {
   return async (call) => {
     const reply = await send(call);
     const toolCalls = reply.toolCalls ?? [];
@@ -219,8 +228,11 @@ export function priced(send: (call: PendingCall) => Promise<SdkReply>, settings:
       usage = await estimateUsage(settings.model, call.request, { text: reply.text, toolCalls }, settings.encoding);
       usageEstimated = true;
     }
-    const costUsd = settings.pricing ? costOf(usage, settings.pricing) : undefined;
+    const onlineCostUsd = settings.pricing ? costOf(usage, settings.pricing) : undefined;
+    const batchPrices = call.batched ? (settings.batchPricing ?? settings.pricing) : undefined;
+    const costUsd = batchPrices ? costOf(usage, batchPrices) : onlineCostUsd;
     return {
+      ...(call.batched && onlineCostUsd !== undefined && { onlineCostUsd }),
       text: reply.text,
       usage,
       ...(usageEstimated && { usageEstimated }),
@@ -326,13 +338,20 @@ export function recorded(next: CallStep, settings: { readonly profile: string; r
       record({ status: cancelled ? 'cancelled' : 'error', error: cancelled ? 'cancelled' : settings.redact(error instanceof Error ? error.message : String(error)) });
       throw error;
     }
-    const { usageEstimated, ...result } = reply;
+    const { usageEstimated, onlineCostUsd, ...result } = reply;
+    const batched = call.cache !== 'hit' ? call.batched : undefined;
     record({
       status: 'ok',
       ...(reply.usage && { usage: { ...reply.usage } }),
       ...(usageEstimated && { usageEstimated: true }),
       ...(reply.costUsd !== undefined && { costUsd: reply.costUsd }),
       ...(reply.finishReason && { finishReason: reply.finishReason }),
+      ...(batched && {
+        batch: {
+          ...batched,
+          ...(onlineCostUsd !== undefined && reply.costUsd !== undefined && { savedUsd: Math.max(0, Math.round((onlineCostUsd - reply.costUsd) * 1e9) / 1e9) }),
+        },
+      }),
     });
     return { ...result, cache: call.cache };
   };

@@ -34,6 +34,14 @@ describe('knownSecrets', () => {
     ]);
   });
 
+  it("leaves out placeholder text (GoTaglio's \"From .credentials.json\", <KEY>): it is no secret, and scrubbing it would garble output that quotes it", async () => {
+    const cwd = await project({
+      '.credentials.json': JSON.stringify({ a: '<KEY>', b: 'sk-real-key-1' }),
+      'models.json': JSON.stringify([{ name: 'go-model', type: 'AZURE_OPEN_AI', endpoint: 'https://x.openai.azure.com/', deployment: 'd', api: '2024-10-21', key: 'From .credentials.json' }]),
+    });
+    expect(await knownSecrets({ cwd, env: {} })).toEqual([{ name: 'credentials:b', value: 'sk-real-key-1' }]);
+  });
+
   it('passes over files it cannot parse: the command that needs them reports them', async () => {
     const cwd = await project({ '.credentials.json': '{"a": "sk-never-closed', 'models.json': '{ not json' });
     expect(await knownSecrets({ cwd, env: {} })).toEqual([]);

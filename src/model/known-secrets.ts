@@ -14,7 +14,7 @@ import { secretsInEnv } from '../config/secrets.ts';
 import { isPlainObject } from '../util/json.ts';
 import type { KnownSecret } from '../util/scrub.ts';
 import { loadYaml } from '../util/yaml.ts';
-import { CREDENTIALS_FILES, findUpward, GOTAGLIO_MODEL_FILES, nonEmpty, TAGLIOTS_MODEL_FILES } from './model-files.ts';
+import { CREDENTIALS_FILES, findUpward, GOTAGLIO_MODEL_FILES, isPlaceholderKey, nonEmpty, TAGLIOTS_MODEL_FILES } from './model-files.ts';
 import type { ProfileSet } from './profiles.ts';
 
 /** Where secrets are looked for: the working folder (files are searched upward from it) and the environment. */
@@ -29,14 +29,14 @@ export async function knownSecrets(place: SecretsPlace): Promise<KnownSecret[]> 
 
   const credentials = await readLeniently(findUpward(place.cwd, CREDENTIALS_FILES, nonEmpty));
   if (isPlainObject(credentials)) {
-    for (const [entry, key] of Object.entries(credentials)) if (typeof key === 'string') secrets.push({ name: `credentials:${entry}`, value: key });
+    for (const [entry, key] of Object.entries(credentials)) if (typeof key === 'string' && !isPlaceholderKey(key)) secrets.push({ name: `credentials:${entry}`, value: key });
   }
 
   const goTaglioFile = findUpward(place.cwd, GOTAGLIO_MODEL_FILES, nonEmpty);
   const goTaglio = await readLeniently(goTaglioFile);
   if (Array.isArray(goTaglio)) {
     for (const entry of goTaglio) {
-      if (isPlainObject(entry) && typeof entry['key'] === 'string') secrets.push({ name: `${basename(goTaglioFile!)}:${String(entry['name'])}`, value: entry['key'] });
+      if (isPlainObject(entry) && typeof entry['key'] === 'string' && !isPlaceholderKey(entry['key'])) secrets.push({ name: `${basename(goTaglioFile!)}:${String(entry['name'])}`, value: entry['key'] });
     }
   }
 

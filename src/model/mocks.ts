@@ -241,7 +241,7 @@ export function createMockModel(name: MockName, expected: ExpectedFn | undefined
             throw new ModelError('E_MOCK_NO_CONTEXT', "The 'scripted' mock model needs the stage context: call model.complete(request, ctx).");
           }
           const replies = isPlainObject(source) ? source['replies'] : undefined;
-          const where = typeof options?.turn === 'number' ? `turn ${options.turn} of the case` : 'the case';
+          const where = typeof options?.turn === 'number' ? `turn ${options.turn + 1} of the case` : 'the case';
           if (!Array.isArray(replies)) {
             throw new ModelError('E_MOCK_SCRIPT', `The 'scripted' mock needs ${where} to have a replies list (one reply per model call).`);
           }

@@ -24,5 +24,15 @@ export function findUpward(cwd: string, names: readonly string[], accept: (path:
   }
 }
 
+/**
+ * Whether a "key" is text standing in for one: GoTaglio's models.json template holds
+ * `"key": "From .credentials.json"`, and templates write `<KEY>`. API keys have no spaces and no
+ * angle brackets, so such text is never taken for a key (nor scrubbed from output as one).
+ */
+export function isPlaceholderKey(key: string): boolean {
+  const text = key.trim();
+  return text === '' || /\s/.test(text) || /^<.*>$/.test(text);
+}
+
 /** Accepts a file that is not empty (an empty models.json or .credentials.json is passed over). */
 export const nonEmpty = (path: string): boolean => statSync(path).size > 0;

@@ -8,12 +8,20 @@
  * 409, 5xx, network errors, timeouts, malformed replies: exponential back-off with full jitter,
  * never sooner than the server asked) or given up (other 4xx: at once). The SDK's own retries are
  * off, so every attempt and every wait is recorded in the stage's `calls`.
+ *
+ * In batch mode (batch/), the attempts are lines of the provider's Batch API instead: the call is
+ * queued, submitted in a batch, and awaits its line, priced at the batch rate.
  */
 import { ModelError } from '../errors.ts';
 import type { Json } from '../util/json.ts';
 import type { CacheMode, ResponseCache } from './cache.ts';
 import { classify, newCall, priced, recorded, withCache, withContextCheck, withRateLimit, withRetry, withTimeout, type CallStep } from './call.ts';
+import type { ProfileBatcher } from './batch/batcher.ts';
+import type { BatchFallback } from './batch/settings.ts';
+import { withBatch } from './batch/step.ts';
+import { batchPricing } from './pricing.ts';
 import type { ModelProfile } from './profiles.ts';
+import type { AttemptFailure } from './retry.ts';
 import type { ProfileLimiter } from './rate-limit.ts';
 import { displayUrl, redactSecrets } from './redact.ts';
 import { createSdkSender, type ProxySettings, type SdkSender } from './sdk-call.ts';
@@ -33,6 +41,13 @@ export interface OpenAIModelDeps {
   readonly send?: SdkSender;
   /** For tests: a fixed random source makes back-off waits predictable. */
   readonly random?: () => number;
+  /** Batch mode: the batcher of the profile's requests, and what becomes of a request its batch could not answer. */
+  readonly batch?: { readonly batcher: ProfileBatcher; readonly fallback: BatchFallback } | undefined;
+}
+
+/** The chat-completions path, as a batch's lines and its endpoint name it: Azure's global batch deployments take it without `/v1`. */
+export function batchEndpoint(profile: Pick<ModelProfile, 'type'>): string {
+  return profile.type === 'azure-openai' ? '/chat/completions' : '/v1/chat/completions';
 }
 
 /** The model a call is recorded under: the deployment for Azure, else the model id. */
@@ -92,21 +107,32 @@ export function createOpenAIModel(profile: ModelProfile, deps: OpenAIModelDeps):
       exitCode: 1,
     });
 
-  const attempts = withRetry(withRateLimit(withTimeout(classify(send), profile.timeoutMs), deps.limiter), {
+  const giveUp = (failure: AttemptFailure, message: string, made: number): ModelError =>
+    !failure.retryable
+      ? fail(
+          failure.status === 401 || failure.status === 403 ? 'E_MODEL_AUTH' : 'E_MODEL_REQUEST',
+          `${message} (not retried).`,
+          failure.status === 401 || failure.status === 403 ? 'Check the API key the profile uses (`tagliots models` shows where it comes from).' : undefined,
+        )
+      : fail('E_MODEL_RETRIES', `gave up after ${made} attempt${made === 1 ? '' : 's'}; the last failed with ${message}.`);
+  const online = withRetry(withRateLimit(withTimeout(classify(send), profile.timeoutMs), deps.limiter), {
     policy: profile.retry,
     random: deps.random ?? Math.random,
     profile: profile.name,
     redact,
-    giveUp: (failure, message, made) =>
-      !failure.retryable
-        ? fail(
-            failure.status === 401 || failure.status === 403 ? 'E_MODEL_AUTH' : 'E_MODEL_REQUEST',
-            `${message} (not retried).`,
-            failure.status === 401 || failure.status === 403 ? 'Check the API key the profile uses (`tagliots models` shows where it comes from).' : undefined,
-          )
-        : fail('E_MODEL_RETRIES', `gave up after ${made} attempt${made === 1 ? '' : 's'}; the last failed with ${message}.`),
+    giveUp,
   });
-  const checked = withContextCheck(priced(attempts, profile), {
+  // Batch mode: requests are queued for the provider's Batch API instead of sent, and priced at its rate.
+  const attempts = deps.batch ? withBatch(deps.batch.batcher, online, {
+        policy: profile.retry,
+        fallback: deps.batch.fallback,
+        redact,
+        giveUp,
+        // Azure's global batch deployments take the deployment's name as the model.
+        ...(profile.type === 'azure-openai' && { model: profile.deployment ?? profile.model }),
+      }) : online;
+  const pricing = { ...profile, ...(profile.pricing && { batchPricing: batchPricing(profile.pricing, profile.type) }) };
+  const checked = withContextCheck(priced(attempts, pricing), {
     model: profile.model,
     encoding: profile.encoding,
     contextWindow: profile.contextWindow,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { costOf } from './pricing.ts';
+import { batchPricing, costOf } from './pricing.ts';
 
 describe('costOf', () => {
   it('charges cached input at the cached price and output at the output price', () => {
@@ -10,5 +10,18 @@ describe('costOf', () => {
   });
   it('rounds to the nano-dollar', () => {
     expect(costOf({ inputTokens: 3, outputTokens: 0 }, { inputPer1M: 0.1, outputPer1M: 0 })).toBe(3e-7);
+  });
+});
+
+describe('batchPricing', () => {
+  it('takes half off for openai and azure-openai, whose Batch APIs document it, and nothing for other servers', () => {
+    const pricing = { inputPer1M: 2, outputPer1M: 8, cachedInputPer1M: 1 };
+    expect(batchPricing(pricing, 'openai')).toEqual({ inputPer1M: 1, outputPer1M: 4, cachedInputPer1M: 0.5 });
+    expect(batchPricing(pricing, 'azure-openai')).toEqual({ inputPer1M: 1, outputPer1M: 4, cachedInputPer1M: 0.5 });
+    expect(batchPricing(pricing, 'openai-compatible')).toEqual(pricing);
+  });
+  it('uses the batch prices or the discount a profile gives', () => {
+    expect(batchPricing({ inputPer1M: 2, outputPer1M: 8, batchDiscount: 0.25 }, 'openai-compatible')).toEqual({ inputPer1M: 1.5, outputPer1M: 6 });
+    expect(batchPricing({ inputPer1M: 2, outputPer1M: 8, batchInputPer1M: 0.9, batchOutputPer1M: 3 }, 'openai')).toEqual({ inputPer1M: 0.9, outputPer1M: 3 });
   });
 });

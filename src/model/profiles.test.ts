@@ -133,9 +133,11 @@ describe('loadModelProfiles', () => {
       'models.json': JSON.stringify([
         { name: 'gpt4o', type: 'AZURE_OPEN_AI', endpoint: 'https://r.openai.azure.com/', deployment: 'gpt-4o', api: '2024-10-21', description: 'GPT-4o' },
         { name: 'gpt5', type: 'AZURE_OPEN_AI_5', endpoint: 'https://r.openai.azure.com/', deployment: 'gpt-5', api: '2025-01-01', key: SECRET },
-        { name: 'phi3', type: 'AZURE_AI', endpoint: 'https://x/' },
+        { name: 'phi3', type: 'AZURE_AI', endpoint: 'https://phi3.eastus2.models.ai.azure.com', description: 'Phi-3' },
+        { name: 'llama', type: 'AZURE_AI', endpoint: 'https://r.services.ai.azure.com/models', model: 'Llama-3.3-70B-Instruct' },
+        { name: 'gemini', type: 'GOOGLE', endpoint: 'https://x/' },
       ]),
-      '.credentials.json': JSON.stringify({ gpt4o: 'credential-key-0123456789' }),
+      '.credentials.json': JSON.stringify({ gpt4o: 'credential-key-0123456789', phi3: 'phi3-key-0123456789' }),
       'sub/dir/.keep': '',
     });
     const set = await loadModelProfiles({
@@ -144,11 +146,16 @@ describe('loadModelProfiles', () => {
       projectModels: { mini: { type: 'openai', model: 'gpt-4o-mini' } },
       projectLabel: 'tagliots.config.ts',
     });
-    expect([...set.profiles.keys()]).toEqual(['mini', 'local', 'gpt4o', 'gpt5']);
+    expect([...set.profiles.keys()]).toEqual(['mini', 'local', 'gpt4o', 'gpt5', 'phi3', 'llama']);
     expect(set.profiles.get('local')!.source).toBe(join(root, 'tagliots.models.yaml'));
     expect(set.profiles.get('gpt4o')).toMatchObject({ type: 'azure-openai', deployment: 'gpt-4o', apiVersion: '2024-10-21', description: 'GPT-4o' });
     expect(set.profiles.get('gpt5')).toMatchObject({ maxCompletionTokens: true, omitParams: ['temperature', 'top_p'] });
-    expect(set.skipped).toEqual([{ name: 'phi3', source: join(root, 'models.json'), reason: expect.stringContaining("type 'AZURE_AI' is not supported") }]);
+    // Azure AI Inference: the OpenAI-compatible API on the endpoint, the key from .credentials.json as GoTaglio had it.
+    expect(set.profiles.get('phi3')).toMatchObject({ type: 'openai-compatible', baseURL: 'https://phi3.eastus2.models.ai.azure.com', model: 'phi3', description: 'Phi-3' });
+    expect(set.profiles.get('llama')).toMatchObject({ type: 'openai-compatible', baseURL: 'https://r.services.ai.azure.com/models', model: 'Llama-3.3-70B-Instruct' });
+    expect(set.keyStatus('phi3')).toEqual({ state: 'present', source: join(root, '.credentials.json') });
+    expect(set.keyOf('phi3')).toBe('phi3-key-0123456789');
+    expect(set.skipped).toEqual([{ name: 'gemini', source: join(root, 'models.json'), reason: "type 'GOOGLE' is not supported (supported: AZURE_OPEN_AI, AZURE_OPEN_AI_5, AZURE_AI, or a tagliots type: openai, azure-openai, openai-compatible)" }]);
     expect(set.keyStatus('mini')).toEqual({ state: 'present', source: 'env OPENAI_API_KEY' });
     expect(set.keyOf('mini')).toBe('env-key-0123456789');
     expect(set.keyStatus('gpt4o')).toEqual({ state: 'present', source: join(root, '.credentials.json') });
@@ -156,6 +163,22 @@ describe('loadModelProfiles', () => {
     expect(set.keyStatus('gpt5')).toEqual({ state: 'present', source: join(root, 'models.json') });
     expect(set.keyStatus('local')).toEqual({ state: 'not needed', source: 'no key configured' });
     expect(JSON.stringify([...set.profiles.values()])).not.toContain(SECRET);
+  });
+
+  it("takes GoTaglio's placeholder key (\"From .credentials.json\") for what it is: no key, saying where the key belongs", async () => {
+    const models = JSON.stringify([
+      { name: 'gpt4o', type: 'AZURE_OPEN_AI', endpoint: 'https://r.openai.azure.com/', deployment: 'gpt-4o', api: '2024-10-21', key: 'From .credentials.json' },
+      { name: 'phi3', type: 'AZURE_AI', endpoint: 'https://phi3.eastus2.models.ai.azure.com', key: '<KEY>' },
+    ]);
+    const set = await loadModelProfiles({ cwd: await folder({ 'models.json': models }), env: {} });
+    expect(set.keyStatus('gpt4o')).toEqual({ state: 'missing', source: "models.json holds the placeholder 'From .credentials.json', not a key: put the key in .credentials.json under 'gpt4o'" });
+    expect(set.keyOf('gpt4o')).toBeUndefined();
+    expect(set.keyStatus('phi3')).toMatchObject({ state: 'missing' });
+    // A key from the environment or the credentials file still counts; a placeholder there does not.
+    expect((await loadModelProfiles({ cwd: await folder({ 'models.json': models }), env: { AZURE_OPENAI_API_KEY: 'env-key-0123456789' } })).keyStatus('gpt4o')).toEqual({ state: 'present', source: 'env AZURE_OPENAI_API_KEY' });
+    const withCredentials = await loadModelProfiles({ cwd: await folder({ 'models.json': models, '.credentials.json': JSON.stringify({ gpt4o: 'real-key-0123456789', phi3: 'your key here' }) }), env: {} });
+    expect(withCredentials.keyStatus('gpt4o')).toEqual({ state: 'present', source: '.credentials.json' });
+    expect(withCredentials.keyStatus('phi3')).toMatchObject({ state: 'missing' });
   });
 
   it('reports a missing key by where it should come from', async () => {

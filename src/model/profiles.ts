@@ -5,7 +5,9 @@
  * - `models` in the project config (`tagliots.config.ts`);
  * - `tagliots.models.yaml` / `.yml` / `.json` (`models:` map), the nearest one upward from the
  *   working directory;
- * - GoTaglio's `models.json` / `models.yaml` / `models.yml` (a list), the nearest non-empty one.
+ * - GoTaglio's `models.json` / `models.yaml` / `models.yml` (a list), the nearest non-empty one:
+ *   `AZURE_OPEN_AI` and `AZURE_OPEN_AI_5` become azure-openai profiles, `AZURE_AI` (Azure AI
+ *   Inference) an openai-compatible profile on its endpoint.
  *
  * Keys come from an environment variable (`apiKeyEnv`), the nearest `.credentials.json` / `.yaml`
  * / `.yml` (name → key, as in GoTaglio), or the provider's usual variable. They are held here, in
@@ -20,8 +22,9 @@ import { isPlainObject, type Json } from '../util/json.ts';
 import { closest } from '../util/suggest.ts';
 import { loadYaml } from '../util/yaml.ts';
 import { MOCK_DESCRIPTIONS } from './mocks.ts';
-import { CREDENTIALS_FILES, findUpward, GOTAGLIO_MODEL_FILES, nonEmpty, TAGLIOTS_MODEL_FILES } from './model-files.ts';
+import { CREDENTIALS_FILES, findUpward, GOTAGLIO_MODEL_FILES, isPlaceholderKey, nonEmpty, TAGLIOTS_MODEL_FILES } from './model-files.ts';
 import type { Pricing } from './pricing.ts';
+import type { ProfileBatchConfig } from './batch/settings.ts';
 import type { RateLimit } from './rate-limit.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
 import { ENCODINGS, type EncodingName } from './tokens.ts';
@@ -54,6 +57,8 @@ export interface ModelProfile {
   readonly retry: RetryPolicy;
   readonly rateLimit: RateLimit;
   readonly pricing?: Pricing;
+  /** Batch this profile's requests in every run (see docs/models.md, Batch mode). */
+  readonly batch?: ProfileBatchConfig;
   readonly contextWindow?: number;
   readonly structuredOutput: boolean;
   readonly stream: boolean;
@@ -120,7 +125,17 @@ const ProfileSchema = z
       .strictObject({ requestsPerMinute: positive.optional(), tokensPerMinute: positive.optional(), maxConcurrent: positiveInt.optional() })
       .optional(),
     pricing: z
-      .strictObject({ inputPer1M: z.number().nonnegative(), outputPer1M: z.number().nonnegative(), cachedInputPer1M: z.number().nonnegative().optional() })
+      .strictObject({
+        inputPer1M: z.number().nonnegative(),
+        outputPer1M: z.number().nonnegative(),
+        cachedInputPer1M: z.number().nonnegative().optional(),
+        batchInputPer1M: z.number().nonnegative().optional(),
+        batchOutputPer1M: z.number().nonnegative().optional(),
+        batchDiscount: z.number().min(0).max(1).optional(),
+      })
+      .optional(),
+    batch: z
+      .union([z.boolean(), z.strictObject({ maxRequests: positiveInt.optional(), maxWaitMs: z.number().nonnegative().optional(), pollIntervalMs: z.number().nonnegative().optional() })])
       .optional(),
     contextWindow: positiveInt.optional(),
     structuredOutput: z.boolean().optional(),
@@ -219,6 +234,7 @@ export function parseProfile(name: string, input: unknown, source: string): Mode
     retry: { ...DEFAULT_RETRY, ...p.retry },
     rateLimit: p.rateLimit ?? {},
     ...(p.pricing !== undefined && { pricing: p.pricing }),
+    ...(p.batch !== undefined && { batch: p.batch }),
     ...(p.contextWindow !== undefined && { contextWindow: p.contextWindow }),
     structuredOutput: p.structuredOutput ?? p.type !== 'openai-compatible',
     stream: p.stream ?? false,
@@ -255,6 +271,7 @@ export function profileSnapshot(profile: ModelProfile): Record<string, Json> {
   snapshot['retry'] = { ...profile.retry };
   if (Object.keys(profile.rateLimit).length > 0) snapshot['rateLimit'] = { ...profile.rateLimit } as Json;
   if (profile.pricing) snapshot['pricing'] = { ...profile.pricing } as Json;
+  if (profile.batch !== undefined) snapshot['batch'] = (typeof profile.batch === 'object' ? { ...profile.batch } : profile.batch) as Json;
   snapshot['structuredOutput'] = profile.structuredOutput;
   if (profile.stream) snapshot['stream'] = true;
   return snapshot;
@@ -333,11 +350,19 @@ function fromGoTaglio(entry: Record<string, unknown>): { profile?: Record<string
     if (type === 'AZURE_OPEN_AI_5') Object.assign(base, { maxCompletionTokens: true, omitParams: ['temperature', 'top_p'] });
     return { profile: base };
   }
+  if (type === 'AZURE_AI') {
+    // Azure AI Inference serves the OpenAI chat-completions API on the endpoint itself and accepts
+    // the key as a bearer token, which is how an openai-compatible profile sends it. GoTaglio sent no
+    // model name (a serverless endpoint serves one model); a shared endpoint needs `model`.
+    const model = [entry['model'], entry['deployment']].find((value) => typeof value === 'string' && value !== '') ?? entry['name'];
+    Object.assign(base, { type: 'openai-compatible', baseURL: entry['endpoint'], model });
+    return { profile: base };
+  }
   if (typeof type === 'string' && (PROVIDER_TYPES as readonly string[]).includes(type)) {
     const { name: _name, key: _key, ...rest } = entry;
     return { profile: rest };
   }
-  return { reason: `type '${String(type)}' is not supported (supported: AZURE_OPEN_AI, AZURE_OPEN_AI_5, or a tagliots type: ${PROVIDER_TYPES.join(', ')})` };
+  return { reason: `type '${String(type)}' is not supported (supported: AZURE_OPEN_AI, AZURE_OPEN_AI_5, AZURE_AI, or a tagliots type: ${PROVIDER_TYPES.join(', ')})` };
 }
 
 /**
@@ -354,6 +379,8 @@ export async function loadModelProfiles(options: LoadProfilesOptions): Promise<P
   const skipped: { name: string; source: string; reason: string }[] = [];
   const files: string[] = [];
   const inlineKeys = new Map<string, string>();
+  /** GoTaglio entries whose `key` is placeholder text, by name: shown when no key is found elsewhere. */
+  const placeholders = new Map<string, string>();
 
   const add = (profile: ModelProfile) => {
     const earlier = profiles.get(profile.name);
@@ -411,7 +438,10 @@ export async function loadModelProfiles(options: LoadProfilesOptions): Promise<P
           return;
         }
         add(parseProfile(name, converted.profile, shown));
-        if (typeof entry['key'] === 'string' && entry['key'] !== '') inlineKeys.set(name, entry['key']);
+        if (typeof entry['key'] === 'string' && entry['key'] !== '') {
+          if (isPlaceholderKey(entry['key'])) placeholders.set(name, entry['key']);
+          else inlineKeys.set(name, entry['key']);
+        }
       });
     }
   }
@@ -428,7 +458,7 @@ export async function loadModelProfiles(options: LoadProfilesOptions): Promise<P
       if (!isPlainObject(data)) throw new ModelError('E_MODELS_CONFIG', `${credentialsShown}: expected an object of model names to keys.`);
       for (const [name, key] of Object.entries(data)) {
         if (typeof key !== 'string') throw new ModelError('E_MODELS_CONFIG', `${credentialsShown}: the entry for '${name}' must be a string (the key).`);
-        credentials.set(name, key);
+        if (!isPlaceholderKey(key)) credentials.set(name, key);
       }
     }
   }
@@ -448,7 +478,13 @@ export async function loadModelProfiles(options: LoadProfilesOptions): Promise<P
     const inline = inlineKeys.get(name);
     if (inline) return { key: inline, status: { state: 'present', source: profile.source } };
     const variable = DEFAULT_KEY_ENV[profile.type];
-    if (variable) return fromEnv(variable);
+    const fallback = variable ? fromEnv(variable) : undefined;
+    if (fallback?.key !== undefined) return fallback;
+    const placeholder = placeholders.get(name);
+    if (placeholder !== undefined) {
+      return { key: undefined, status: { state: 'missing', source: `${profile.source} holds the placeholder '${placeholder.trim()}', not a key: put the key in ${credentialsShown ?? '.credentials.json'} under '${entry}'` } };
+    }
+    if (fallback) return fallback;
     return { key: undefined, status: { state: 'not needed', source: 'no key configured' } };
   };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ModelError } from '../errors.ts';
-import { createModelRegistry } from './registry.ts';
+import { assertModelName, createModelRegistry } from './registry.ts';
 import type { Model, UsageInput } from './types.ts';
 
 const answerOf = (options: { case?: unknown }) => (options.case as { answer?: unknown }).answer;
@@ -129,5 +129,19 @@ describe('createModelRegistry: usage', () => {
     const recordUsage = vi.fn();
     await createModelRegistry().get('parrot').complete({ messages: [{ role: 'user', content: 'abcdefgh' }] }, { recordUsage });
     expect(recordUsage).toHaveBeenCalledExactlyOnceWith({ inputTokens: 2, outputTokens: 2 });
+  });
+});
+
+describe('model names that are not strings', () => {
+  it('are refused with the config path that holds them, not a TypeError', () => {
+    const error = caught(() => createModelRegistry().get(42 as never));
+    expect(error.code).toBe('E_MODEL_NAME');
+    expect(error.message).toBe('A model name must be a string, but got 42 (a number).');
+    const named = caught(() => assertModelName(['gpt'], { infer: { model: { name: ['gpt'] } }, judge: { model: 'perfect' } }));
+    expect(named.message).toBe(`A model name must be a string, but got ["gpt"] (a list).`);
+    const value = { name: 7 };
+    const found = caught(() => assertModelName(7, { infer: { model: value }, other: 7 }));
+    expect(found.message).toBe("A model name must be a string, but config 'infer.model.name' or 'other' is 7 (a number).");
+    expect(found.hint).toBe(`Set it to a model name, e.g. infer.model.name=perfect, or with := a JSON string: infer.model.name:='"perfect"'.`);
   });
 });

@@ -1,3 +1,4 @@
+import { flattenLeaves } from '../config/dotted.ts';
 import { ModelError } from '../errors.ts';
 import { closest, oxfordJoin } from '../util/suggest.ts';
 import { createMockModel, MOCK_DESCRIPTIONS, type ExpectedFn, type MockName } from './mocks.ts';
@@ -30,6 +31,7 @@ export function createModelRegistry(options: ModelRegistryOptions = {}): ModelRe
     // Object.hasOwn, not `in`: 'toString' or 'constructor' is no mock.
     has: (name) => Object.hasOwn(MOCK_DESCRIPTIONS, name) || Object.hasOwn(configured, name),
     get(name) {
+      assertModelName(name);
       const known = cache.get(name);
       if (known) return known;
       let model: Model;
@@ -52,6 +54,23 @@ export function createModelRegistry(options: ModelRegistryOptions = {}): ModelRe
     },
   };
   return registry;
+}
+
+/**
+ * Throws unless `name` is a string. A model name from a prompt() setting typed as JSON
+ * (`infer.model.name:=42`) can be any value; the error names the config paths that hold it, so it
+ * is not blamed on the pipeline line that looked the model up.
+ */
+export function assertModelName(name: unknown, config?: object): asserts name is string {
+  if (typeof name === 'string') return;
+  const shown = JSON.stringify(name) ?? String(name);
+  const kind = name === null ? 'null' : Array.isArray(name) ? 'a list' : `a ${typeof name}`;
+  const paths = config === undefined ? [] : flattenLeaves(config).filter(([, value]) => value === name).map(([path]) => path);
+  const where = paths.length > 0 ? `config ${paths.map((path) => `'${path}'`).join(' or ')} is` : 'got';
+  const path = paths[0] ?? '<model setting>';
+  throw new ModelError('E_MODEL_NAME', `A model name must be a string, but ${where} ${shown} (${kind}).`, {
+    hint: `Set it to a model name, e.g. ${path}=perfect, or with := a JSON string: ${path}:='"perfect"'.`,
+  });
 }
 
 function recordingUsage(model: Model): Model {

@@ -140,6 +140,12 @@ async function dispatcherOf(settings: ClientSettings): Promise<Dispatcher> {
   return proxy ? new ProxyAgent({ uri: proxy }) : new Agent();
 }
 
+/** An SDK client for `settings` (its own connection pool), for the other APIs a profile uses (the Batch API's files and batches). */
+export async function sdkClient(settings: ClientSettings): Promise<OpenAIClient> {
+  const [sdk, dispatcher] = await Promise.all([loadOpenAI(), dispatcherOf(settings)]);
+  return newClient(sdk, settings, dispatcher);
+}
+
 function newClient(sdk: OpenAIModule, settings: ClientSettings, dispatcher: Dispatcher): OpenAIClient {
   const common = {
     // Our own retries record every attempt; the SDK's would be invisible.
@@ -200,6 +206,15 @@ async function send(openai: OpenAIClient, body: Record<string, unknown>, signal:
     if (finishReason === undefined) throw new MalformedReply('the stream ended before the reply was complete');
     return reply({ text, usage, finishReason, toolCalls: toolCallsOf(calls.filter((call) => call !== undefined).map((call) => ({ id: call.id, function: call }))) });
   }
+  return reply(completionReply(data));
+}
+
+/**
+ * What a (non-streamed) chat completion says: its text, tool calls, usage and finish reason. Throws
+ * when it is not a usable chat completion (describeFailure() calls that `malformed`). The Batch API's
+ * output lines hold the same bodies.
+ */
+export function completionReply(data: unknown): Pick<SdkReply, 'text' | 'usage' | 'finishReason' | 'toolCalls'> {
   const completion = data as CompletionShape | string | null | undefined;
   if (typeof completion !== 'object' || completion === null || !Array.isArray(completion.choices)) {
     throw new MalformedReply(`the reply is not a chat completion (${typeof completion === 'string' ? 'text' : typeof completion})`);
@@ -211,8 +226,8 @@ async function send(openai: OpenAIClient, body: Record<string, unknown>, signal:
   }
   const usage = completion.usage ? usageOf(completion.usage) : undefined;
   const toolCalls = toolCallsOf(choice.message?.tool_calls);
-  if (typeof content !== 'string' && choice.message?.refusal && !toolCalls) return reply({ text: '', usage, finishReason: 'refusal' });
-  return reply({ text: content ?? '', usage, finishReason: choice.finish_reason ?? undefined, toolCalls });
+  if (typeof content !== 'string' && choice.message?.refusal && !toolCalls) return { text: '', usage, finishReason: 'refusal' };
+  return { text: content ?? '', usage, finishReason: choice.finish_reason ?? undefined, toolCalls };
 }
 
 /** The function calls of a reply, each with an id, a name and its arguments text; undefined when none. */

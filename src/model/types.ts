@@ -201,7 +201,9 @@ export interface LlmRoundInfo {
 export type ModelEvent =
   | { readonly type: 'wait'; readonly profile: string; readonly waiting: boolean }
   | { readonly type: 'retry'; readonly profile: string; readonly status: number | null; readonly delayMs: number }
-  | { readonly type: 'call'; readonly profile: string; readonly cache: CacheStatus; readonly ok: boolean; readonly costUsd: number };
+  | { readonly type: 'call'; readonly profile: string; readonly cache: CacheStatus; readonly ok: boolean; readonly costUsd: number }
+  /** Batch mode: a batch was submitted or looked at; its state (the provider's) and request counts. */
+  | { readonly type: 'batch'; readonly profile: string; readonly batchId: string; readonly status: string; readonly total: number; readonly completed: number; readonly failed: number };
 
 /**
  * Options of a model call. Pass the stage context itself (`model.complete(request, ctx)`): it
@@ -212,6 +214,9 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
   readonly case?: unknown;
   readonly caseIndex?: number;
+  /** The case's id and the stage making the call: batch mode names each request after them. */
+  readonly caseId?: string;
+  readonly stage?: string;
   /** Which repetition of the case the call is for (`run --repeat N`), from 0: mocks and caches key on it. */
   readonly repeat?: number;
   readonly stages?: unknown;
@@ -292,7 +297,20 @@ export interface ModelProfileConfig {
   readonly retry?: { readonly maxAttempts?: number; readonly baseDelayMs?: number; readonly maxDelayMs?: number };
   readonly rateLimit?: { readonly requestsPerMinute?: number; readonly tokensPerMinute?: number; readonly maxConcurrent?: number };
   /** US dollars per million tokens. */
-  readonly pricing?: { readonly inputPer1M: number; readonly outputPer1M: number; readonly cachedInputPer1M?: number };
+  readonly pricing?: {
+    readonly inputPer1M: number;
+    readonly outputPer1M: number;
+    readonly cachedInputPer1M?: number;
+    /** Batch mode's prices; without them, `batchDiscount` (default 0.5 for openai and azure-openai, else 0) is taken off the others. */
+    readonly batchInputPer1M?: number;
+    readonly batchOutputPer1M?: number;
+    readonly batchDiscount?: number;
+  };
+  /**
+   * Batch this profile's requests through the provider's Batch API in every run (`true`, or the
+   * batch settings); `--batch` does it for one run and every profile. See docs/models.md.
+   */
+  readonly batch?: boolean | { readonly maxRequests?: number; readonly maxWaitMs?: number; readonly pollIntervalMs?: number };
   /** Tokens the model accepts; when set, prompts that cannot fit fail before they are sent. */
   readonly contextWindow?: number;
   /** The server accepts `response_format: { type: 'json_schema' }`. @default true for openai and azure-openai */

@@ -80,6 +80,20 @@ describe('toPipelineSpec: the object form', () => {
     );
   });
 
+  it('checks the format hook like the columns: an object of functions, by section title', () => {
+    const bad = (format: unknown) => caught(() => toPipelineSpec({ name: 'a', description: '', stages: () => ({}), format } as never, 'p')).message;
+    expect(bad({ Notes: () => 'x', Audit: 'x' })).toBe("p: invalid pipeline 'a':\n  format section 'Audit' must be a function");
+    expect(bad(() => 'x')).toBe("p: invalid pipeline 'a':\n  format must be an object of functions, by name");
+    class WithSections extends Pipeline {
+      static override readonly name = 'with-sections';
+      override readonly format = { Notes: () => 'n' };
+      stages() {
+        return {};
+      }
+    }
+    expect(Object.keys(toPipelineSpec(WithSections, 'p').format!)).toEqual(['Notes']);
+  });
+
   it.each(['my pipeline', '-calc', '', 'calc/v2'])('rejects the name %j', (name) => {
     const error = caught(() => toPipelineSpec({ name, description: '', stages: () => ({}) }, 'p'));
     expect(error.message).toContain(`name must be a word of letters, digits, '.', '_' or '-' (got ${JSON.stringify(name)})`);

@@ -7,6 +7,7 @@ import type {
   ColumnValue,
   ConfigShape,
   ExpectedContext,
+  FormatSectionValue,
   PipelineSpec,
   SetupContext,
   Stages,
@@ -36,7 +37,7 @@ export function definePipeline<TCase = Case, TStages = AnyStages, const TConfig 
 /**
  * Base class for the class form of a pipeline (GoTaglio's seed API). Set `static name`,
  * `static description` and `static config`, implement `stages()`, and optionally `expected()`,
- * `passed()`, `score()` and `columns`.
+ * `passed()`, `score()`, `columns` and `format`.
  * @example
  * export class CalcPipeline extends Pipeline<CalcCase, CalcStages, typeof defaults> {
  *   static override readonly name = 'calc';
@@ -54,6 +55,8 @@ export abstract class Pipeline<TCase = Case, TStages = AnyStages, TConfig extend
   passed?(result: CaseResult<TCase, TStages, TConfig>): boolean;
   score?(result: CaseResult<TCase, TStages, TConfig>): number | null;
   readonly columns?: Readonly<Record<string, (result: CaseResult<TCase, TStages, TConfig>) => ColumnValue>>;
+  /** Sections of the case report, evaluated at run time and stored in the log: see PipelineSpec.format. */
+  readonly format?: Readonly<Record<string, (result: CaseResult<TCase, TStages, TConfig>) => FormatSectionValue>>;
 }
 
 /** Anything a project config may list as a pipeline. */
@@ -80,6 +83,7 @@ export function toPipelineSpec(value: unknown, where: string): PipelineSpec {
         passed: instance.passed?.bind(instance),
         score: instance.score?.bind(instance),
         columns: instance.columns,
+        format: instance.format,
       },
       where,
     );
@@ -105,9 +109,18 @@ function checkSpec(spec: PipelineSpec, where: string): PipelineSpec {
   if (spec.config !== undefined && (typeof spec.config !== 'object' || spec.config === null || Array.isArray(spec.config))) {
     problems.push('config must be an object');
   }
-  if (spec.columns !== undefined) {
-    for (const [name, fn] of Object.entries(spec.columns)) {
-      if (typeof fn !== 'function') problems.push(`column '${name}' must be a function`);
+  for (const [key, what] of [
+    ['columns', 'column'],
+    ['format', 'format section'],
+  ] as const) {
+    const hooks: unknown = spec[key];
+    if (hooks === undefined) continue;
+    if (typeof hooks !== 'object' || hooks === null || Array.isArray(hooks)) {
+      problems.push(`${key} must be an object of functions, by name`);
+      continue;
+    }
+    for (const [name, fn] of Object.entries(hooks)) {
+      if (typeof fn !== 'function') problems.push(`${what} '${name}' must be a function`);
     }
   }
   if (problems.length > 0) {

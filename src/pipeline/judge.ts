@@ -31,7 +31,7 @@ export interface JudgeOptions<TContext extends AnyContext = AnyContext> {
   readonly model: LlmOptions<Judgement, TContext>['model'];
   /**
    * The rubric, sent as the user message: an inline nunjucks template (it sees `case`, `stages`,
-   * `config` and `vars`), or `{ file }`, a template file relative to `baseDir`. Say what earns a
+   * `config`, `turn`, `turnCase`, `turns` and `vars`), or `{ file }`, a template file relative to `baseDir`. Say what earns a
    * high score; the reply format (JSON with `score` and `reason`) is asked for by `judge()`.
    */
   readonly rubric: string | { readonly file: string };
@@ -39,7 +39,7 @@ export interface JudgeOptions<TContext extends AnyContext = AnyContext> {
   readonly system?: string;
   /** What a rubric `file` is relative to: the pipeline's `import.meta.url`, or a folder. */
   readonly baseDir?: string | URL;
-  /** Template variables besides `case`, `stages` and `config`. */
+  /** Template variables besides `case`, `stages`, `config`, `turn`, `turnCase` and `turns`. */
   readonly vars?: LlmOptions<Judgement, TContext>['vars'];
   /** Generation parameters for the judge (e.g. `{ temperature: 0 }`). */
   readonly params?: LlmOptions<Judgement, TContext>['params'];

@@ -12,7 +12,8 @@
  *   }),
  *
  * Templates are compiled when `llm()` is awaited (in `stages()`), so a missing file or a syntax
- * error stops the run before any case. They render with `case`, `stages` and `config` (and `vars`);
+ * error stops the run before any case. They render with `case`, `stages`, `config`, the turn
+ * variables `turn`, `turnCase` and `turns` (templateVariables) and `vars`;
  * an undefined variable is an error. With `output`, the reply must be JSON matching the zod schema:
  * it is sent as a JSON-schema response format where the model supports it, else asked for in the
  * prompt; a reply that does not match is sent back with the validation errors, up to
@@ -26,7 +27,7 @@ import type { z } from 'zod';
 import { PipelineError } from '../errors.ts';
 import type { CallOptions, ChatMessage, LlmCallInfo, Model, ToolChoice } from '../model/types.ts';
 import type { Json } from '../util/json.ts';
-import { compileTemplate, loadTemplate, type Template } from './template.ts';
+import { compileTemplate, loadTemplate, templateVariables, type Template } from './template.ts';
 import { isTool, type Tool } from './tool.ts';
 import { converse, type AnswerParser, type ConversationLog, type ToolLoopLimits, type ToolLoopResult } from './tool-loop.ts';
 import type { StageContext } from './types.ts';
@@ -57,7 +58,7 @@ export interface LlmOptions<TOutput, TContext extends AnyContext = AnyContext> {
   readonly messages: readonly LlmMessage[] | ((ctx: TContext) => readonly ChatMessage[]);
   /** What template `file`s are relative to: the pipeline's `import.meta.url`, or a folder. */
   readonly baseDir?: string | URL;
-  /** Template variables besides `case`, `stages` and `config`. */
+  /** Template variables besides `case`, `stages`, `config`, `turn`, `turnCase` and `turns`. */
   readonly vars?: (ctx: TContext) => Record<string, unknown>;
   /** Generation parameters for this stage; they override the profile's. */
   readonly params?: Readonly<Record<string, Json>> | ((ctx: TContext) => Readonly<Record<string, Json>> | undefined);
@@ -174,7 +175,7 @@ export async function llm<TOutput = string, TContext extends AnyContext = AnyCon
     const model = fixedModel ?? ctx.models.get(typeof options.model === 'function' ? options.model(ctx) : (options.model as string));
     let messages: ChatMessage[];
     if (templates) {
-      const variables = { ...options.vars?.(ctx), case: ctx.case, stages: ctx.stages, config: ctx.config };
+      const variables = { ...options.vars?.(ctx), ...templateVariables(ctx) };
       messages = templates.map(({ role, template }) => ({ role, content: template.render(variables) }));
     } else {
       messages = [...(options.messages as (ctx: TContext) => readonly ChatMessage[])(ctx)];

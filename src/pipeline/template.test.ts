@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TemplateError } from '../errors.ts';
-import { compileTemplate, loadTemplate } from './template.ts';
+import { createModelRegistry } from '../model/registry.ts';
+import type { Model } from '../model/types.ts';
+import { llm } from './llm.ts';
+import { compileTemplate, loadTemplate, templateVariables } from './template.ts';
 
 async function templateError(fn: () => unknown): Promise<TemplateError> {
   try {
@@ -46,6 +49,70 @@ describe('compileTemplate: rendering', () => {
     expect(template.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect((await compileTemplate(source, 'other.njk')).sha256).toBe(template.sha256);
     expect((await compileTemplate(`${source} `)).sha256).not.toBe(template.sha256);
+  });
+});
+
+describe('compileTemplate: Jinja2 trailing newline', () => {
+  it('keeps the final newline by default, as nunjucks does', async () => {
+    expect((await compileTemplate('Hello {{ name }}\n')).render({ name: 'Ann' })).toBe('Hello Ann\n');
+  });
+
+  it('drops one final newline with keepTrailingNewline: false, as Jinja2 does, and hashes the source as written', async () => {
+    const source = 'Hello {{ name }}\n\n';
+    const template = await compileTemplate(source, 'greeting.txt', { keepTrailingNewline: false });
+    expect(template.render({ name: 'Ann' })).toBe('Hello Ann\n');
+    expect((await compileTemplate('Hi\r\n', 'crlf.txt', { keepTrailingNewline: false })).render({})).toBe('Hi');
+    expect((await compileTemplate('Hi', 'none.txt', { keepTrailingNewline: false })).render({})).toBe('Hi');
+    expect(template.source).toBe(source);
+    expect(template.sha256).toBe(sha256(source));
+  });
+
+  it('loadTemplate passes the option on', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tagliots-template-'));
+    try {
+      await writeFile(join(dir, 'system.txt'), 'Base {{ case.base }}.\n');
+      expect((await loadTemplate(join(dir, 'system.txt'), { keepTrailingNewline: false })).render({ case: { base: 16 } })).toBe('Base 16.');
+      expect((await loadTemplate(join(dir, 'system.txt'))).render({ case: { base: 16 } })).toBe('Base 16.\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('templateVariables: what a stage renders a template with', () => {
+  const stages = { prepare: 'ready' };
+  const config = { tone: 'terse' };
+
+  it('gives case, stages, config and the turn of a multi-turn case', async () => {
+    const c = { id: 'c', turns: [{ user: 'hi' }, { user: 'bye' }] };
+    const turns = [{ index: 0, status: 'complete' as const, passed: true, stages: { reply: 'hello' } }];
+    const variables = templateVariables({ case: c, stages, config, turn: 1, turnCase: c.turns[1], turns });
+    expect(variables).toEqual({ case: c, stages, config, turn: 1, turnCase: { user: 'bye' }, turns });
+    const template = await compileTemplate('Turn {{ turn }}: {{ turnCase.user }} after {% for t in turns %}{{ t.stages.reply }}{% endfor %} ({{ config.tone }})');
+    expect(template.render(variables)).toBe('Turn 1: bye after hello (terse)');
+  });
+
+  it('gives a single-turn case as its own turn, with no earlier turns', () => {
+    const c = { id: 'c', base: 10 };
+    expect(templateVariables({ case: c, stages, config, turn: null, turnCase: c, turns: [] })).toEqual({ case: c, stages, config, turn: null, turnCase: c, turns: [] });
+  });
+
+  it('is what llm() renders its templates with', async () => {
+    const sent: string[] = [];
+    const model: Model = {
+      name: 'm',
+      description: 'test',
+      kind: 'test',
+      async complete(request) {
+        sent.push(...request.messages.map((m) => m.content));
+        return { text: 'ok' };
+      },
+    };
+    const stage = await llm({ model, messages: [{ role: 'user', template: '{{ turn }} {{ turnCase.user }} {{ turns | length }}' }] });
+    const c = { id: 'c', turns: [{ user: 'hi' }, { user: 'bye' }] };
+    const ctx = { case: c, stages: {}, config: {}, turn: 1, turnCase: c.turns[1], turns: [{ index: 0, status: 'complete', passed: true, stages: {} }], models: createModelRegistry(), signal: new AbortController().signal };
+    await stage(ctx as never);
+    expect(sent).toEqual(['1 bye 1']);
   });
 });
 

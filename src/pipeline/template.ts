@@ -3,6 +3,18 @@ import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { TemplateError, messageOf } from '../errors.ts';
 import { processCwd } from '../host.ts';
+import type { StageContext } from './types.ts';
+
+/** How a template is compiled. */
+export interface TemplateOptions {
+  /**
+   * Keep a newline that ends the template source. True (the default) keeps it, as nunjucks does;
+   * false drops that one newline before compiling, as Jinja2 does by default (its
+   * `keep_trailing_newline=False`), so a template shared with GoTaglio renders the same text.
+   * @default true
+   */
+  readonly keepTrailingNewline?: boolean;
+}
 
 /** A compiled nunjucks template. */
 export interface Template {
@@ -27,7 +39,7 @@ const loadNunjucks = () => (nunjucksModule ??= import('nunjucks').then((m) => ((
  * const template = await loadTemplate(setup.resolvePath(setup.config.prepare.template));
  * setup.setInternal('prepare.templateSha256', template.sha256);
  */
-export async function loadTemplate(path: string): Promise<Template> {
+export async function loadTemplate(path: string, options: TemplateOptions = {}): Promise<Template> {
   let source: string;
   try {
     source = await readFile(path, 'utf8');
@@ -37,21 +49,25 @@ export async function loadTemplate(path: string): Promise<Template> {
       hint: 'Relative template paths are resolved against the working directory.',
     });
   }
-  return compileTemplate(source, displayPath(path));
+  return compileTemplate(source, displayPath(path), options);
 }
 
 /**
  * Compiles a template from a string.
  * @example
  * const template = await compileTemplate('The input is base {{ case.base }}.');
+ * // A GoTaglio (Jinja2) template file, rendered without its final newline:
+ * const system = await compileTemplate(text, 'template.txt', { keepTrailingNewline: false });
  */
-export async function compileTemplate(source: string, name = '(inline)'): Promise<Template> {
+export async function compileTemplate(source: string, name = '(inline)', options: TemplateOptions = {}): Promise<Template> {
   const nunjucks = await loadNunjucks();
+  // The hash stays that of the file as written: it identifies the template in the run log.
+  const body = options.keepTrailingNewline === false ? source.replace(/(\r\n|\r|\n)$/, '') : source;
   const env = new nunjucks.Environment(null, { throwOnUndefined: true, autoescape: false });
   env.addFilter('json', (value: unknown) => JSON.stringify(value, null, 2));
   let compiled: import('nunjucks').Template;
   try {
-    compiled = new nunjucks.Template(source, env, name, true);
+    compiled = new nunjucks.Template(body, env, name, true);
   } catch (error) {
     throw new TemplateError('E_TEMPLATE_SYNTAX', `Template '${name}' does not compile: ${cleanMessage(error, name)}`);
   }
@@ -68,6 +84,18 @@ export async function compileTemplate(source: string, name = '(inline)'): Promis
       }
     },
   };
+}
+
+/**
+ * The variables a stage renders a template with: `case`, `stages` and `config`, and for a
+ * multi-turn case `turn` (its index), `turnCase` (its fields) and `turns` (the earlier turns, each
+ * with its `stages`), the way GoTaglio templates see the whole context. For a single-turn case
+ * `turn` is null, `turnCase` is the case and `turns` is empty.
+ * @example
+ * prepare: (ctx) => [{ role: 'system', content: template.render(templateVariables(ctx)) }],
+ */
+export function templateVariables(ctx: Pick<StageContext<any, any, any>, 'case' | 'stages' | 'config' | 'turn' | 'turnCase' | 'turns'>): Record<string, unknown> {
+  return { case: ctx.case, stages: ctx.stages, config: ctx.config, turn: ctx.turn, turnCase: ctx.turnCase, turns: ctx.turns };
 }
 
 function displayPath(path: string): string {

@@ -152,6 +152,14 @@ export interface ExpectedContext<TCase = Case, TStages = AnyStages, TConfig = Co
 
 export type ColumnValue = string | number | boolean | null;
 
+/**
+ * What a function of a pipeline's `format` hook returns for a case: a string is plain text (shown
+ * as it is on a terminal, fenced in Markdown); `{ markdown }` is Markdown (shown as it is in
+ * Markdown reports, as its source on a terminal); `null` or `undefined` leaves the section out for
+ * that case.
+ */
+export type FormatSectionValue = string | { readonly markdown: string } | { readonly text: string } | null | undefined;
+
 /** A pipeline, in the object form `definePipeline` takes. */
 export interface PipelineSpec<TCase = Case, TStages = AnyStages, TConfig extends ConfigShape = ConfigShape> {
   /** Name used on the command line (`-p calc`) and in suites. */
@@ -172,4 +180,16 @@ export interface PipelineSpec<TCase = Case, TStages = AnyStages, TConfig extends
   score?(result: CaseResult<TCase, TStages, TConfig>): number | null;
   /** Extra summary columns, evaluated at run time and stored in the log. */
   readonly columns?: Readonly<Record<string, (result: CaseResult<TCase, TStages, TConfig>) => ColumnValue>>;
+  /**
+   * Sections of the case report (`tagliots format`), by title, in the order given: each function
+   * turns a finished case (each turn of a multi-turn case) into text or Markdown. Like `columns`,
+   * they run when the case ends, for every case, and what they return is stored in the log, so a
+   * report never runs pipeline code. A section that throws is recorded with its error.
+   * @example
+   * format: {
+   *   'Bill of materials': ({ stages }) => ({ markdown: (stages.assess?.items ?? []).map((item) => `* ${item.name}`).join('\n') }),
+   *   'Raw reply': ({ stages }) => (typeof stages.infer === 'string' ? stages.infer : null),
+   * }
+   */
+  readonly format?: Readonly<Record<string, (result: CaseResult<TCase, TStages, TConfig>) => FormatSectionValue>>;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ProjectError } from '../errors.ts';
@@ -25,11 +25,11 @@ interface Manifest {
 }
 
 /** Part of the cache key: bump it when the build options change, so older bundles are not reused. */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 
 async function bundleCached(entry: string): Promise<string> {
   const library = findLibraryEntry();
-  const cacheDir = join(dirname(entry), 'node_modules', '.cache', 'tagliots');
+  const cacheDir = cacheFolder(entry);
   const key = createHash('sha256').update(`${entry}\0${library ?? ''}\0${CACHE_FORMAT}`).digest('hex').slice(0, 16);
   const output = join(cacheDir, `${key}.mjs`);
   const manifestPath = join(cacheDir, `${key}.json`);
@@ -102,6 +102,22 @@ async function bundleCached(entry: string): Promise<string> {
   const manifest: Manifest = { library, inputs };
   writeFileSync(manifestPath, JSON.stringify(manifest));
   return output;
+}
+
+/**
+ * node_modules/.cache/tagliots beside the entry, by its real path: Node imports the bundle by its
+ * real path and resolves the source map's relative paths from there, so with a node_modules that
+ * links to another project's, the map must be written relative to the real folder, or stack traces
+ * name that other project's files.
+ */
+function cacheFolder(entry: string): string {
+  const dir = join(dirname(entry), 'node_modules', '.cache', 'tagliots');
+  try {
+    mkdirSync(dir, { recursive: true });
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
 }
 
 function isFresh(manifestPath: string, output: string, library: string | null): boolean {

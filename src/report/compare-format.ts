@@ -1,7 +1,7 @@
 /**
  * What the compare and gate reports (text, Markdown and the report page) share: intervals, the
  * statistics lines, case and run names. One wording everywhere: the page runs this module too
- * (src/report/html/formats.ts).
+ * (bundled into src/report/html/client/).
  */
 import type { CaseRef, Comparison, ComparisonInterval, MetricComparison, RunInfo } from '../analysis/compare.ts';
 import { describeChange, describeCounts, describeInterval, describeSensitivity, formatAlpha } from '../analysis/compare-wording.ts';
@@ -28,7 +28,7 @@ export function testMethod(m: MetricComparison): string {
 }
 
 /** "300 cases" or "300 cases × 3 repeats (averaged per case)". */
-export function describeUnits(c: Comparison): string {
+export function describeUnits(c: Pick<Comparison, 'stats' | 'common'>): string {
   const stats = c.stats;
   if (!stats) return `${formatCount(c.common)} paired records`;
   const cases = `${formatCount(stats.cases)} case${stats.cases === 1 ? '' : 's'}`;
@@ -40,7 +40,7 @@ export function describeUnits(c: Comparison): string {
  * metric's change with its interval and one-sided p-values, the records left out, and what a
  * comparison of this size can detect.
  */
-export function statisticsLines(c: Comparison): string[] {
+export function statisticsLines(c: Pick<Comparison, 'stats' | 'common' | 'a' | 'b'>): string[] {
   const stats = c.stats;
   if (!stats) return [];
   const lines: string[] = [];
@@ -74,7 +74,7 @@ export function statisticsLines(c: Comparison): string[] {
 }
 
 /** The note under a keyword table: how its rows were tested. */
-export function keywordNote(c: Comparison): string {
+export function keywordNote(c: Pick<Comparison, 'keywords' | 'stats'>): string {
   const tested = c.keywords.filter((k) => k.p !== null).length;
   const significant = c.keywords.filter((k) => k.significant !== null).length;
   const metric = c.stats?.primary === 'score' ? 'mean score' : 'pass rate';

@@ -6,7 +6,7 @@
 import type { CaseChange, CaseRef, Comparison, RunInfo } from '../analysis/compare.ts';
 import { caseName, describeRun, interval, keywordNote, statisticsLines, totalRows } from './compare-format.ts';
 import { formatCount, formatDuration, formatNumber, formatPoints, formatRate, formatSigned, formatUsd } from '../util/units.ts';
-import { formatValue } from './format-value.ts';
+import { formatConfigValue } from './run-config.ts';
 import { escapeControls } from '../util/terminal-text.ts';
 import { changeCell, groupWarnings, intervalCell, multiLevel, multiNote, primaryOf, runLabels, shortP, verdictWord } from './compare-table.ts';
 
@@ -65,7 +65,7 @@ export function comparisonMarkdown(c: Comparison): string {
   if (c.configDiff.length === 0) out.push('None.', '');
   else {
     out.push('| path | A | B |', '|---|---|---|');
-    for (const d of c.configDiff) out.push(`| ${code(d.path)} | ${'a' in d ? code(formatValue(d.a)) : '*(absent)*'} | ${'b' in d ? code(formatValue(d.b)) : '*(absent)*'} |`);
+    for (const d of c.configDiff) out.push(`| ${code(d.path)} | ${'a' in d ? code(formatConfigValue(d.a)) : '*(absent)*'} | ${'b' in d ? code(formatConfigValue(d.b)) : '*(absent)*'} |`);
     out.push('');
   }
 

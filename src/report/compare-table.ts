@@ -5,7 +5,8 @@ import { formatPValue } from '../analysis/stats.ts';
 import { caseName, describeRun, interval, keywordNote, statisticsLines, totalRows } from './compare-format.ts';
 import { uniquePrefixLength } from '../util/ids.ts';
 import { formatCount, formatDuration, formatNumber, formatPoints, formatRate, formatSigned, formatUsd, toPercent } from '../util/units.ts';
-import { formatValue, oneLine } from './format-value.ts';
+import { oneLine } from './format-value.ts';
+import { formatConfigValue } from './run-config.ts';
 import { escapeControls } from '../util/terminal-text.ts';
 import type { Theme } from './theme.ts';
 
@@ -44,7 +45,7 @@ export function renderComparison(c: Comparison, theme: Theme, options: RenderCom
   out.push('', chalk.bold('Config differences (A => B)'));
   if (c.configDiff.length === 0) out.push(chalk.dim('  (none)'));
   for (const d of c.configDiff) {
-    const side = (has: boolean, value: unknown) => (has ? formatValue(value) : '(absent)');
+    const side = (has: boolean, value: unknown) => (has ? formatConfigValue(value) : '(absent)');
     out.push(`  ${d.path}: ${chalk.dim(side('a' in d, d.a))} => ${chalk.cyan(side('b' in d, d.b))}`);
   }
 

@@ -75,6 +75,14 @@ export function caseFacts(record: CaseRecord, header: RunStartRecord): string[] 
   return facts;
 }
 
+/** The record of the stage the case failed in: the case's, or the failed turn's. */
+export function failedStage(record: CaseRecord): StageRecord | undefined {
+  const stage = record.error?.stage;
+  if (!stage) return undefined;
+  const turn = record.turns?.find((t) => t.status === 'error' && t.stageRecords[stage]);
+  return (turn ?? record).stageRecords[stage];
+}
+
 export function keywordsOfCase(record: CaseRecord): string[] {
   const raw = record.case['keywords'];
   return Array.isArray(raw) ? raw.filter((k): k is string => typeof k === 'string') : [];

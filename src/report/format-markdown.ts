@@ -5,10 +5,11 @@
  * in `<details>`. Control characters from the log are escaped (`\u001b`), as on the terminal: a
  * Markdown file is read in terminals and by tools that obey them.
  */
-import type { CaseRecord, ErrorInfo, RunStartRecord } from '../log/schema.ts';
+import type { CaseRecord, ErrorInfo, FormatSection, RunStartRecord, StageRecord } from '../log/schema.ts';
 import { escapeControls } from '../util/terminal-text.ts';
 import { formatDuration } from '../util/units.ts';
-import { caseFacts, isLarge, isMessages, keywordsOfCase, stageFacts, stageNames, valueText, verdictOf, type RunFacts } from './format-case.ts';
+import { caseFacts, failedStage, isLarge, isMessages, keywordsOfCase, stageFacts, stageNames, valueText, verdictOf, type RunFacts } from './format-case.ts';
+import { errorMessageShown, llmAttempts, type LlmAttempts } from './llm-attempts.ts';
 import { isToolLoopOutput, toolLoopTranscripts, type ToolLoopTranscript } from './tool-transcript.ts';
 
 export function renderRunHeaderMarkdown(facts: RunFacts): string {
@@ -36,8 +37,8 @@ export function renderCaseMarkdown(record: CaseRecord, header: RunStartRecord): 
   else lines.push('**Case:**', '', ...fenced(caseJson, 'json'));
 
   const parts = record.turns
-    ? record.turns.map((turn) => ({ title: `Turn ${turn.index}: ${turn.status}${turn.passed === null ? '' : turn.passed ? ', passed' : ', failed'}${turn.reason ? ` (${turn.reason})` : ''}`, turn: turn.index as number | undefined, stages: turn.stages, stageRecords: turn.stageRecords }))
-    : [{ title: null, turn: undefined, stages: record.stages, stageRecords: record.stageRecords }];
+    ? record.turns.map((turn) => ({ title: `Turn ${turn.index + 1}: ${turn.status}${turn.passed === null ? '' : turn.passed ? ', passed' : ', failed'}${turn.reason ? ` (${turn.reason})` : ''}`, turn: turn.index as number | undefined, stages: turn.stages, stageRecords: turn.stageRecords, sections: turn.sections }))
+    : [{ title: null, turn: undefined, stages: record.stages, stageRecords: record.stageRecords, sections: record.sections }];
   for (const part of parts) {
     if (part.title) lines.push('', `### ${inline(part.title)}`);
     if (record.turns && Object.keys(part.stageRecords).length === 0) continue;
@@ -49,6 +50,7 @@ export function renderCaseMarkdown(record: CaseRecord, header: RunStartRecord): 
       if (events.length > 0 || artifacts.length > 0) lines.push('');
       for (const e of events) lines.push(`* event +${formatDuration(e.t)} \`${e.type}\`${e.data === undefined ? '' : ` ${inline(JSON.stringify(e.data))}`}`);
       for (const a of artifacts) lines.push(`* artifact [${inline(a.name)}](${a.path}) (${a.bytes} bytes, ${inline(a.mime)})`);
+      lines.push(...attemptLines(llmAttempts(stage)));
       const loops = toolLoopTranscripts(stage);
       for (const loop of loops) lines.push('', ...transcript(loop));
       if (name in part.stages) {
@@ -58,9 +60,10 @@ export function renderCaseMarkdown(record: CaseRecord, header: RunStartRecord): 
         else if (value.answer !== null && typeof value.answer !== 'string') lines.push('', '**answer:**', '', ...output(value.answer));
       }
     }
+    for (const section of part.sections ?? []) lines.push('', ...sectionLines(section, part.title ? '####' : '###'));
   }
 
-  if (record.error) lines.push('', ...renderErrorMarkdown(record.error));
+  if (record.error) lines.push('', ...renderErrorMarkdown(record.error, failedStage(record)));
   return `${escapeControls(lines.join('\n'))}\n`;
 }
 
@@ -101,10 +104,48 @@ function transcript(loop: ToolLoopTranscript): string[] {
   return lines;
 }
 
-export function renderErrorMarkdown(error: ErrorInfo): string[] {
+/**
+ * The calls of configured models as a numbered list (the HTTP attempts of those retried or failed
+ * under each), then the parse attempts of output that did not parse at once, each reply fenced as
+ * it was sent. Each part starts with a blank line.
+ */
+function attemptLines(attempts: LlmAttempts): string[] {
+  const lines: string[] = [];
+  if (attempts.calls.length > 0) lines.push('', '**Model calls:**', '');
+  attempts.calls.forEach((call, i) => {
+    lines.push(`${i + 1}. ${inline(call.title)}: ${inline(call.facts)}${call.error === undefined ? '' : ` — **error:** ${inline(call.error)}`}`);
+    if (!call.eventful) return;
+    for (const a of call.attempts) lines.push(`   * attempt ${a.attempt}: ${inline(a.facts)}${a.error === undefined ? '' : ` — ${inline(a.error)}`}`);
+  });
+  for (const parse of attempts.parses) {
+    const model = `${inline(parse.model)}${parse.mode ? `, ${inline(parse.mode)}` : ''}`;
+    for (const a of parse.attempts) {
+      // Not a list: a fenced reply inside a list item ends the item at its first unindented line.
+      lines.push('', `**Parse attempt ${a.attempt}** (${model}): ${a.ok ? 'ok' : `failed${a.issues.length > 0 ? `: ${inline(a.issues.join('; '))}` : ''}`}`);
+      if (a.text === undefined) continue;
+      lines.push('', ...(a.text === '' ? ['_(empty reply)_'] : fenced(a.text, 'text')));
+    }
+  }
+  return lines;
+}
+
+/**
+ * A section of the pipeline's format hook under its own heading: Markdown as it is (it is the
+ * pipeline's own report), text fenced, or why it failed.
+ */
+function sectionLines(section: FormatSection, heading: string): string[] {
+  const lines = [`${heading} ${inline(section.name)}`, ''];
+  if (section.error !== undefined) lines.push(`**The pipeline's format function failed:** ${inline(section.error)}`);
+  else if (section.content.trim() === '') lines.push('_(empty)_');
+  else if (section.format === 'markdown') lines.push(section.content.replace(/\n+$/, ''));
+  else lines.push(...fenced(section.content.replace(/\n+$/, ''), 'text'));
+  return lines;
+}
+
+export function renderErrorMarkdown(error: ErrorInfo, stage?: StageRecord): string[] {
   const lines = [`### ${error.stage ? `Error in stage ${inline(error.stage)}` : 'Error outside any stage'}`, ''];
   if (error.context.length > 0) lines.push(`**Context:** ${inline(error.context.join(' > '))}  `);
-  lines.push(`**${error.name === 'Error' ? 'Error' : inline(error.name)}:** ${inline(error.message)}`);
+  lines.push(`**${error.name === 'Error' ? 'Error' : inline(error.name)}:** ${inline(errorMessageShown(error, stage))}`);
   if (error.code) lines.push('', `Code: \`${error.code}\``);
   if (error.stack) lines.push('', ...collapsible('Stack', fenced(error.stack, 'text')));
   return lines.map(escapeControls);

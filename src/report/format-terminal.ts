@@ -4,10 +4,11 @@
  * is (chalk interprets nothing in it), except control characters, which are shown escaped so a
  * value cannot move the cursor or change colours.
  */
-import type { CaseRecord, ErrorInfo, RunStartRecord } from '../log/schema.ts';
+import type { CaseRecord, ErrorInfo, FormatSection, RunStartRecord, StageRecord } from '../log/schema.ts';
 import { escapeControls as safe } from '../util/terminal-text.ts';
 import { formatDuration } from '../util/units.ts';
-import { caseFacts, isMessages, keywordsOfCase, stageFacts, stageNames, valueText, verdictOf, type RunFacts, type Verdict } from './format-case.ts';
+import { caseFacts, failedStage, isMessages, keywordsOfCase, stageFacts, stageNames, valueText, verdictOf, type RunFacts, type Verdict } from './format-case.ts';
+import { errorMessageShown, llmAttempts, type LlmAttempts } from './llm-attempts.ts';
 import type { Theme } from './theme.ts';
 import { isToolLoopOutput, toolLoopTranscripts, type ToolLoopTranscript } from './tool-transcript.ts';
 
@@ -41,8 +42,8 @@ export function renderCaseTerminal(record: CaseRecord, header: RunStartRecord, t
   for (const [key, value] of Object.entries(record.case)) lines.push(...field(key, value, INDENT.repeat(2), theme));
 
   const parts = record.turns
-    ? record.turns.map((turn) => ({ title: `turn ${turn.index}: ${turn.status}${turn.passed === null ? '' : turn.passed ? ' · passed' : ' · failed'}${turn.reason ? ` (${turn.reason})` : ''}`, turn: turn.index as number | undefined, stages: turn.stages, stageRecords: turn.stageRecords }))
-    : [{ title: 'stages', turn: undefined, stages: record.stages, stageRecords: record.stageRecords }];
+    ? record.turns.map((turn) => ({ title: `turn ${turn.index + 1}: ${turn.status}${turn.passed === null ? '' : turn.passed ? ' · passed' : ' · failed'}${turn.reason ? ` (${turn.reason})` : ''}`, turn: turn.index as number | undefined, stages: turn.stages, stageRecords: turn.stageRecords, sections: turn.sections }))
+    : [{ title: 'stages', turn: undefined, stages: record.stages, stageRecords: record.stageRecords, sections: record.sections }];
   for (const part of parts) {
     lines.push('', `${INDENT}${chalk.bold(safe(part.title))}`);
     if (record.turns && Object.keys(part.stageRecords).length === 0) continue;
@@ -58,6 +59,7 @@ export function renderCaseTerminal(record: CaseRecord, header: RunStartRecord, t
       for (const artifact of record.artifacts ?? []) {
         if (artifact.stage === name && artifact.turn === part.turn) lines.push(chalk.dim(`${INDENT.repeat(3)}artifact ${safe(artifact.name)}: ${safe(artifact.path)} (${artifact.bytes} bytes, ${safe(artifact.mime)})`));
       }
+      lines.push(...attemptLines(llmAttempts(stage), INDENT.repeat(3), theme));
       const loops = toolLoopTranscripts(stage);
       for (const loop of loops) lines.push(...transcript(loop, INDENT.repeat(3), theme));
       if (name in part.stages) {
@@ -67,9 +69,10 @@ export function renderCaseTerminal(record: CaseRecord, header: RunStartRecord, t
         else if (value.answer !== null && typeof value.answer !== 'string') lines.push(...field('answer', value.answer, INDENT.repeat(3), theme));
       }
     }
+    for (const section of part.sections ?? []) lines.push('', ...sectionLines(section, record.turns ? INDENT.repeat(2) : INDENT, theme));
   }
 
-  if (record.error) lines.push('', ...renderError(record.error, theme));
+  if (record.error) lines.push('', ...renderError(record.error, theme, failedStage(record)));
   return `${lines.join('\n')}\n`;
 }
 
@@ -130,12 +133,50 @@ function block(text: string, indent: string): string[] {
   return text.split('\n').map((line) => (line === '' ? '' : `${indent}${safe(line)}`));
 }
 
+/**
+ * The calls of configured models (each HTTP attempt of those that were retried or failed) and the
+ * parse attempts of output that did not parse at once, each reply as a raw block.
+ */
+function attemptLines(attempts: LlmAttempts, indent: string, theme: Theme): string[] {
+  const { chalk } = theme;
+  const lines: string[] = [];
+  const tone = (ok: boolean) => (ok ? chalk.green : chalk.red);
+  if (attempts.calls.length > 0) lines.push(`${indent}${chalk.bold('model calls')}`);
+  attempts.calls.forEach((call, i) => {
+    lines.push(`${indent}${INDENT}${i + 1}. ${safe(call.title)}  ${tone(call.status === 'ok')(safe(call.facts))}`);
+    if (call.error !== undefined) lines.push(`${indent}${INDENT.repeat(2)}${chalk.red(`✗ ${safe(call.error)}`)}`);
+    if (!call.eventful) return;
+    for (const a of call.attempts) {
+      lines.push(`${indent}${INDENT.repeat(2)}${chalk.cyan(`attempt ${a.attempt}`)}  ${tone(a.outcome === 'ok')(safe(a.facts))}${a.error === undefined ? '' : `: ${safe(a.error)}`}`);
+    }
+  });
+  for (const parse of attempts.parses) {
+    lines.push(`${indent}${chalk.bold('parse attempts')} ${chalk.dim(safe(`(${parse.model}${parse.mode ? `, ${parse.mode}` : ''})`))}`);
+    for (const a of parse.attempts) {
+      const verdict = a.ok ? chalk.green('ok') : chalk.red(`failed${a.issues.length > 0 ? `: ${safe(a.issues.join('; '))}` : ''}`);
+      lines.push(`${indent}${INDENT}${chalk.cyan(`attempt ${a.attempt}`)}  ${verdict}`);
+      if (a.text !== undefined) lines.push(...(a.text === '' ? [`${indent}${INDENT.repeat(2)}${chalk.dim('(empty reply)')}`] : block(a.text, indent + INDENT.repeat(2))));
+    }
+  }
+  return lines;
+}
+
+/** A section of the pipeline's format hook: its title, then its text (Markdown as its source), or why it failed. */
+function sectionLines(section: FormatSection, indent: string, theme: Theme): string[] {
+  const { chalk } = theme;
+  const lines = [`${indent}${chalk.bold(safe(section.name))}`];
+  if (section.error !== undefined) lines.push(`${indent}${INDENT}${chalk.red(`✗ the pipeline's format function failed: ${safe(section.error)}`)}`);
+  else if (section.content.trim() === '') lines.push(`${indent}${INDENT}${chalk.dim('(empty)')}`);
+  else lines.push(...block(section.content.replace(/\n+$/, ''), indent + INDENT));
+  return lines;
+}
+
 /** GoTaglio's `Context: a > b` / `Error: message`, then the stack. */
-export function renderError(error: ErrorInfo, theme: Theme): string[] {
+export function renderError(error: ErrorInfo, theme: Theme, stage?: StageRecord): string[] {
   const { chalk } = theme;
   const lines = [`${INDENT}${chalk.red.bold(error.stage ? `Error in stage ${safe(error.stage)}` : 'Error outside any stage (passed() or score())')}`];
   if (error.context.length > 0) lines.push(`${INDENT.repeat(2)}Context: ${safe(error.context.join(' > '))}`);
-  lines.push(`${INDENT.repeat(2)}${chalk.red(`${error.name === 'Error' ? 'Error' : safe(error.name)}: ${safe(error.message)}`)}`);
+  lines.push(`${INDENT.repeat(2)}${chalk.red(`${error.name === 'Error' ? 'Error' : safe(error.name)}: ${safe(errorMessageShown(error, stage))}`)}`);
   if (error.code) lines.push(`${INDENT.repeat(2)}code: ${safe(error.code)}`);
   if (error.stack) {
     // The stack repeats the message on its first line(s); show the frames.

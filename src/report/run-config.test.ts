@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunStartRecord } from '../log/schema.ts';
-import { renderRunConfig } from './run-config.ts';
+import { formatConfigValue, renderCarryOver, renderRunConfig } from './run-config.ts';
 import { createTheme } from './theme.ts';
 import { RAW_CONTROL, TAKEOVER, TAKEOVER_SHOWN } from '../../test/helpers/control-characters.ts';
 
@@ -91,5 +91,37 @@ describe('renderRunConfig', () => {
     expect(text).toContain(`suite: suite${TAKEOVER_SHOWN}.json (1 case)`);
     expect(text).toContain(`pipeline: p${TAKEOVER_SHOWN}`);
     expect(text).toContain(`a${TAKEOVER_SHOWN}: x${TAKEOVER_SHOWN} => {"v":"y\\u001b]0;title\\u0007\\u001b[2J\\u009b"}`);
+  });
+});
+
+describe('formatConfigValue', () => {
+  it('shows short one-line values as they are', () => {
+    expect(formatConfigValue('samples/calc/template.txt')).toBe('samples/calc/template.txt');
+    expect(formatConfigValue(0.7)).toBe('0.7');
+    expect(formatConfigValue({ a: [1, 2] })).toBe('{"a":[1,2]}');
+  });
+
+  it('shortens a multi-line or long value to its first line, line count, length and sha256', () => {
+    const template = `You are a calculator.\nThe input is base {{case.base}}.\n${'x'.repeat(100)}\n`;
+    expect(formatConfigValue(template)).toMatch(/^You are a calculator\.… \(3 lines, 156 characters, sha256 [0-9a-f]{12}\)$/);
+    expect(formatConfigValue(`${template}!`)).not.toBe(formatConfigValue(template));
+    expect(formatConfigValue('y'.repeat(1000))).toMatch(/^y{48}… \(1,000 characters, sha256 [0-9a-f]{12}\)$/);
+    expect(formatConfigValue({ list: 'z'.repeat(100) })).toMatch(/^\{"list":"z{39}… \(111 characters, sha256 [0-9a-f]{12}\)$/);
+  });
+
+  it('escapes control characters in what it shows', () => {
+    expect(formatConfigValue(`${TAKEOVER}\nsecond line`)).not.toMatch(RAW_CONTROL);
+  });
+});
+
+describe('renderCarryOver', () => {
+  it('lists converted values with their logged text, and settings not carried over with the reason; nothing when there are neither', () => {
+    expect(renderCarryOver([], [], plain)).toEqual([]);
+    expect(renderCarryOver([{ path: 'a.t', from: '0', to: 0 }], [{ path: 'a.top_p', value: 0.95, reason: "pipeline 'p' has no such setting" }], plain)).toEqual([
+      '  converted from text to the type of the default:',
+      '    a.t: "0" => 0',
+      '  not carried over from the original run (not used by this rerun):',
+      "    a.top_p: 0.95 (pipeline 'p' has no such setting)",
+    ]);
   });
 });

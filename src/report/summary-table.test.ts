@@ -274,7 +274,7 @@ describe('renderSummary of a repeated run', () => {
       pass^2: 1/2 (50.00%): every repetition passed
       Pass rate per repetition: #0 100.00%, #1 50.00% (mean 75.00%)
       Flaky cases (outcome changed between repetitions): 1/2 (50.00%)
-        691  PF  1 flip
+        6919a246-945f-4d93-b39d-d798244dd08e  PF  1 flip
         (P passed, F failed, E error, C cancelled, o complete (no verdict), - not run)
       "
     `);

@@ -19,66 +19,126 @@ export function renderSummary(summary: Summary, theme: Theme, options: RenderSum
   const { chalk } = theme;
   const out: string[] = [];
   out.push(chalk.bold(`Summary for ${escapeControls(summary.runId)}`));
+  // No row shown while there are some: `--rows 0`, the totals only.
+  const totalsOnly = summary.rows.length === 0 && summary.hiddenRows > 0;
   if (summary.rows.length > 0) out.push(renderTable(summary, theme));
-  else out.push('No results.');
-  if (summary.hiddenRows > 0) {
+  else if (!totalsOnly) out.push('No results.');
+  if (summary.hiddenRows > 0 && !totalsOnly) {
     out.push(
       chalk.dim(`… ${formatCount(summary.hiddenRows)} more row${summary.hiddenRows === 1 ? '' : 's'} not shown (errors and failures are shown first)${options.allRowsHint ? `; ${options.allRowsHint}` : ''}.`),
     );
   }
-  out.push('');
+  if (!totalsOnly) out.push('');
   out.push(...renderTotals(summary, theme, options.end));
-  if (summary.repeats) out.push('', ...renderRepeats(summary.repeats, summary.idPrefixLength, theme));
+  if (summary.repeats) out.push('', ...renderRepeats(summary.repeats, theme));
   return `${out.join('\n')}\n`;
 }
 
+/** A cell before it is fitted: its text on one line (control characters escaped) and its colour. */
+interface Cell {
+  readonly text: string;
+  readonly paint?: (text: string) => string;
+}
+
+/**
+ * The table fitted to the theme's width (the terminal's, or `--width`): the fixed columns (id,
+ * status, verdict, score) keep their width, and the free-text ones (keywords, the pipeline's
+ * columns, error) share the rest, the widest cut first, so a narrow column is never cut to make
+ * room for a wide one. A table that cannot fit with every free column at its narrowest is left
+ * wider than the width.
+ */
 function renderTable(summary: Summary, theme: Theme): string {
   const { chalk } = theme;
   const anyError = summary.rows.some((row) => row.error !== null);
   const head = summary.repeat > 1 ? ['id', 'repeat', 'status'] : ['id', 'status'];
   if (summary.hasPassed) head.push('passed');
   if (summary.hasScore) head.push('score');
+  const fixed = head.length;
   if (summary.anyKeywords) head.push('keywords');
   head.push(...summary.columns);
   if (anyError) head.push('error');
-  const cellWidth = Math.max(12, Math.floor((theme.width - 30) / Math.max(1, head.length - 2)));
+  const rows = summary.rows.map((row) => rowCells(row, summary, theme, anyError));
+  const minWidths = head.slice(fixed).map((_, i) => (anyError && fixed + i === head.length - 1 ? MIN_ERROR_WIDTH : MIN_FREE_WIDTH));
+  const widths = fitWidths(head, rows, fixed, theme.width, minWidths);
   const table = new Table({
-    head: head.map((h) => chalk.bold(h)),
+    head: head.map((h, c) => chalk.bold(cut(escapeControls(h), widths[c]!))),
     style: { head: [], border: [], compact: true },
     wordWrap: false,
   });
-  for (const row of summary.rows) table.push(renderRow(row, summary, theme, cellWidth, anyError));
+  for (const cells of rows) table.push(cells.map((cell, c) => (cell.paint ? cell.paint(cut(cell.text, widths[c]!)) : cut(cell.text, widths[c]!))));
   return table.toString();
 }
 
-function renderRow(row: SummaryRow, summary: Summary, theme: Theme, cellWidth: number, anyError: boolean): string[] {
+/**
+ * Narrowest a free-text column is cut to, whatever the width: 12 characters, 40 for the error
+ * (a table too wide for the terminal beats an error cut to a few words).
+ */
+const MIN_FREE_WIDTH = 12;
+const MIN_ERROR_WIDTH = 40;
+
+/**
+ * Each column's width: what its longest cell (or heading) needs, free-text columns (those from
+ * `fixed` on) cut to fit `width`: the widest first, never below `minWidths`.
+ */
+function fitWidths(head: readonly string[], rows: readonly (readonly Cell[])[], fixed: number, width: number, minWidths: readonly number[]): number[] {
+  const natural = head.map((h, c) => Math.max(h.length, ...rows.map((cells) => cells[c]!.text.length)));
+  // cli-table3 pads each cell with a space on both sides and draws a border between and around them.
+  const overhead = 3 * head.length + 1;
+  const room = width - overhead - natural.slice(0, fixed).reduce((a, b) => a + b, 0);
+  const free = natural.slice(fixed);
+  const floor = free.map((n, i) => Math.min(n, minWidths[i]!));
+  const used = (cap: number) => free.reduce((sum, n, i) => sum + Math.max(floor[i]!, Math.min(n, cap)), 0);
+  if (used(Number.POSITIVE_INFINITY) <= room) return natural;
+  // The largest cap that fits: every free column at most `cap` wide (none below its floor).
+  let low = 0;
+  let high = Math.max(0, ...free);
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (used(mid) <= room) low = mid;
+    else high = mid - 1;
+  }
+  return [...natural.slice(0, fixed), ...free.map((n, i) => Math.max(floor[i]!, Math.min(n, low)))];
+}
+
+/** `text` cut to `width` characters, the cut marked with an ellipsis. */
+function cut(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(1, width - 1))}…`;
+}
+
+function rowCells(row: SummaryRow, summary: Summary, theme: Theme, anyError: boolean): Cell[] {
   const { chalk } = theme;
   const id = escapeControls(row.caseId.slice(0, summary.idPrefixLength));
-  const cells = [row.turn === undefined ? chalk.cyan(id) : chalk.cyan(`${id}.${String(row.turn).padStart(2, '0')}`)];
-  if (summary.repeat > 1) cells.push(String(row.repeat));
+  // Turns are numbered from 1 wherever people read them; the log keeps its index from 0.
+  const cells: Cell[] = [{ text: row.turn === undefined ? id : `${id}.${String(row.turn + 1).padStart(2, '0')}`, paint: chalk.cyan }];
+  if (summary.repeat > 1) cells.push({ text: String(row.repeat) });
   cells.push(statusCell(row, theme));
-  if (summary.hasPassed) cells.push(row.passed === null ? '' : row.passed ? chalk.green('yes') : chalk.red('no'));
-  if (summary.hasScore) cells.push(row.score === null ? '' : formatNumber(row.score));
-  if (summary.anyKeywords) cells.push(oneLine(row.keywords.join(', '), cellWidth));
+  if (summary.hasPassed) cells.push(row.passed === null ? { text: '' } : row.passed ? { text: 'yes', paint: chalk.green } : { text: 'no', paint: chalk.red });
+  if (summary.hasScore) cells.push({ text: row.score === null ? '' : formatNumber(row.score) });
+  if (summary.anyKeywords) cells.push({ text: flat(row.keywords.join(', ')) });
   for (const column of summary.columns) {
     const value = row.columns[column];
-    cells.push(value === null || value === undefined ? '' : oneLine(typeof value === 'number' ? columnNumber(value) : String(value), cellWidth));
+    cells.push({ text: value === null || value === undefined ? '' : flat(typeof value === 'number' ? columnNumber(value) : String(value)) });
   }
-  if (anyError) cells.push(row.error ? chalk.red(oneLine(row.error, Math.max(cellWidth, 40))) : '');
+  if (anyError) cells.push(row.error ? { text: flat(row.error), paint: chalk.red } : { text: '' });
   return cells;
 }
 
-function statusCell(row: SummaryRow, theme: Theme): string {
+/** Text on one line, control characters escaped, uncut. */
+function flat(text: string): string {
+  return oneLine(text, Number.POSITIVE_INFINITY);
+}
+
+function statusCell(row: SummaryRow, theme: Theme): Cell {
   const { chalk } = theme;
   switch (row.status) {
     case 'complete':
-      return chalk.green('COMPLETE');
+      return { text: 'COMPLETE', paint: chalk.green };
     case 'error':
-      return chalk.red.bold('ERROR');
+      return { text: 'ERROR', paint: chalk.red.bold };
     case 'cancelled':
-      return chalk.yellow('CANCELLED');
+      return { text: 'CANCELLED', paint: chalk.yellow };
     case 'skipped':
-      return chalk.yellow('SKIPPED');
+      return { text: 'SKIPPED', paint: chalk.yellow };
   }
 }
 
@@ -137,7 +197,8 @@ function renderTurnTotals(turns: TurnStats, hasPassed: boolean): string[] {
   const lines = [`Turns: ${formatCount(total)} in ${formatCount(turns.cases)} multi-turn case${turns.cases === 1 ? '' : 's'} (${parts.join(', ')})`];
   if (hasPassed) {
     lines.push(`Turns passed: ${formatCount(turns.passed)}/${formatCount(total)} (${formatPercent(turns.passed, total)})`);
-    lines.push(`Pass rate per turn: ${turns.perTurn.map((t) => `#${t.turn} ${formatCount(t.passed)}/${formatCount(t.runs)} (${formatPercent(t.passed, t.runs)})`).join(', ')}`);
+    // Turns are numbered from 1 wherever people read them.
+    lines.push(`Pass rate per turn: ${turns.perTurn.map((t) => `#${t.turn + 1} ${formatCount(t.passed)}/${formatCount(t.runs)} (${formatPercent(t.passed, t.runs)})`).join(', ')}`);
   }
   return lines;
 }
@@ -165,11 +226,19 @@ export function renderModelCalls(calls: NonNullable<RunEndRecord['modelCalls']>)
   }
   if (calls.rateLimitWaitMs >= 1) lines.push(`Waited on rate limits: ${formatDuration(calls.rateLimitWaitMs)} (summed over calls)`);
   if (calls.failed > 0) lines.push(`Failed model calls: ${formatCount(calls.failed)}`);
+  if (calls.batched !== undefined && calls.batched > 0) {
+    // Without prices there is nothing saved to show.
+    const saved = calls.batchSavedUsd ?? 0;
+    lines.push(`Batch API: ${formatCount(calls.batched)} call${calls.batched === 1 ? '' : 's'} answered by batches${saved > 0 ? `, ${formatUsd(saved)} saved against online prices` : ''}`);
+  }
   return lines;
 }
 
+/** Longest case id the flaky list shows before cutting it. */
+const MAX_LISTED_ID = 60;
+
 /** pass@k, pass^k, the pass rate of each repetition and the flakiest cases, under the totals of a repeated run. */
-export function renderRepeats(stats: RepeatStats, idPrefixLength: number, theme: Theme): string[] {
+export function renderRepeats(stats: RepeatStats, theme: Theme): string[] {
   const { chalk } = theme;
   const { k, cases } = stats;
   const runs = stats.perRepeat.reduce((sum, r) => sum + r.runs, 0);
@@ -182,10 +251,11 @@ export function renderRepeats(stats: RepeatStats, idPrefixLength: number, theme:
   }
   lines.push(`Flaky cases (outcome changed between repetitions): ${formatCount(stats.flakyCases)}/${formatCount(cases)} (${formatPercent(stats.flakyCases, cases)})`);
   if (stats.flakiest.length > 0) {
-    const idWidth = Math.max(...stats.flakiest.map((c) => Math.min(c.caseId.length, idPrefixLength)));
-    for (const c of stats.flakiest) {
-      lines.push(`  ${chalk.cyan(escapeControls(c.caseId.slice(0, idPrefixLength)).padEnd(idWidth))}  ${c.outcomes}  ${c.flips} flip${c.flips === 1 ? '' : 's'}`);
-    }
+    // Ids in full, unlike the table's unique prefixes: a list of a few cases has the room, and a
+    // readable id cut short (`mixed-00`) names no case.
+    const ids = stats.flakiest.map((c) => oneLine(c.caseId, MAX_LISTED_ID));
+    const idWidth = Math.max(...ids.map((id) => id.length));
+    stats.flakiest.forEach((c, i) => lines.push(`  ${chalk.cyan(ids[i]!.padEnd(idWidth))}  ${c.outcomes}  ${c.flips} flip${c.flips === 1 ? '' : 's'}`));
     if (stats.flakyCases > stats.flakiest.length) lines.push(chalk.dim(`  … ${formatCount(stats.flakyCases - stats.flakiest.length)} more`));
     lines.push(chalk.dim(`  (${OUTCOME_LEGEND})`));
   }

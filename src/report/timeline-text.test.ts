@@ -1,12 +1,43 @@
 import { describe, expect, it } from 'vitest';
 import { makeCase } from '../../test/helpers/records.ts';
 import { caseTimeline, createConcurrencyBuilder } from '../analysis/timeline.ts';
-import type { StageRecord } from '../log/schema.ts';
-import { renderCaseTimeline, renderConcurrency } from './timeline-text.ts';
+import type { CaseRecord, StageRecord, TurnRecord } from '../log/schema.ts';
+import { RAW_CONTROL, TAKEOVER, TAKEOVER_SHOWN } from '../../test/helpers/control-characters.ts';
+import { renderCaseTimeline, renderCaseTimelineWithEvents, renderConcurrency } from './timeline-text.ts';
 import { createTheme } from './theme.ts';
 
 const plain = createTheme(false, 80);
 const ok = (startMs: number, endMs: number): StageRecord => ({ status: 'ok', startMs, endMs, durationMs: endMs - startMs });
+
+describe('renderCaseTimelineWithEvents', () => {
+  it('heads the turns of a multi-turn case from 1, and escapes what the stages recorded', () => {
+    const turn = (index: number): TurnRecord => ({
+      index,
+      status: index === 0 ? 'complete' : 'skipped',
+      ...(index > 0 && { reason: `turn 1 failed${TAKEOVER}` }),
+      passed: null,
+      score: null,
+      stages: {},
+      stageRecords: index === 0 ? { A: ok(0, 10) } : {},
+      error: null,
+      startMs: 0,
+      durationMs: 10,
+    });
+    const record: CaseRecord = {
+      ...makeCase(0, { id: 'conv', startMs: 0, durationMs: 10 }),
+      turns: [turn(0), turn(1)],
+      events: [{ t: 1, stage: 'A', turn: 0, type: `note${TAKEOVER}`, data: { text: TAKEOVER } }],
+      artifacts: [{ stage: 'A', turn: 0, name: `page${TAKEOVER}.html`, path: 'r.artifacts/ab/page.html', sha256: 'ab', bytes: 3, mime: 'text/html' }],
+    };
+    const text = renderCaseTimelineWithEvents(record, ['A'], plain, 80);
+    expect(text).toContain('Turn 1: complete\n');
+    expect(text).toContain(`Turn 2: skipped (turn 1 failed${TAKEOVER_SHOWN})`);
+    expect(text).toContain(`A (turn 1)  note${TAKEOVER_SHOWN}`);
+    expect(text).toContain(`A  page${TAKEOVER_SHOWN}.html: r.artifacts/ab/page.html (3 bytes, text/html)`);
+    expect(text).not.toMatch(/turn 0|Turn 0/);
+    expect(text).not.toMatch(RAW_CONTROL);
+  });
+});
 
 describe('renderCaseTimeline', () => {
   it('draws GoTaglio’s step table and the stages as bars on a time scale', () => {

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
-import { caseTimeline, toolLoopSpans, type CaseTimeline, type Concurrency } from '../analysis/timeline.ts';
+import { batchWaitSpans, caseTimeline, toolLoopSpans, type CaseTimeline, type Concurrency } from '../analysis/timeline.ts';
 import type { CaseRecord } from '../log/schema.ts';
+import { escapeControls as safe } from '../util/terminal-text.ts';
 import { formatDuration, formatRate } from '../util/units.ts';
 import type { Theme } from './theme.ts';
 
@@ -64,7 +65,7 @@ export function renderCaseTimelineWithEvents(record: CaseRecord, order: readonly
   let out = '';
   if (record.turns) {
     for (const turn of record.turns) {
-      out += `${chalk.bold(`Turn ${turn.index}: ${turn.status}${turn.reason ? ` (${turn.reason})` : ''}`)}\n`;
+      out += `${chalk.bold(`Turn ${turn.index + 1}: ${turn.status}${turn.reason ? ` (${safe(turn.reason)})` : ''}`)}\n`;
       if (Object.keys(turn.stageRecords).length > 0) out += renderCaseTimeline(caseTimeline({ ...record, startMs: turn.startMs ?? record.startMs, durationMs: turn.durationMs ?? 0, stageRecords: turn.stageRecords }, order), theme, width);
     }
   } else {
@@ -73,28 +74,38 @@ export function renderCaseTimelineWithEvents(record: CaseRecord, order: readonly
   const lines: string[] = [];
   // Tool loops: each round (a model call) and each tool run, from the case start.
   for (const part of record.turns ?? [record]) {
-    const turn = 'index' in part && record.turns ? ` (turn ${part.index})` : '';
+    const turn = 'index' in part && record.turns ? ` (turn ${part.index + 1})` : '';
     for (const name of order.filter((stage) => part.stageRecords[stage]).concat(Object.keys(part.stageRecords).filter((stage) => !order.includes(stage)))) {
       const spans = toolLoopSpans(part.stageRecords[name], record.startMs);
       if (spans.length === 0) continue;
-      lines.push('', chalk.bold(`Tool loop of ${name}${turn}`) + chalk.dim(' (ms from the case start)'));
+      lines.push('', chalk.bold(`Tool loop of ${safe(name)}${turn}`) + chalk.dim(' (ms from the case start)'));
       for (const span of spans) {
         const label = span.kind === 'round' ? span.label : `  ${span.label}`;
         const color = span.status === 'ok' ? chalk.green : span.status === 'error' ? chalk.red : chalk.yellow;
-        lines.push(`  ${formatDuration(span.startMs).padStart(10)}  ${chalk.cyan(label.padEnd(20))} ${formatDuration(span.endMs - span.startMs).padStart(10)}  ${color(span.status)}`);
+        lines.push(`  ${formatDuration(span.startMs).padStart(10)}  ${chalk.cyan(safe(label).padEnd(20))} ${formatDuration(span.endMs - span.startMs).padStart(10)}  ${color(span.status)}`);
       }
+    }
+  }
+  // Batch mode: each model call's wait for the Batch API, from the case start.
+  for (const part of record.turns ?? [record]) {
+    const turn = 'index' in part && record.turns ? ` (turn ${part.index + 1})` : '';
+    for (const name of order.filter((stage) => part.stageRecords[stage]).concat(Object.keys(part.stageRecords).filter((stage) => !order.includes(stage)))) {
+      const waits = batchWaitSpans(part.stageRecords[name], record.startMs);
+      if (waits.length === 0) continue;
+      lines.push('', chalk.bold(`Batch waits of ${safe(name)}${turn}`) + chalk.dim(' (ms from the case start)'));
+      for (const wait of waits) lines.push(`  ${formatDuration(wait.startMs).padStart(10)}  ${chalk.cyan(safe(wait.batchId).padEnd(20))} ${formatDuration(wait.endMs - wait.startMs).padStart(10)}`);
     }
   }
   if (record.events && record.events.length > 0) {
     lines.push('', chalk.bold('Events') + chalk.dim(' (ms from the case start)'));
     for (const event of record.events) {
-      const where = event.turn === undefined ? event.stage : `${event.stage} (turn ${event.turn})`;
-      lines.push(`  ${formatDuration(event.t).padStart(10)}  ${chalk.cyan(where)}  ${event.type}${event.data === undefined ? '' : chalk.dim(` ${JSON.stringify(event.data)}`)}`);
+      const where = event.turn === undefined ? event.stage : `${event.stage} (turn ${event.turn + 1})`;
+      lines.push(`  ${formatDuration(event.t).padStart(10)}  ${chalk.cyan(safe(where))}  ${safe(event.type)}${event.data === undefined ? '' : chalk.dim(` ${safe(JSON.stringify(event.data))}`)}`);
     }
   }
   if (record.artifacts && record.artifacts.length > 0) {
     lines.push('', chalk.bold('Artifacts') + chalk.dim(' (paths relative to the runs folder)'));
-    for (const a of record.artifacts) lines.push(`  ${chalk.cyan(a.stage)}  ${a.name}: ${a.path} ${chalk.dim(`(${a.bytes} bytes, ${a.mime})`)}`);
+    for (const a of record.artifacts) lines.push(`  ${chalk.cyan(safe(a.stage))}  ${safe(a.name)}: ${safe(a.path)} ${chalk.dim(`(${a.bytes} bytes, ${safe(a.mime)})`)}`);
   }
   return lines.length > 0 ? `${out}${lines.join('\n')}\n` : out;
 }

@@ -64,8 +64,11 @@ export function createCallRecorder(): CallRecorder {
   };
 }
 
-/** Most cases a dry run goes through; the estimate for a larger suite is scaled from them. */
-const MAX_DRY_CASES = 200;
+/**
+ * Fewest cases a dry run goes through when it can (more when more are checked): the estimate for
+ * a larger suite is scaled from them.
+ */
+const MIN_ESTIMATE_CASES = 200;
 
 /**
  * For a code pipeline prepared with `recorder`'s interceptor: runs each case's stages up to its
@@ -86,7 +89,7 @@ export async function dryRun(
   const env = { runId: 'check', spec: prepared.spec, graph: prepared.graph, config: prepared.config, models: prepared.models };
   let seen = 0;
   for await (const item of suite.cases()) {
-    if (seen >= MAX_DRY_CASES) break;
+    if (seen >= Math.max(sampleSize, MIN_ESTIMATE_CASES)) break;
     const record = await startCase(env, { index: item.index, id: item.id, case: item.case as JsonObject }).done;
     seen++;
     const calls = recorder.take();

@@ -2,7 +2,7 @@
  * Estimates of what running a suite would cost, from the prompts a dry run renders: tokens counted
  * without calling a model, priced with the models' profiles.
  */
-import { costOf } from '../model/pricing.ts';
+import { batchPricing, costOf } from '../model/pricing.ts';
 import type { ModelProfile } from '../model/profiles.ts';
 import { countMessageTokens, encoderFor } from '../model/tokens.ts';
 import type { ChatMessage, ToolDefinition } from '../model/types.ts';
@@ -17,6 +17,8 @@ export interface EstimateRow {
   readonly maxOutputTokens: number | undefined;
   /** Cost of the input tokens and the most output tokens (the input tokens only without that bound); undefined without pricing. */
   readonly maxCostUsd: number | undefined;
+  /** The same at the model's batch prices (`run --batch`); undefined without pricing. */
+  readonly batchMaxCostUsd?: number | undefined;
 }
 
 /** The estimate for a suite. */
@@ -46,8 +48,14 @@ export function pricedRow(
   row: Pick<EstimateRow, 'stage' | 'model' | 'calls' | 'inputTokens' | 'maxOutputTokens'>,
   profiles: ReadonlyMap<string, ModelProfile>,
 ): EstimateRow {
-  const pricing = profiles.get(row.model)?.pricing;
-  return { ...row, maxCostUsd: pricing ? costOf({ inputTokens: row.inputTokens, outputTokens: row.maxOutputTokens ?? 0 }, pricing) : undefined };
+  const profile = profiles.get(row.model);
+  const pricing = profile?.pricing;
+  const usage = { inputTokens: row.inputTokens, outputTokens: row.maxOutputTokens ?? 0 };
+  return {
+    ...row,
+    maxCostUsd: pricing ? costOf(usage, pricing) : undefined,
+    batchMaxCostUsd: pricing ? costOf(usage, batchPricing(pricing, profile.type)) : undefined,
+  };
 }
 
 /** Counts the tokens of a prompt for a model: its messages and the tools it offers. */

@@ -39,6 +39,35 @@ describe('evaluate: passed(), score() and columns', () => {
     expect(views).toEqual([{ case: theCase, caseId: 'case-1', stages: { answer: 42 }, config: { answer: 42 }, status: 'complete', error: null }]);
   });
 
+  it('stores the format sections in order: text, Markdown, left out, failed, and a value that is not text', async () => {
+    const record = await runStages(
+      { answer: () => 42 },
+      {
+        spec: {
+          format: {
+            Plain: ({ stages }) => `answer ${String(stages.answer)}`,
+            Rich: () => ({ markdown: '**42**' }),
+            Boxed: () => ({ text: 'in a box' }),
+            Absent: () => null,
+            Failing: () => {
+              throw new RangeError('no section');
+            },
+            Number: () => 42 as never,
+          },
+        },
+      },
+      theCase,
+    );
+    expect(record.status).toBe('complete');
+    expect(record.sections).toEqual([
+      { name: 'Plain', format: 'text', content: 'answer 42' },
+      { name: 'Rich', format: 'markdown', content: '**42**' },
+      { name: 'Boxed', format: 'text', content: 'in a box' },
+      { name: 'Failing', format: 'text', content: '', error: 'RangeError: no section' },
+      { name: 'Number', format: 'text', content: '', error: 'TypeError: it returned 42; it must return a string, { markdown: string }, { text: string }, or null.' },
+    ]);
+  });
+
   it('stores passed false and a null score', async () => {
     const record = await runStages({ answer: () => 41 }, { spec: { passed: () => false, score: () => null } });
     expect(record).toMatchObject({ status: 'complete', passed: false, score: null, error: null });

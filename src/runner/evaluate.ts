@@ -1,8 +1,10 @@
 /**
- * Evaluation of a finished case (or turn) by the pipeline: its passed() verdict, score() and extra
- * summary columns, computed once, when the case ends, and stored in the record.
+ * Evaluation of a finished case (or turn) by the pipeline: its passed() verdict, score(), extra
+ * summary columns and report sections (`format`), computed once, when the case ends, and stored in
+ * the record: reports read the log and never run pipeline code.
  */
-import type { CaseRecord } from '../log/schema.ts';
+import type { CaseRecord, FormatSection } from '../log/schema.ts';
+import { messageOf } from '../errors.ts';
 import type { CaseResult, ColumnValue } from '../pipeline/types.ts';
 import type { JsonObject } from '../util/json.ts';
 import type { CaseEnvironment } from './case.ts';
@@ -10,10 +12,10 @@ import { toErrorInfo } from './error-info.ts';
 import type { TurnInfo } from './stage-context.ts';
 
 /**
- * Applies the pipeline's passed(), score() and columns to a finished case (or, in a multi-turn
- * case, a finished turn), recording their failures: a verdict or score that throws or is not of
- * its type turns a complete case into an error. Only complete cases are judged; columns are
- * computed for every case.
+ * Applies the pipeline's passed(), score(), columns and format sections to a finished case (or,
+ * in a multi-turn case, a finished turn), recording their failures: a verdict or score that throws
+ * or is not of its type turns a complete case into an error. Only complete cases are judged;
+ * columns and sections are computed for every case.
  */
 export function evaluate(env: CaseEnvironment, record: CaseRecord, turn: TurnInfo | null = null): void {
   const { spec } = env;
@@ -42,6 +44,33 @@ export function evaluate(env: CaseEnvironment, record: CaseRecord, turn: TurnInf
     }
   }
   if (spec.columns) record.columns = computeColumns(env, view);
+  if (spec.format) record.sections = computeSections(env, view);
+}
+
+/**
+ * The pipeline's report sections for a case, in the order the pipeline lists them: a section whose
+ * function returns null or undefined is left out; one that throws, or returns something other
+ * than text, is kept with its error, so the report says why it is missing.
+ */
+export function computeSections(env: CaseEnvironment, view: CaseResult): FormatSection[] {
+  const sections: FormatSection[] = [];
+  for (const [name, fn] of Object.entries(env.spec.format!)) {
+    try {
+      const value: unknown = fn(view);
+      if (value === null || value === undefined) continue;
+      if (typeof value === 'string') sections.push({ name, format: 'text', content: value });
+      else if (isTextObject(value, 'markdown')) sections.push({ name, format: 'markdown', content: value.markdown });
+      else if (isTextObject(value, 'text')) sections.push({ name, format: 'text', content: value.text });
+      else throw new TypeError(`it returned ${describeType(value)}; it must return a string, { markdown: string }, { text: string }, or null.`);
+    } catch (error) {
+      sections.push({ name, format: 'text', content: '', error: `${error instanceof Error && error.name !== 'Error' ? `${error.name}: ` : ''}${messageOf(error)}` });
+    }
+  }
+  return sections;
+}
+
+function isTextObject<K extends string>(value: unknown, key: K): value is Record<K, string> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as Record<string, unknown>)[key] === 'string';
 }
 
 /**

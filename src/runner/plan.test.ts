@@ -103,6 +103,15 @@ describe('reuseFrom', () => {
     const original = record({ root: null }, { root: ok(1) });
     expect(reuseFrom(original, new Set(['root']))).toMatchObject({ ok: true, reused: { outputs: { root: null } } });
   });
+
+  it('reuses nothing of a multi-turn case, and says it is one: a record with turns, or a case with a turns array (GoTaglio)', () => {
+    const native = { ...record({}, {}), turns: [] };
+    expect(reuseFrom(native, new Set(['root']))).toEqual({ ok: false, missing: [], multiTurn: true });
+    const goTaglio = { ...record({ 'turn1.root': 'r' }, { 'turn1.root': ok(1) }), case: { uuid: 'c', turns: [{ user: 'u' }] } };
+    expect(reuseFrom(goTaglio, new Set(['root']))).toEqual({ ok: false, missing: [], multiTurn: true });
+    // Nothing to reuse (--from the first stage): nothing to refuse.
+    expect(reuseFrom(native, new Set())).toMatchObject({ ok: true });
+  });
 });
 
 describe('a case with reused stages', () => {

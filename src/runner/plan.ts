@@ -37,14 +37,18 @@ export function ancestorsOf(nodes: readonly { readonly name: string; readonly in
   return found;
 }
 
-export type ReusePlan = { ok: true; reused: ReusedStages } | { ok: false; missing: string[] };
+export type ReusePlan = { ok: true; reused: ReusedStages } | { ok: false; missing: string[]; multiTurn?: true };
 
 /**
  * What a case of `rerun --from` reuses: the outputs and records of `stages` (the ancestors of the
  * `--from` stage) from the original record. All or nothing: when one of them did not complete in
  * the original run, the case runs from scratch and `missing` names the stages that lacked an output.
+ * A multi-turn case (one with a `turns` array) reuses nothing (`multiTurn`): each turn's stages
+ * build on the outputs of the turns before it, so a turn's earlier stages cannot be kept while
+ * the later stages of the turns before it run again.
  */
 export function reuseFrom(record: CaseRecord, stages: ReadonlySet<string>): ReusePlan {
+  if (stages.size > 0 && (record.turns !== undefined || isMultiTurnCase(record.case))) return { ok: false, missing: [], multiTurn: true };
   const outputs: Record<string, unknown> = {};
   const records: Record<string, StageRecord> = {};
   const missing: string[] = [];
@@ -58,6 +62,12 @@ export function reuseFrom(record: CaseRecord, stages: ReadonlySet<string>): Reus
     records[name] = stageRecord;
   }
   return missing.length > 0 ? { ok: false, missing } : { ok: true, reused: { outputs, records } };
+}
+
+/** A case with a non-empty `turns` array, as the runner runs turn by turn (a GoTaglio log's record has no `turns` of its own). */
+function isMultiTurnCase(c: Readonly<Record<string, unknown>>): boolean {
+  const turns = c['turns'];
+  return Array.isArray(turns) && turns.length > 0;
 }
 
 /** The key of a (case, repetition) pair: a run holds at most one record per key. */

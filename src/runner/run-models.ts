@@ -5,7 +5,8 @@
 import { basename } from 'node:path';
 import { ModelError } from '../errors.ts';
 import { DEFAULT_CACHE_MODE, type CacheMode } from '../model/cache.ts';
-import { createConfiguredModels } from '../model/configured.ts';
+import { batchSettingsOf } from '../model/batch/settings.ts';
+import { createConfiguredModels, type ConfiguredModelsOptions } from '../model/configured.ts';
 import { loadModelProfiles, profileSnapshot, type ProfileSet } from '../model/profiles.ts';
 import { knownSecrets, profileSecrets } from '../model/known-secrets.ts';
 import { MOCK_DESCRIPTIONS } from '../model/mocks.ts';
@@ -51,6 +52,8 @@ export interface RunModelsOptions extends ModelsPlace {
   readonly cache?: CacheMode | undefined;
   /** Learns every key in play (the environment's, the credentials files', each model's) and scrubs what the cache stores. */
   readonly secrets?: SecretScrubber;
+  /** Batch mode: the run's coordinator, and which profiles batch (see ConfiguredModelsOptions.batch). */
+  readonly batch?: ConfiguredModelsOptions['batch'];
 }
 
 /** Loads the configured models for a run of `project`. */
@@ -67,7 +70,15 @@ export async function loadRunModels(project: Pick<Project, 'models' | 'configPat
   const cacheMode = options.cache ?? project.cacheMode ?? DEFAULT_CACHE_MODE;
   // Requests honour the run's HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
   const sdk = set.profiles.size === 0 ? undefined : await import('../model/sdk-call.ts');
-  const models = sdk ? createConfiguredModels(set, { cacheMode, cacheDir: project.cacheDir, proxy: sdk.proxySettingsFrom(options.env), ...(options.secrets && { secrets: options.secrets }) }) : {};
+  const models = sdk
+    ? createConfiguredModels(set, {
+        cacheMode,
+        cacheDir: project.cacheDir,
+        proxy: sdk.proxySettingsFrom(options.env),
+        ...(options.secrets && { secrets: options.secrets }),
+        ...(options.batch && { batch: options.batch }),
+      })
+    : {};
   const configuredUsed = (used: readonly string[]) => [...new Set(used)].filter((name) => set.profiles.has(name)).sort();
   return {
     models,
@@ -91,7 +102,12 @@ export async function loadRunModels(project: Pick<Project, 'models' | 'configPat
       const names = configuredUsed(used);
       if (names.length === 0) return {};
       const snapshot: Record<string, Record<string, Json>> = {};
-      for (const name of names) snapshot[name] = { ...profileSnapshot(set.profiles.get(name)!), cache: cacheMode };
+      for (const name of names) {
+        const profile = set.profiles.get(name)!;
+        const batch = batchSettingsOf(profile.batch, options.batch?.options);
+        // The run's own batch settings (--batch), so the header says how each model was called.
+        snapshot[name] = { ...profileSnapshot(profile), cache: cacheMode, ...(batch && { batch: { ...batch } }) };
+      }
       return { models: snapshot };
     },
     warnings: [],

@@ -31,6 +31,11 @@ export interface RunControl {
   stopStarting(): void;
   /** Cancel the cases in flight now (their stages' signals are aborted). */
   cancelInFlight(): void;
+  /**
+   * The budget (`maxCostUsd`) stopped work the cases in flight asked for (batch mode leaves out of a
+   * batch the requests that would pass it): no case starts any more, and the run ends with status budget.
+   */
+  budgetReached(): void;
   readonly stopped: boolean;
 }
 
@@ -63,6 +68,12 @@ export interface ExecuteRunOptions {
   readonly artifactsDir?: string;
   /** Replaces the secrets in play in the text of artifacts (see CaseEnvironment). */
   readonly scrub?: (text: string) => string;
+  /**
+   * Told whenever the cases in flight change: how many there are, and whether no other case can
+   * start now (all workers busy, no case left, or the run stopping). Batch mode submits its queued
+   * requests at once when every case in flight waits for a batch and none can start.
+   */
+  readonly activity?: (inFlight: number, saturated: boolean) => void;
 }
 
 /** How long the scheduler may keep the event loop busy before it yields, so signals and timers run. */
@@ -90,6 +101,8 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
   const eventListeners = listeners.filter((listener) => listener.onModelEvent);
   let liveCostUsd = 0;
   let budgetReached = false;
+  // Work of cases in flight was refused for the budget: the run ends with status budget even if every case started.
+  let budgetRefused = false;
   if (budget !== undefined || eventListeners.length > 0) {
     env.onModelEvent = (event) => {
       if (event.type === 'call' && event.costUsd > 0) {
@@ -117,6 +130,11 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
       stopped = true;
       cancelled = true;
       for (const run of inFlight) run.cancel('interrupted');
+    },
+    budgetReached() {
+      budgetReached = true;
+      budgetRefused = true;
+      stopped = true;
     },
     get stopped() {
       return stopped;
@@ -148,6 +166,9 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
   const iterator: AsyncIterator<RunItem> | Iterator<RunItem> =
     Symbol.asyncIterator in source ? (source as AsyncIterable<RunItem>)[Symbol.asyncIterator]() : (source as Iterable<RunItem>)[Symbol.iterator]();
   let lastYield = performance.now();
+  let sourceDone = false;
+  const concurrency = Math.max(1, options.concurrency);
+  const activity = options.activity ? () => options.activity!(inFlight.size, sourceDone || stopped || inFlight.size >= concurrency) : undefined;
 
   const worker = async (): Promise<void> => {
     while (!stopped) {
@@ -166,21 +187,27 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
         stopped = true;
         return;
       }
-      if (next.done || stopped) return;
+      if (next.done || stopped) {
+        if (next.done) sourceDone = true;
+        activity?.();
+        return;
+      }
       const suiteCase = next.value;
       for (const listener of listeners) listener.onCaseStart?.({ caseId: suiteCase.id, index: suiteCase.index });
       const input: CaseInput = { index: suiteCase.index, id: suiteCase.id, case: suiteCase.case as never };
       const run = startCase(env, suiteCase.repeat === undefined && suiteCase.reused === undefined ? input : { ...input, repeat: suiteCase.repeat, reused: suiteCase.reused });
       inFlight.add(run);
       if (cancelled) run.cancel('interrupted');
+      activity?.();
       const caseRecord = await run.done;
       inFlight.delete(run);
       record(caseRecord);
+      activity?.();
     }
   };
 
   try {
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+    await Promise.all(Array.from({ length: concurrency }, worker));
   } finally {
     await (iterator as AsyncIterator<RunItem>).return?.();
   }
@@ -199,7 +226,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndReco
     type: 'run.end',
     status: runError
       ? 'error'
-      : budgetReached && notRun > 0
+      : budgetReached && (notRun > 0 || budgetRefused)
         ? 'budget'
         : stopped && (notRun > 0 || cancelledCases > 0)
           ? 'interrupted'

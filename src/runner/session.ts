@@ -27,6 +27,10 @@ import { TAGLIOTS_VERSION } from '../version.ts';
 import { toErrorInfo } from './error-info.ts';
 import { executeRun, type RunControl, type RunItem, type RunListener } from './run.ts';
 import { loadRunModels } from './run-models.ts';
+import { BatchCoordinator, type LiveBatch } from '../model/batch/batcher.ts';
+import { BatchJournal, journalPath, readJournals } from '../model/batch/journal.ts';
+import { BATCH_DEFAULTS, type BatchRunOptions } from '../model/batch/settings.ts';
+import type { ModelEvent } from '../model/types.ts';
 import { prepareRun, type PreparedRun } from './setup.ts';
 
 /** What to run: built by `runSuite`, rerun and resume. */
@@ -53,6 +57,12 @@ export interface RunPlan {
   readonly copied?: CopiedRecords;
   /** The plan's own look at the header before anything is written (warnings); may throw. */
   beforeStart?(header: RunStartRecord): void;
+  /**
+   * Batch mode, for a resume: the id the requests of the run are named after (the run it finishes)
+   * and the batch journals of the runs before, whose batches it re-attaches to instead of paying
+   * for their requests again. @default the new run's id, no journals
+   */
+  readonly batch?: { readonly runKey: string; readonly journals: readonly string[] };
 }
 
 export interface RunCases {
@@ -125,6 +135,14 @@ export interface RunSessionOptions {
    * first), and the counts so far (`notRun`: not run yet).
    */
   onProgress?(record: CaseRecord, counts: RunCounts): void;
+  /**
+   * Batch mode: configured models queue their requests for the provider's Batch API (half the price,
+   * answers within 24 hours) instead of sending them; `{ all: true }` batches every configured
+   * model, otherwise only the profiles that set `batch`. See docs/models.md.
+   */
+  readonly batch?: BatchRunOptions;
+  /** For tests: the wait between two looks at a running batch. @default a timer of the profile's `pollIntervalMs` */
+  readonly batchSleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 /** Where a run happens: the working folder (relative paths, the header's `cwd`) and the environment (API keys). */
@@ -148,6 +166,11 @@ export interface RunResult {
   readonly costUsd?: number;
   /** Tokens the run's model calls used, when any call reported usage. */
   readonly usage?: Usage;
+  /**
+   * Batch mode: the batches still running when the run ended (an interrupted run leaves them for
+   * `resume`, which re-attaches to them). Absent when none are.
+   */
+  readonly batches?: readonly LiveBatch[];
 }
 
 /**
@@ -165,7 +188,20 @@ export async function runSession(plan: RunPlan, options: RunSessionOptions, plac
   const now = options.now ?? (() => new Date());
   const runId = options.runId ?? uuidv7();
   const secrets = options.secrets ?? new SecretScrubber();
-  const runModels = await loadRunModels(project, { cwd, env: place.env, cache: options.cache, secrets });
+  const runsDir = resolve(cwd, options.runsDir ?? project.runsDir);
+  const logPath = runLogPath(runsDir, runId);
+  // Batch mode's events reach the run's listener once it has one.
+  let batchEvents: ((event: ModelEvent) => void) | undefined;
+  const coordinator = new BatchCoordinator({
+    runKey: plan.batch?.runKey ?? runId,
+    journal: new BatchJournal(journalPath(logPath)),
+    known: readJournals(plan.batch?.journals ?? []),
+    onEvent: (event) => batchEvents?.(event),
+    redact: (text) => secrets.text(text),
+    ...(options.batchSleep && { sleep: options.batchSleep }),
+    ...(options.maxCostUsd !== undefined && { maxCostUsd: options.maxCostUsd, onBudget: () => control?.budgetReached() }),
+  });
+  const runModels = await loadRunModels(project, { cwd, env: place.env, cache: options.cache, secrets, batch: { coordinator, options: options.batch ?? {} } });
   const prepared = await prepareRun({
     spec,
     overrides: plan.overrides,
@@ -180,9 +216,11 @@ export async function runSession(plan: RunPlan, options: RunSessionOptions, plac
   runModels.warm(prepared.modelsUsed);
   const { items, total: toRun } = await plan.cases(prepared);
   const total = (plan.copied?.count ?? 0) + toRun;
-  const concurrency = options.concurrency ?? project.concurrency ?? DEFAULT_CONCURRENCY;
-  const runsDir = resolve(cwd, options.runsDir ?? project.runsDir);
-  const logPath = runLogPath(runsDir, runId);
+  // Batch mode gathers as many requests as a batch takes: every case may be in flight at once.
+  const usual = project.concurrency ?? DEFAULT_CONCURRENCY;
+  const batchSize = options.batch?.settings?.maxRequests ?? BATCH_DEFAULTS.maxRequests;
+  const batching = Object.values(runModels.header(prepared.modelsUsed).models ?? {}).some((model) => typeof model['batch'] === 'object' && model['batch'] !== null);
+  const concurrency = options.concurrency ?? (batching ? Math.max(usual, Math.min(toRun, batchSize)) : usual);
   const repeat = plan.repeat ?? 1;
   const runtime = runtimeInfo();
 
@@ -285,9 +323,11 @@ export async function runSession(plan: RunPlan, options: RunSessionOptions, plac
 
   let end: RunEndRecord;
   let failed = false;
+  let batches: LiveBatch[];
   try {
     if (cancelSignal?.aborted) onCancel();
     const listener = options.onStart?.(header, start);
+    if (listener?.onModelEvent) batchEvents = (event) => listener.onModelEvent!(event);
     if (plan.copied) {
       for await (const record of plan.copied.records()) copied.add(write(record));
     }
@@ -301,6 +341,7 @@ export async function runSession(plan: RunPlan, options: RunSessionOptions, plac
       ...(options.maxCostUsd !== undefined && { maxCostUsd: options.maxCostUsd }),
       artifactsDir: logPath.replace(/\.jsonl$/, '.artifacts'),
       scrub: (text) => secrets.text(text),
+      activity: (inFlight, saturated) => coordinator.activity(inFlight, saturated),
       log: write,
       listeners: listener ? [listener] : [],
       onControl: (c) => {
@@ -310,6 +351,8 @@ export async function runSession(plan: RunPlan, options: RunSessionOptions, plac
         else if (signal?.aborted) stopStarting(c);
       },
     });
+    // Batches still running are left for a resume to re-attach to, or cancelled when asked.
+    batches = await coordinator.close({ cancel: end.status !== 'completed' && options.batch?.cancelOnInterrupt === true });
     end = { ...end, endedAt: now().toISOString() };
     writer.write(end);
   } catch (error) {
@@ -326,6 +369,8 @@ export async function runSession(plan: RunPlan, options: RunSessionOptions, plac
     }
     throw stoppedEarly(error, { runId, logPath: shownPath(logPath, cwd), mode: plan.mode, command: header.command });
   } finally {
+    if (!coordinator.stop.signal.aborted) void coordinator.close();
+    coordinator.options.journal.close();
     if (graceTimer) clearTimeout(graceTimer);
     signal?.removeEventListener('abort', onStop);
     cancelSignal?.removeEventListener('abort', onCancel);
@@ -355,6 +400,7 @@ export async function runSession(plan: RunPlan, options: RunSessionOptions, plac
     counts: end.counts,
     ...(end.costUsd !== undefined && { costUsd: end.costUsd }),
     ...(end.usage && { usage: end.usage }),
+    ...(batches.length > 0 && { batches }),
   };
 }
 

@@ -6,7 +6,7 @@ import { ConfigError, isTagliotsError, PipelineError, messageOf } from '../error
 import type { ConfigDelta } from '../log/schema.ts';
 import { buildStageGraph, type StageGraph } from '../pipeline/dag.ts';
 import type { PipelineSpec, SetupContext } from '../pipeline/types.ts';
-import { createModelRegistry } from '../model/registry.ts';
+import { assertModelName, createModelRegistry } from '../model/registry.ts';
 import type { Model, ModelRegistry } from '../model/types.ts';
 import { getPath, setPath } from '../config/dotted.ts';
 import { deepFreeze, findNonJson, type Json } from '../util/json.ts';
@@ -61,7 +61,7 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
   const models: ModelRegistry = {
     has: (name) => registry.has(name),
     list: () => registry.list(),
-    get: (name) => (modelsUsed.add(name), registry.get(name)),
+    get: (name) => (assertModelName(name, config), modelsUsed.add(name), registry.get(name)),
   };
   const setup: SetupContext<any> = {
     config,

@@ -54,11 +54,11 @@ describe('multi-turn cases', () => {
     );
     expect(record.status).toBe('error');
     expect(record.passed).toBeNull();
-    expect(record.error).toMatchObject({ message: 'boom in turn 1', stage: 'step', context: ['turn 1'] });
+    expect(record.error).toMatchObject({ message: 'boom in turn 1', stage: 'step', context: ['turn 2'] });
     expect(record.turns!.map((t) => [t.status, t.passed, t.reason ?? null])).toEqual([
       ['complete', true, null],
       ['error', null, null],
-      ['skipped', null, 'turn 1 failed'],
+      ['skipped', null, 'turn 2 failed'],
     ]);
   });
 
@@ -100,7 +100,9 @@ describe('multi-turn cases', () => {
     expect(text).toContain('SKIPPED');
     expect(text).toContain('Turns: 6 in 2 multi-turn cases (4 complete, 1 error, 1 skipped)');
     expect(text).toContain('Turns passed: 3/6 (50.00%)');
-    expect(text).toContain('Pass rate per turn: #0 2/2 (100.00%), #1 1/2 (50.00%), #2 0/2 (0.00%)');
+    // People read turns from 1: the rows are id.01 to id.03, the rates #1 to #3.
+    expect(text).toContain('│ con.01 │ COMPLETE');
+    expect(text).toContain('Pass rate per turn: #1 2/2 (100.00%), #2 1/2 (50.00%), #3 0/2 (0.00%)');
   });
 
   it('a case without turns keeps the single-turn record shape', async () => {

@@ -77,17 +77,19 @@ export class MultiTurnRun implements CaseRun {
         durationMs: record.durationMs,
       };
       if (record.columns) turn.columns = record.columns;
+      if (record.sections) turn.sections = record.sections;
       turns.push(turn);
       views.push(Object.freeze({ index, status: record.status, passed: record.passed, stages: record.stages as TurnView['stages'] }));
       spent.add(record);
+      // Text for people numbers turns from 1, as every report does; `index` stays from 0.
       if (record.status === 'error') {
         status = 'error';
-        error = { ...record.error!, context: [`turn ${index}`, ...record.error!.context] };
-        stop = `turn ${index} failed`;
+        error = { ...record.error!, context: [`turn ${index + 1}`, ...record.error!.context] };
+        stop = `turn ${index + 1} failed`;
       } else if (record.status === 'cancelled') {
         status = 'cancelled';
         if (record.cancel) cancel = record.cancel;
-        stop = record.cancel ? `turn ${index} was cancelled by stage '${record.cancel.stage}'` : 'run interrupted';
+        stop = record.cancel ? `turn ${index + 1} was cancelled by stage '${record.cancel.stage}'` : 'run interrupted';
       }
     }
     const endMs = nowMs();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.ts';
-import { keywordsOf, parseFilter } from './filter.ts';
+import { FilterSyntaxError, keywordsOf, parseFilter } from './filter.ts';
 
 const has = (expression: string, ...keywords: string[]) => parseFilter(expression)(new Set(keywords));
 
@@ -67,6 +67,29 @@ describe('parseFilter', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('FilterSyntaxError', () => {
+  it('says what is wrong and where apart from the message, for the report page to show', () => {
+    const problem = (expression: string) => {
+      try {
+        parseFilter(expression);
+      } catch (error) {
+        expect(error).toBeInstanceOf(FilterSyntaxError);
+        expect(error).toBeInstanceOf(UsageError);
+        const e = error as FilterSyntaxError;
+        expect(e.message).toContain(`${e.problem} at column ${e.column}:`);
+        return `${e.problem} @${e.column}`;
+      }
+      return 'ok';
+    };
+    expect(problem('p0 &&')).toBe('expected a keyword @6');
+    expect(problem('(a || b')).toBe("missing ')' @8");
+    expect(problem("'open")).toBe('unterminated quoted keyword @1');
+    expect(problem('a b')).toBe("unexpected 'b' after a complete expression @3");
+    expect(problem('   ')).toBe('empty expression @1');
+    expect(problem('a && !b')).toBe('ok');
   });
 });
 

@@ -44,10 +44,23 @@ function tokenize(expression: string): Positioned[] {
   return tokens;
 }
 
-function syntaxError(expression: string, at: number, problem: string): UsageError {
-  return new UsageError('E_FILTER_SYNTAX', `Invalid --filter expression: ${problem} at column ${at + 1}:\n  ${expression}\n  ${' '.repeat(at)}^`, {
-    hint: "Keywords combined with && (and), || (or), ! (not) and parentheses, e.g. --filter 'p0 && !(slow || flaky)'.",
-  });
+/** A keyword expression that does not parse: what is wrong, and where (the report page shows both). */
+export class FilterSyntaxError extends UsageError {
+  constructor(
+    expression: string,
+    /** What is wrong, e.g. `expected a keyword`. */
+    readonly problem: string,
+    /** Where, from 1. */
+    readonly column: number,
+  ) {
+    super('E_FILTER_SYNTAX', `Invalid --filter expression: ${problem} at column ${column}:\n  ${expression}\n  ${' '.repeat(column - 1)}^`, {
+      hint: "Keywords combined with && (and), || (or), ! (not) and parentheses, e.g. --filter 'p0 && !(slow || flaky)'.",
+    });
+  }
+}
+
+function syntaxError(expression: string, at: number, problem: string): FilterSyntaxError {
+  return new FilterSyntaxError(expression, problem, at + 1);
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * How tagliots writes numbers, wherever it shows them: money, durations, counts, rates and
  * percentage points, scores, sizes, local times. The terminal, Markdown and the report page all call
- * these functions; the page runs this very module, bundled for the browser at build time (see
- * src/report/html/formats.ts), so a figure reads the same everywhere.
+ * these functions; the page runs this very module, bundled for the browser at build time (the
+ * page's script, src/report/html/client/, imports it), so a figure reads the same everywhere.
  *
  * Pure functions without Intl: its first use costs ~10 ms of start-up, and the output must not
  * depend on the locale. A missing value (null, undefined or NaN) prints as {@link MISSING}.

@@ -1,25 +1,23 @@
 /**
  * What the browser tests share: Debian's Chromium driven by playwright-core (no browser download),
- * one fresh profile per browser, and synthetic run logs shaped like the calc sample's.
+ * one Chromium for all the files (test/browser/global-setup.ts) with a fresh context per browser,
+ * and synthetic run logs shaped like the calc sample's.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect, inject } from 'vitest';
+import { onlyRunLog } from '../helpers/fixtures.ts';
+import { runInProcess } from '../helpers/in-process.ts';
+import { REPO_ROOT } from '../helpers/run-cli.ts';
 import type { CaseRecord, RunEndRecord, RunStartRecord } from '../../src/log/schema.ts';
+import { CHROMIUM, CHROMIUM_ARGS, SKIP_BROWSER, TIMEOUT } from './chromium-options.ts';
 
-export const CHROMIUM = process.env['TAGLIOTS_CHROMIUM'] ?? '/usr/bin/chromium';
-
-/** Skip the browser tests only on a machine without Chromium, and never in CI (which installs it). */
-export const SKIP_BROWSER = !existsSync(CHROMIUM) && !process.env['CI'];
+export { CHROMIUM, SKIP_BROWSER, TIMEOUT };
 if (SKIP_BROWSER) {
   console.warn(`[browser tests] skipped: no Chromium at ${CHROMIUM}. Install it (apt-get install chromium) or set TAGLIOTS_CHROMIUM.`);
 }
-
-/** Generous: the machine may be a shared 2-core one. */
-export const TIMEOUT = 45_000;
 
 export interface Browser {
   readonly context: BrowserContext;
@@ -36,15 +34,16 @@ export interface WatchedPage {
   readonly errors: string[];
 }
 
+/**
+ * A browser of its own for a test file: a new context (cookies, storage and cache of its own) in
+ * the shared Chromium, or in a Chromium of its own when the file runs without the global setup.
+ */
 export async function launchBrowser(): Promise<Browser> {
-  const profile = await mkdtemp(join(tmpdir(), 'tagliots-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 1000 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: TIMEOUT,
-  });
+  const endpoint = inject('chromiumEndpoint');
+  const browser = endpoint
+    ? await chromium.connect(endpoint, { timeout: TIMEOUT })
+    : await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS], timeout: TIMEOUT });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   context.setDefaultTimeout(TIMEOUT);
   return {
     context,
@@ -64,7 +63,8 @@ export async function launchBrowser(): Promise<Browser> {
     },
     async close() {
       await context.close();
-      await rm(profile, { recursive: true, force: true });
+      // Disconnects from the shared Chromium (it keeps running), or closes a Chromium of its own.
+      await browser.close();
     },
   };
 }
@@ -76,6 +76,26 @@ export async function openReportFile(path: string): Promise<{ browser: Browser; 
   await watched.page.goto(pathToFileURL(path).href);
   await waitReady(watched.page);
   return { browser, watched };
+}
+
+/**
+ * A sample run with the flakey mock reported against a run with the perfect one, both run in
+ * process: `modelKey` is the config path of the sample's model (`agent.model`). Returns the two
+ * logs and the report file.
+ */
+export async function sampleComparison(suite: string, modelKey: string, makeDir: () => Promise<string>): Promise<{ flakey: string; perfect: string; report: string }> {
+  const runOf = async (model: string) => {
+    const runsDir = join(await makeDir(), 'runs');
+    const result = await runInProcess(['run', suite, `${modelKey}=${model}`, '--runs-dir', runsDir], { cwd: REPO_ROOT });
+    expect(result.exitCode, result.stderr).not.toBe(2);
+    return onlyRunLog(runsDir);
+  };
+  const flakey = await runOf('flakey');
+  const perfect = await runOf('perfect');
+  const report = join(await makeDir(), 'report.html');
+  const made = await runInProcess(['report', flakey, '--baseline', perfect, '-o', report], { cwd: REPO_ROOT });
+  expect(made.exitCode, made.stderr).toBe(0);
+  return { flakey, perfect, report };
 }
 
 /** Waits until the page has drawn its first screen (`<html data-ready>`). */

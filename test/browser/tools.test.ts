@@ -1,15 +1,13 @@
 /**
- * Tool loops in the report page: the agent sample run by the real CLI with the flakey mock,
+ * Tool loops in the report page: the agent sample run with the flakey mock,
  * reported against a run with the perfect mock. A case shows its tool loop round by round (the
  * calls, their arguments, status and result or error), and the comparison shows both runs' calls
  * side by side.
  */
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onlyRunLog, tempDirs } from '../helpers/fixtures.ts';
-import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
-import { SKIP_BROWSER, TIMEOUT, openReportFile, waitForText, type Browser, type WatchedPage } from './chromium.ts';
+import { tempDirs } from '../helpers/fixtures.ts';
+import { SKIP_BROWSER, TIMEOUT, openReportFile, sampleComparison, waitForText, type Browser, type WatchedPage } from './chromium.ts';
 
 const temp = tempDirs();
 
@@ -17,21 +15,10 @@ let browser: Browser;
 let watched: WatchedPage;
 let page: Page;
 
-async function runAgent(model: string): Promise<string> {
-  const runsDir = join(await temp.make('tagliots-tools-'), 'runs');
-  const result = await runCli(['run', 'suites/agent.json', `agent.model=${model}`, '--runs-dir', runsDir], { cwd: REPO_ROOT, timeoutMs: TIMEOUT });
-  expect(result.exitCode, result.stderr).not.toBe(2);
-  return onlyRunLog(runsDir);
-}
-
 describe.skipIf(SKIP_BROWSER)('tool loops in the report page', { timeout: 2 * TIMEOUT }, () => {
   beforeAll(async () => {
-    const flakey = await runAgent('flakey');
-    const perfect = await runAgent('perfect');
-    const out = join(await temp.make('tagliots-tools-report-'), 'report.html');
-    const report = await runCli(['report', flakey, '--baseline', perfect, '-o', out], { cwd: REPO_ROOT, timeoutMs: TIMEOUT });
-    expect(report.exitCode, report.stderr).toBe(0);
-    ({ browser, watched } = await openReportFile(out));
+    const { report } = await sampleComparison('suites/agent.json', 'agent.model', () => temp.make('tagliots-tools-'));
+    ({ browser, watched } = await openReportFile(report));
     page = watched.page;
   }, 120_000);
 

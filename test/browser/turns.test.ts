@@ -1,16 +1,14 @@
 /**
- * Multi-turn cases in the report page: the menu sample run by the real CLI with the flakey mock
+ * Multi-turn cases in the report page: the menu sample run with the flakey mock
  * (a turn fails, the later ones are skipped), reported against a run with the perfect mock. The case
  * detail shows every turn with its status, error and stages; the side-by-side view compares turn by turn.
  */
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseRecord } from '../../src/log/schema.ts';
 import { readRunLog } from '../../src/log/reader.ts';
-import { onlyRunLog, tempDirs } from '../helpers/fixtures.ts';
-import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
-import { SKIP_BROWSER, TIMEOUT, openReportFile, waitForText, type Browser, type WatchedPage } from './chromium.ts';
+import { tempDirs } from '../helpers/fixtures.ts';
+import { SKIP_BROWSER, TIMEOUT, openReportFile, sampleComparison, waitForText, type Browser, type WatchedPage } from './chromium.ts';
 
 const temp = tempDirs();
 
@@ -20,27 +18,16 @@ let page: Page;
 let failing: CaseRecord;
 let failedTurn: number;
 
-async function runMenu(model: string): Promise<string> {
-  const runsDir = join(await temp.make('tagliots-turns-'), 'runs');
-  const result = await runCli(['run', 'suites/menu.json', `infer.model.name=${model}`, '--runs-dir', runsDir], { cwd: REPO_ROOT, timeoutMs: TIMEOUT });
-  expect(result.exitCode, result.stderr).not.toBe(2);
-  return onlyRunLog(runsDir);
-}
-
 describe.skipIf(SKIP_BROWSER)('multi-turn cases in the report page', { timeout: 2 * TIMEOUT }, () => {
   beforeAll(async () => {
-    const flakey = await runMenu('flakey');
-    const perfect = await runMenu('perfect');
+    const { flakey, report } = await sampleComparison('suites/menu.json', 'infer.model.name', () => temp.make('tagliots-turns-'));
     const log = await readRunLog(flakey);
     // The flakey mock is deterministic: some cases complete their first turn, fail the second and skip the third.
     const failedAt = (c: CaseRecord) => c.turns!.findIndex((t) => t.status === 'error');
     failing = log.cases.find((c) => failedAt(c) > 0 && failedAt(c) < c.turns!.length - 1)!;
     expect(failing, 'a flakey menu case with a failed turn between others').toBeDefined();
     failedTurn = failing.turns!.findIndex((t) => t.status === 'error');
-    const out = join(await temp.make('tagliots-turns-report-'), 'report.html');
-    const report = await runCli(['report', flakey, '--baseline', perfect, '-o', out], { cwd: REPO_ROOT, timeoutMs: TIMEOUT });
-    expect(report.exitCode, report.stderr).toBe(0);
-    ({ browser, watched } = await openReportFile(out));
+    ({ browser, watched } = await openReportFile(report));
     page = watched.page;
   }, 120_000);
 
@@ -59,14 +46,15 @@ describe.skipIf(SKIP_BROWSER)('multi-turn cases in the report page', { timeout: 
     const panel = page.locator('#detail');
     const turns = failing.turns!;
     expect(await panel.locator('.detail-section h3', { hasText: 'Turns' }).textContent()).toBe(`Turns (${turns.length})`);
-    expect(await panel.locator('.turn .turn-name').allTextContents()).toEqual(turns.map((t) => `Turn ${t.index}`));
+    // Turns are numbered from 1 for people; the log and data-turn keep the index from 0.
+    expect(await panel.locator('.turn .turn-name').allTextContents()).toEqual(turns.map((t) => `Turn ${t.index + 1}`));
     expect(await panel.locator('.turn-head .pill').allTextContents()).toEqual(turns.map((t) => t.status));
 
     const failed = panel.locator(`.turn[data-turn="${failedTurn}"]`);
     expect(await failed.locator('.error-box .error-title').first().textContent()).toBe(`${turns[failedTurn]!.error!.name}: ${turns[failedTurn]!.error!.message}`);
     for (const later of turns.slice(failedTurn + 1)) {
       const view = panel.locator(`.turn[data-turn="${later.index}"]`);
-      expect(await view.locator('.turn-head .muted').textContent()).toContain(`turn ${failedTurn} failed`);
+      expect(await view.locator('.turn-head .muted').textContent()).toContain(`turn ${failedTurn + 1} failed`);
       expect(await view.locator('.stage').count()).toBe(0);
     }
 
@@ -91,9 +79,9 @@ describe.skipIf(SKIP_BROWSER)('multi-turn cases in the report page', { timeout: 
     await page.click('.compare-view .rows .row');
     await page.waitForSelector('#detail.wide .side-by-side');
     const titles = await page.locator('#detail .sbs-row .sbs-title > span:first-child').allTextContents();
-    for (const turn of failing.turns!) expect(titles).toContain(`Turn ${turn.index}`);
-    expect(titles).toContain(`Turn ${failedTurn} · Stage infer`);
-    const turnRow = page.locator('#detail .sbs-row', { has: page.locator('.sbs-title > span:first-child', { hasText: new RegExp(`^Turn ${failedTurn}$`) }) });
+    for (const turn of failing.turns!) expect(titles).toContain(`Turn ${turn.index + 1}`);
+    expect(titles).toContain(`Turn ${failedTurn + 1} · Stage infer`);
+    const turnRow = page.locator('#detail .sbs-row', { has: page.locator('.sbs-title > span:first-child', { hasText: new RegExp(`^Turn ${failedTurn + 1}$`) }) });
     expect(await turnRow.locator('.pill.differs').count()).toBe(1);
     expect(await turnRow.locator('.side').nth(0).locator('.turn-head .pill').textContent()).toBe('complete');
     expect(await turnRow.locator('.side').nth(1).locator('.turn-head .pill').textContent()).toBe('error');

@@ -2,7 +2,7 @@
  * `tagliots check` end to end: a valid suite and pipeline (exit 0, the estimate), broken ones
  * (exit 2, every problem listed), and the cost estimate of a priced profile. No model is called.
  */
-import { cp, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, it } from 'vitest';
@@ -24,7 +24,7 @@ describe.concurrent('tagliots check', () => {
   it('renders a code pipeline up to its first model call and estimates the suite, calling nothing', async ({ expect }) => {
     const result = await runInProcess(['check', 'suites/calc.json'], { cwd: REPO_ROOT });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toContain('stages run up to the first model call for the first 3 cases (prompts render)');
+    expect(result.stdout).toContain('stages run up to the first model call for all 24 cases (prompts render)');
     const row = result.stdout.split('\n').find((line) => line.trimStart().startsWith('infer'))!;
     const [stage, model, calls, input, output] = row.trim().split(/\s+/);
     expect([stage, model, calls, output]).toEqual(['infer', 'perfect', '24', '19,200']);
@@ -43,7 +43,7 @@ describe.concurrent('tagliots check', () => {
         ok  config resolves: infer.model="perfect", judge.model="perfect"
         ok  stages (linear): infer → exact → judge
         ok  setup: templates compile, output schemas compile, models exist (perfect: mock)
-        ok  templates render for the first 3 cases (undefined variables are errors)
+        ok  templates render for all 6 cases (undefined variables are errors)
 
       Estimate for 6 cases (no model was called):
         stage  model    calls  input tokens  output tokens (max)  cost (max)
@@ -70,6 +70,38 @@ describe.concurrent('tagliots check', () => {
     const fixed = await runInProcess(['check', 'suite.json', 'model=perfect'], { cwd: dir });
     expect(fixed.exitCode).toBe(2);
     expect(fixed.stdout).toContain("1. case a (#0), stage 'infer': vars.q: case.question has no value.");
+  });
+
+  it('renders every case of the suite by default, and says what it did not look at when --cases is smaller', async ({ expect }) => {
+    const dir = await fixtureCopy();
+    // 38 cases; 4 of them, after the third, lack the field the prompt reads.
+    const cases = Array.from({ length: 38 }, (_, i) => (i % 9 === 8 ? { id: `c${i}`, number: i } : { id: `c${i}`, question: `${i}+0?`, number: i }));
+    await writeFile(join(dir, 'suite.json'), JSON.stringify(cases));
+    const all = await runInProcess(['check', 'suite.json', 'model=perfect'], { cwd: dir });
+    expect(all.exitCode, all.stdout).toBe(2);
+    expect(all.stdout).not.toContain('No problems found');
+    expect(all.stdout).toContain('4 problems:');
+    for (const id of ['c8', 'c17', 'c26', 'c35']) expect(all.stdout).toContain(`case ${id} (#${id.slice(1)}), stage 'infer': vars.q: case.question has no value.`);
+
+    const some = await runInProcess(['check', 'suite.json', 'model=perfect', '--cases', '3'], { cwd: dir });
+    expect(some.exitCode, some.stdout).toBe(0);
+    expect(some.stdout).toContain('ok  templates render for the first 3 of 38 cases (undefined variables are errors)');
+    expect(some.stdout).toContain('Note: 4 prompts of cases after the first 3 did not render and are left out of the estimate; run check with --cases 38 to list them.');
+    expect(some.stdout).not.toContain('No problems found.');
+    expect(some.stdout.trimEnd().split('\n').at(-1)).toBe('No problems found in the first 3 of 38 cases; the other 35 were not rendered (--cases 38 checks them all).');
+  });
+
+  it('runs every case of a code pipeline up to its first model call by default, listing each that fails', async ({ expect }) => {
+    const suite = JSON.parse(await readFile(join(REPO_ROOT, 'suites/calc.json'), 'utf8')) as { cases: Record<string, unknown>[] };
+    // The calc template reads case.base: the cases without one fail in prepare, before the model call.
+    for (const i of [5, 11, 17, 23]) delete suite.cases[i]!['base'];
+    const file = join(await temp.make(), 'calc.json');
+    await writeFile(file, JSON.stringify(suite));
+    const result = await runInProcess(['check', file], { cwd: REPO_ROOT });
+    expect(result.exitCode, result.stdout).toBe(2);
+    for (const i of [5, 11, 17, 23]) expect(result.stdout).toContain(`case ${String(suite.cases[i]!['uuid'])}: stage 'prepare' failed before any model call`);
+    expect(result.stdout).not.toContain('No problems found');
+    expect(result.stdout).toMatch(/4 problems:/);
   });
 
   it('reports missing prompt() values and a broken pipeline file', async ({ expect }) => {

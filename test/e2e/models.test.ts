@@ -266,7 +266,7 @@ describe.concurrent('tagliots models', () => {
     await writeFiles(cwd, {
       'models.json': JSON.stringify([
         { name: 'azure-gpt', type: 'AZURE_OPEN_AI', endpoint: 'https://example.openai.azure.com/', deployment: 'gpt4o', api: '2024-10-21', description: 'GoTaglio model' },
-        { name: 'phi3', type: 'AZURE_AI', endpoint: 'https://example.inference.ai.azure.com/' },
+        { name: 'phi3', type: 'AZURE_AI', endpoint: 'https://example.inference.ai.azure.com/', key: 'From .credentials.json' },
       ]),
       '.credentials.json': JSON.stringify({ 'azure-gpt': KEY }),
     });
@@ -274,7 +274,8 @@ describe.concurrent('tagliots models', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain(`  local (openai-compatible calc-model): The local test server [key: env TAGLIOTS_TEST_KEY; from tagliots.config.ts]\n`);
     expect(result.stdout).toContain('  azure-gpt (azure-openai gpt4o): GoTaglio model [key: .credentials.json; from models.json]\n');
-    expect(result.stdout).toContain("  phi3: skipped (models.json): type 'AZURE_AI' is not supported");
+    // Azure AI Inference is called on its OpenAI-compatible API; GoTaglio's placeholder is no key.
+    expect(result.stdout).toContain("  phi3 (openai-compatible phi3): phi3 at example.inference.ai.azure.com (OpenAI-compatible) [key MISSING (models.json holds the placeholder 'From .credentials.json', not a key: put the key in .credentials.json under 'phi3'); from models.json]\n");
     expect(result.stdout).toContain('  perfect (mock): ');
     const missing = await runInProcess(['models', '--json'], { cwd, env: { TAGLIOTS_TEST_KEY: undefined } });
     const list = JSON.parse(missing.stdout) as { name: string; key?: { state: string; source: string } }[];

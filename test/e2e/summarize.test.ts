@@ -3,11 +3,14 @@
  * fixture logs (truncated, future version, repeated, GoTaglio) and reports every error with exit
  * code 2.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { tempDirs } from '../helpers/fixtures.ts';
 import { cli, copyLogFixture, LOG_FIXTURES, makeRuns, normalizeLog } from '../helpers/log-runs.ts';
+import { runInProcess } from '../helpers/in-process.ts';
 import { hasAnsi, stackFrames } from '../helpers/normalize.ts';
+import { REPO_ROOT } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
 let runsDir: string;
@@ -149,11 +152,53 @@ describe.concurrent('tagliots summarize', () => {
       pass^3: 1/4 (25.00%): every repetition passed
       Pass rate per repetition: #0 75.00%, #1 25.00%, #2 75.00% (mean 58.33%)
       Flaky cases (outcome changed between repetitions): 2/4 (50.00%)
-        b52  PEP  2 flips
-        89f  PFP  2 flips
+        b52684c7-c808-4267-8a83-7e7e0195d9ca  PEP  2 flips
+        89f9b2a2-4218-422c-b92f-9ae6fdb6b678  PFP  2 flips
         (P passed, F failed, E error, C cancelled, o complete (no verdict), - not run)
       "
     `);
+  });
+
+  it('prints the totals only with --rows 0', async ({ expect }) => {
+    const result = await summarize(ids.flakey, '--rows', '0');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const summary = normalizeLog(result.stdout, runsDir).split('\nSummary for <RUN_ID>\n')[1]!;
+    expect(summary.split('\n').slice(0, 3)).toEqual(['Total: 24', 'Complete: 8/24 (33.33%)', 'Error: 16/24 (66.67%)']);
+    expect(summary).not.toContain('not shown');
+
+    // run takes --rows 0 the same way, for a CI log of totals only.
+    const run = await runInProcess(['run', 'suites/calc.json', '--rows', '0', '--runs-dir', join(await temp.make(), 'runs')], { cwd: REPO_ROOT });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/Summary for \S+\nTotal: 24\n/);
+    expect(run.stdout).not.toContain('┌');
+  });
+
+  it('fits the table to the terminal width, or to --width, cutting the widest free-text columns first', async ({ expect }) => {
+    const table = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith('│') || line.startsWith('┌'));
+    // 80 columns when the output is not a terminal: the keywords and the error are cut.
+    const narrow = table((await summarize(ids.flakey, '--rows', '2')).stdout);
+    expect(narrow[2]).toContain('│ flakey-fail… │');
+    const wide = table((await summarize(ids.flakey, '--rows', '2', '--width', '200')).stdout);
+    expect(wide[0]!.length).toBeLessThanOrEqual(200);
+    expect(wide[2]).toMatch(/│ flakey-fails, numbers, subtraction +│/);
+    expect(wide[2]).toContain('│ extract: could not convert string to number: ');
+    expect(wide[2]).not.toContain('…');
+    // A terminal's own width is used the same way.
+    const terminal = await runInProcess(['summarize', ids.flakey, '--rows', '2', '--runs-dir', runsDir], { cwd: REPO_ROOT, columns: 200 });
+    expect(table(terminal.stdout)).toEqual(wide);
+  });
+
+  it('lists flaky cases by their whole id, however short the unique prefixes of the table are', async ({ expect }) => {
+    const text = (await readFile(join(LOG_FIXTURES, 'repeat.jsonl'), 'utf8'))
+      .replaceAll('b52684c7-c808-4267-8a83-7e7e0195d9ca', 'mixed-001')
+      .replaceAll('89f9b2a2-4218-422c-b92f-9ae6fdb6b678', 'mixed-017')
+      .replaceAll('470df36f-78c6-47bd-a1e0-fdb8b967657a', 'stable-1')
+      .replaceAll('e9494f86-cbcb-48fe-a541-1b5ce295a6e0', 'stable-2');
+    const file = join(await temp.make(), 'readable-ids.jsonl');
+    await writeFile(file, text);
+    const result = await cli(['summarize', file, '--rows', '0']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('  mixed-001  PEP  2 flips\n  mixed-017  PFP  2 flips\n');
   });
 
   it('summarises a GoTaglio log, by path and by prefix in its folder', async ({ expect }) => {
@@ -245,9 +290,11 @@ describe.concurrent('tagliots summarize errors (exit code 2)', () => {
     expect([seed.exitCode, seed.stderr.split('\n')[0]]).toEqual([2, 'Error (E_USAGE): --seed only applies to --sample.']);
     const by = await summarize('latest', '--by', 'stage');
     expect([by.exitCode, by.stderr]).toEqual([2, "Error (E_USAGE): Unknown --by 'stage'.\nHint: --by takes: keyword.\n"]);
-    const rows = await summarize('latest', '--rows', '0');
+    const rows = await summarize('latest', '--rows', '-1');
     expect(rows.exitCode).toBe(2);
-    expect(rows.stderr).toContain('--rows must be a whole number of at least 1');
+    expect(rows.stderr).toContain("--rows must be a whole number (got '-1')");
+    const width = await summarize('latest', '--width', '20');
+    expect([width.exitCode, width.stderr]).toEqual([2, "error: option '--width <n>' argument '20' is invalid. --width must be at least 40 (got '20').\n"]);
   });
 
   it('a log of a newer version, and files that are not run logs', async ({ expect }) => {

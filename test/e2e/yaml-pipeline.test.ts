@@ -2,7 +2,7 @@
  * YAML pipelines end to end: the qa sample (registered by path in tagliots.config.ts), a fixture
  * project with every stage type run with -p <file>, and a broken file's located errors.
  */
-import { cp, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,35 @@ describe.concurrent('YAML pipelines', () => {
     const b = log.cases.find((c) => c.caseId === 'b')!;
     expect(b.stages['extract']).toBe(7);
     expect(b.stages['grade']).toMatchObject({ score: 1, passed: true });
+  });
+
+  it('runs multi-turn cases: turn paths, and a variable with a default for an optional field', async () => {
+    const dir = await fixtureCopy();
+    const runsDir = join(dir, 'runs');
+    const result = await runInProcess(['run', 'turns-suite.json', '-p', 'turns.pipeline.yaml', 'model=perfect', '--runs-dir', runsDir], { cwd: dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const log = await readRunLog(await onlyRunLog(runsDir));
+    const system = (id: string, turn: number) => {
+      const record = log.cases.find((c) => c.caseId === id)!;
+      expect(record).toMatchObject({ status: 'complete', passed: true });
+      return record.turns![turn]!.stageRecords['reply']!.llm![0]!.messages[0]!.content;
+    };
+    expect(system('cheerful', 0)).toBe('Turn 0. Be cheerful. Said so far:');
+    expect(system('cheerful', 1)).toBe('Turn 1. Be cheerful. Said so far: hello');
+    expect(system('plain', 1)).toBe('Turn 1. Said so far: hello');
+    expect(log.cases.find((c) => c.caseId === 'plain')!.turns![1]!.columns).toEqual({ said: 'thanks' });
+  });
+
+  it('names the path of a variable without a value, and suggests a default', async () => {
+    const dir = await fixtureCopy();
+    const source = await readFile(join(dir, 'turns.pipeline.yaml'), 'utf8');
+    await writeFile(join(dir, 'turns.pipeline.yaml'), source.replace('mood: { path: case.mood, default: null }', 'mood: case.mood'));
+    const runsDir = join(dir, 'runs');
+    const result = await runInProcess(['run', 'turns-suite.json', '-p', 'turns.pipeline.yaml', 'model=perfect', '--runs-dir', runsDir], { cwd: dir });
+    const plain = (await readRunLog(await onlyRunLog(runsDir))).cases.find((c) => c.caseId === 'plain')!;
+    expect(result.stdout).toContain('COMPLETE');
+    expect(plain.status).toBe('error');
+    expect(plain.error!.message).toBe("Stage 'reply': vars.mood: case.mood has no value for this case.");
   });
 
   it('stops before any case with the YAML line of a mistake', async () => {

@@ -18,6 +18,8 @@ export interface InProcessOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where run ids and timestamps come from. @default one clock shared by the test files of a worker */
   readonly clock?: TestClock;
+  /** The width stdout reports, as a terminal of that many columns does. @default undefined (a pipe) */
+  readonly columns?: number;
 }
 
 /** A run id and timestamp source whose values depend only on how often it was asked. */
@@ -93,7 +95,7 @@ function capture(): OutputStream & { text: string } {
 
 /** Starts `tagliots <args>` in this process and returns at once, so a test can watch it and interrupt it. */
 export function startInProcess(args: readonly string[], options: InProcessOptions): InProcessRun {
-  const stdout = capture();
+  const stdout = { ...capture(), columns: options.columns };
   const stderr = capture();
   const handlers = new Set<() => void>();
   const clock = options.clock ?? fileClock;

@@ -6,6 +6,14 @@
  * echoes the last user message. It can also enforce an API key and a requests-per-minute limit
  * (a token bucket that answers 429 with Retry-After and OpenAI's x-ratelimit-* headers).
  *
+ * It also has the Batch API: `/files` (multipart upload, content download) and `/batches`
+ * (create, retrieve, list, cancel). A batch completes after a number of looks at it
+ * (`batches.completeAfterPolls`), or when the test says (`batches.manual`, completeBatches()),
+ * never on a timer; its lines are answered as `batches.respond` says (some may fail), and it may
+ * end expired instead, having answered only some. Requests in batches are counted by `custom_id`
+ * (`batchStats`), so a test sees a request paid for twice. Batch traffic is not in `requests`
+ * or `stats`, which count chat completions sent online.
+ *
  * Used by vitest (import it) and by scripts/bench.mjs (which bundles it with esbuild), so it
  * imports nothing but Node.
  */
@@ -87,6 +95,65 @@ export interface OpenAIServerOptions {
    * JSON and URL-encoded: what a debugging proxy or a misconfigured gateway may send back.
    */
   readonly echoHeaders?: boolean;
+  /** How the Batch API's batches behave. */
+  readonly batches?: BatchBehaviour;
+}
+
+/** How the server's batches run. */
+export interface BatchBehaviour {
+  /** Looks at a batch (retrieves) before it ends. @default 1 */
+  readonly completeAfterPolls?: number;
+  /**
+   * For benchmarks only (tests wait for events, not time): a batch also ends no sooner than this
+   * long after it was created, as a provider's batch takes its time.
+   */
+  readonly completeAfterMs?: number;
+  /** Batches stay in_progress until completeBatches() (from then on, each ends at its next look). */
+  readonly manual?: boolean;
+  /** How each line is answered: a reply (the output file) or an error (the error file). @default the echo reply */
+  readonly respond?: (line: BatchLine) => Extract<Behaviour, { kind: 'reply' | 'error' }>;
+  /**
+   * Creates the batch but never answers the request that asked for it (the answer lost on the way),
+   * for the creations it returns true for (`n`: 1 for the first batch).
+   */
+  readonly hangCreate?: (n: number) => boolean;
+  /** How a batch ends: `completed`, or `expired` having answered only its first `answered` lines. @default completed */
+  readonly end?: (batch: ServerBatch) => { readonly status: 'completed' } | { readonly status: 'expired'; readonly answered: number };
+}
+
+/** One line of a batch input file, as the server read it. */
+export interface BatchLine {
+  readonly customId: string;
+  readonly body: Record<string, unknown>;
+  readonly lastUser: string;
+}
+
+/** A batch as the server holds it. */
+export interface ServerBatch {
+  readonly id: string;
+  readonly inputFileId: string;
+  readonly lines: readonly BatchLine[];
+  status: string;
+  polls: number;
+  /** performance.now() when it was created. */
+  readonly createdMs: number;
+  outputFileId: string | null;
+  errorFileId: string | null;
+  completed: number;
+  failed: number;
+  readonly metadata: Record<string, string>;
+}
+
+export interface BatchStats {
+  /** Files uploaded, batches created, lines answered (output or error), batches cancelled. */
+  files: number;
+  batches: number;
+  answered: number;
+  cancelled: number;
+  /** How many batches each custom_id was submitted in: a request paid for twice shows as 2. */
+  readonly submitted: Map<string, number>;
+  /** Every request to the Batch API: method and URL (path and query). */
+  readonly calls: string[];
 }
 
 export interface ServerStats {
@@ -106,6 +173,11 @@ export interface OpenAIServer {
   readonly origin: string;
   readonly requests: ReceivedRequest[];
   readonly stats: ServerStats;
+  /** The Batch API's batches, in the order they were created. */
+  readonly batches: ServerBatch[];
+  readonly batchStats: BatchStats;
+  /** With `batches.manual`: from now on, every batch ends at its next look. */
+  completeBatches(): void;
   close(): Promise<void>;
 }
 
@@ -302,10 +374,178 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     res.end('data: [DONE]\n\n');
   };
 
+  // ── the Batch API ──
+  const files = new Map<string, { name: string; content: string }>();
+  const batches: ServerBatch[] = [];
+  const batchStats: BatchStats = { files: 0, batches: 0, answered: 0, cancelled: 0, submitted: new Map(), calls: [] };
+  let released = false;
+  const batchBehaviour = options.batches ?? {};
+
+  const batchObject = (batch: ServerBatch) => ({
+    id: batch.id,
+    object: 'batch',
+    endpoint: '/v1/chat/completions',
+    errors: null,
+    input_file_id: batch.inputFileId,
+    completion_window: '24h',
+    status: batch.status,
+    output_file_id: batch.outputFileId,
+    error_file_id: batch.errorFileId,
+    created_at: 0,
+    request_counts: { total: batch.lines.length, completed: batch.completed, failed: batch.failed },
+    metadata: batch.metadata,
+  });
+
+  const newFile = (name: string, content: string) => {
+    const id = `file-${files.size + 1}`;
+    files.set(id, { name, content });
+    return id;
+  };
+
+  /** Answers a batch's lines (the first `answered` of them) into its output and error files. */
+  const finish = (batch: ServerBatch, status: string, answered: number) => {
+    const output: string[] = [];
+    const errors: string[] = [];
+    for (const [i, line] of batch.lines.entries()) {
+      if (i >= answered) break;
+      batchStats.answered++;
+      const behaviour = batchBehaviour.respond?.(line) ?? { kind: 'reply' };
+      if (behaviour.kind === 'error') {
+        batch.failed++;
+        errors.push(JSON.stringify({ id: `batch_req_${i}`, custom_id: line.customId, response: { status_code: behaviour.status, request_id: `req_${i}`, body: { error: { message: behaviour.message ?? `error ${behaviour.status}`, type: 'server_error' } } }, error: null }));
+        continue;
+      }
+      batch.completed++;
+      const text = behaviour.text ?? line.lastUser;
+      const usage = behaviour.usage === false ? undefined : (behaviour.usage ?? usageFor((line.body['messages'] ?? []) as never[], text));
+      const calls = behaviour.toolCalls?.map((call, j) => ({ id: call.id ?? `call_${i}_${j}`, type: 'function', function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments ?? {}) } }));
+      const body = {
+        id: `chatcmpl-b${i}`,
+        object: 'chat.completion',
+        created: 0,
+        model: String(line.body['model'] ?? 'test-model'),
+        choices: [{ index: 0, message: { role: 'assistant', content: calls && text === '' ? null : text, refusal: null, ...(calls && { tool_calls: calls }) }, finish_reason: behaviour.finishReason ?? (calls ? 'tool_calls' : 'stop'), logprobs: null }],
+        ...(usage && { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }),
+      };
+      output.push(JSON.stringify({ id: `batch_req_${i}`, custom_id: line.customId, response: { status_code: 200, request_id: `req_${i}`, body }, error: null }));
+    }
+    if (output.length > 0) batch.outputFileId = newFile(`${batch.id}_output.jsonl`, output.join('\n') + '\n');
+    if (errors.length > 0) batch.errorFileId = newFile(`${batch.id}_error.jsonl`, errors.join('\n') + '\n');
+    batch.status = status;
+  };
+
+  const look = (batch: ServerBatch) => {
+    batch.polls++;
+    if (batch.status === 'cancelling') return finish(batch, 'cancelled', 0);
+    if (batch.status !== 'validating' && batch.status !== 'in_progress') return;
+    const due =
+      (batchBehaviour.manual ? released : batch.polls >= (batchBehaviour.completeAfterPolls ?? 1)) &&
+      performance.now() - batch.createdMs >= (batchBehaviour.completeAfterMs ?? 0);
+    if (!due) {
+      batch.status = 'in_progress';
+      return;
+    }
+    const end = batchBehaviour.end?.(batch) ?? { status: 'completed' };
+    finish(batch, end.status, end.status === 'expired' ? end.answered : batch.lines.length);
+  };
+
+  /** A request to the Batch API (true), or not one (false). */
+  const handleBatchApi = (req: IncomingMessage, res: ServerResponse, raw: Buffer): boolean => {
+    const path = (req.url ?? '/').split('?')[0]!.replace(/^\/openai/, '').replace(/^\/v1/, '');
+    if (!/^\/(files|batches)(\/|$)/.test(path)) return false;
+    if (options.keepRequests !== false) batchStats.calls.push(`${req.method ?? 'GET'} ${req.url ?? '/'}`);
+    if (options.apiKey !== undefined) {
+      const given = (req.headers['authorization'] as string | undefined)?.replace(/^Bearer\s+/i, '') ?? (req.headers['api-key'] as string | undefined) ?? '';
+      if (given !== options.apiKey) {
+        send(res, 401, { error: { message: `Incorrect API key provided: ${given}.`, type: 'invalid_request_error', code: 'invalid_api_key' } });
+        return true;
+      }
+    }
+    const method = req.method ?? 'GET';
+    const notFound = () => send(res, 404, { error: { message: `No such object: ${path}`, type: 'invalid_request_error' } });
+    if (method === 'POST' && path === '/files') {
+      const upload = multipartFile(String(req.headers['content-type'] ?? ''), raw);
+      if (!upload) {
+        send(res, 400, { error: { message: 'expected a multipart upload with a file', type: 'invalid_request_error' } });
+        return true;
+      }
+      batchStats.files++;
+      const id = newFile(upload.name, upload.content);
+      send(res, 200, { id, object: 'file', bytes: Buffer.byteLength(upload.content), created_at: 0, filename: upload.name, purpose: 'batch', status: 'processed' });
+      return true;
+    }
+    const content = /^\/files\/([^/]+)\/content$/.exec(path);
+    if (method === 'GET' && content) {
+      const file = files.get(content[1]!);
+      if (!file) return (notFound(), true);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': Buffer.byteLength(file.content) });
+      res.end(file.content);
+      return true;
+    }
+    if (method === 'POST' && path === '/batches') {
+      let body: { input_file_id?: string; metadata?: Record<string, string> } = {};
+      try {
+        body = JSON.parse(raw.toString('utf8')) as typeof body;
+      } catch {
+        // An empty body names no file: 400 below.
+      }
+      const file = body.input_file_id ? files.get(body.input_file_id) : undefined;
+      if (!file) {
+        send(res, 400, { error: { message: `No such file: ${body.input_file_id}`, type: 'invalid_request_error' } });
+        return true;
+      }
+      const lines: BatchLine[] = file.content
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => {
+          const parsed = JSON.parse(line) as { custom_id: string; body: Record<string, unknown> };
+          const messages = Array.isArray(parsed.body['messages']) ? (parsed.body['messages'] as { role?: unknown; content?: unknown }[]) : [];
+          const lastUser = [...messages].reverse().find((m) => m.role === 'user');
+          return { customId: parsed.custom_id, body: parsed.body, lastUser: typeof lastUser?.content === 'string' ? lastUser.content : '' };
+        });
+      for (const line of lines) batchStats.submitted.set(line.customId, (batchStats.submitted.get(line.customId) ?? 0) + 1);
+      batchStats.batches++;
+      const batch: ServerBatch = { id: `batch_${batches.length + 1}`, inputFileId: body.input_file_id!, lines, status: 'validating', polls: 0, createdMs: performance.now(), outputFileId: null, errorFileId: null, completed: 0, failed: 0, metadata: body.metadata ?? {} };
+      batches.push(batch);
+      if (batchBehaviour.hangCreate?.(batches.length)) {
+        hanging.add(res);
+        res.on('close', () => hanging.delete(res));
+        return true;
+      }
+      send(res, 200, batchObject(batch));
+      return true;
+    }
+    if (method === 'GET' && path === '/batches') {
+      send(res, 200, { object: 'list', data: [...batches].reverse().map(batchObject), has_more: false, first_id: null, last_id: null });
+      return true;
+    }
+    const one = /^\/batches\/([^/]+)(\/cancel)?$/.exec(path);
+    const batch = one ? batches.find((b) => b.id === one[1]) : undefined;
+    if (!one || !batch) return (notFound(), true);
+    if (method === 'POST' && one[2]) {
+      if (batch.status === 'validating' || batch.status === 'in_progress') {
+        batch.status = 'cancelling';
+        batchStats.cancelled++;
+      }
+      send(res, 200, batchObject(batch));
+      return true;
+    }
+    if (method === 'GET' && !one[2]) {
+      look(batch);
+      send(res, 200, batchObject(batch));
+      return true;
+    }
+    notFound();
+    return true;
+  };
+
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      if (!handleBatchApi(req, res, raw)) handle(req, res, raw.toString('utf8'));
+    });
   });
   server.keepAliveTimeout = 30_000;
   server.on('connection', (socket) => {
@@ -324,6 +564,11 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     origin,
     requests,
     stats,
+    batches,
+    batchStats,
+    completeBatches() {
+      released = true;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of hanging) res.destroy();
@@ -331,4 +576,20 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
         server.close(() => resolve());
       }),
   };
+}
+
+/** The file of a multipart/form-data upload (the SDK's `files.create`): its name and text. */
+function multipartFile(contentType: string, raw: Buffer): { name: string; content: string } | undefined {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  if (!boundary) return undefined;
+  const text = raw.toString('utf8');
+  for (const part of text.split(`--${boundary[1] ?? boundary[2]}`)) {
+    const split = part.indexOf('\r\n\r\n');
+    if (split < 0) continue;
+    const head = part.slice(0, split);
+    if (!/name="file"/.test(head)) continue;
+    const name = /filename="([^"]*)"/.exec(head)?.[1] ?? 'upload.jsonl';
+    return { name, content: part.slice(split + 4).replace(/\r\n$/, '') };
+  }
+  return undefined;
 }

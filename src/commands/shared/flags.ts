@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
 import { UsageError } from '../../errors.ts';
 import { CACHE_MODES, type CacheMode } from '../../model/cache-mode.ts';
+import type { BatchRunOptions } from '../../model/batch/settings.ts';
 import type { GateRules } from '../../analysis/gate.ts';
 import type { Selection } from '../../suite/select.ts';
 import type { Io } from '../../util/io.ts';
@@ -56,6 +57,18 @@ export function countOrAll(name: string) {
 /** `--rows <n>`: a whole number of at least 1, or `all`. */
 export function rowLimit(value: string): number {
   return countOrAll('--rows')(value);
+}
+
+/** `--rows <n>` of a summary: a whole number, or `all`; 0 prints the totals only (for CI logs). */
+export function summaryRowLimit(value: string): number {
+  return value === 'all' ? Number.POSITIVE_INFINITY : count('--rows')(value);
+}
+
+/** `--width <n>`: the columns a table may take, at least 40. */
+export function tableWidth(value: string): number {
+  const n = positiveInteger('--width')(value);
+  if (n < 40) throw new InvalidArgumentError(`--width must be at least 40 (got '${value}').`);
+  return n;
 }
 
 export function seconds(value: string): number {
@@ -191,20 +204,32 @@ export function selectionFrom(opts: SelectionFlags): Selection | undefined {
 export function addModelRunOptions<A extends any[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
   return command
     .addOption(new Option('--cache <mode>', 'response cache of configured models: off, read, write or rw (default: for rerun and resume the original run\'s, else the project config\'s, else rw)').choices(CACHE_MODES))
-    .option('--max-cost <usd>', 'stop starting cases once model calls have cost this many US dollars (exit code 3)', dollars('--max-cost', { positive: true }));
+    .option('--max-cost <usd>', 'stop starting cases once model calls have cost this many US dollars (exit code 3)', dollars('--max-cost', { positive: true }))
+    .option('--batch', "queue configured models' requests for the provider's Batch API: half the price, answers within 24 hours (see docs/models.md)")
+    .addOption(new Option('--batch-fallback <mode>', 'retry a request its batch could not answer in a new batch or online').choices(['batch', 'online'] as const))
+    .option('--cancel-batches', 'on Ctrl-C, cancel the batches still running instead of leaving them for resume');
 }
 
 /** The values addModelRunOptions() parses. */
 export interface ModelRunFlags {
   readonly cache?: CacheMode;
   readonly maxCost?: number;
+  readonly batch?: boolean;
+  readonly batchFallback?: 'batch' | 'online';
+  readonly cancelBatches?: boolean;
 }
 
 /** The run options of the addModelRunOptions() flags: only those given. */
-export function modelRunOptionsFrom(opts: ModelRunFlags): { cache?: CacheMode; maxCostUsd?: number } {
+export function modelRunOptionsFrom(opts: ModelRunFlags): { cache?: CacheMode; maxCostUsd?: number; batch?: BatchRunOptions } {
+  const batch: BatchRunOptions = {
+    ...(opts.batch === true && { all: true }),
+    ...(opts.batchFallback !== undefined && { fallback: opts.batchFallback }),
+    ...(opts.cancelBatches === true && { cancelOnInterrupt: true }),
+  };
   return {
     ...(opts.cache !== undefined && { cache: opts.cache }),
     ...(opts.maxCost !== undefined && { maxCostUsd: opts.maxCost }),
+    ...(Object.keys(batch).length > 0 && { batch }),
   };
 }
 
@@ -217,7 +242,7 @@ export function modelRunOptionsFrom(opts: ModelRunFlags): { cache?: CacheMode; m
  */
 export function addRunOutputOptions<A extends any[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>, rows: number) {
   return addRunsDirOption(command)
-    .option('--rows <n>', "most summary rows to print, or 'all'", rowLimit, rows)
+    .option('--rows <n>', "most summary rows to print, 'all', or 0 for the totals only", summaryRowLimit, rows)
     .addOption(new Option('--grace <seconds>', 'after Ctrl-C, how long running cases may finish before they are cancelled').argParser(seconds).default(5))
     .option('--strict', 'exit with code 1 when any case errored');
 }

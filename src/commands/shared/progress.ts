@@ -41,6 +41,10 @@ export function createProgress(options: ProgressOptions): Progress {
   let cacheHits = 0;
   let costUsd = 0;
   let drawn = false;
+  // Batch mode: each batch's state and counts as last seen, and the time spent waiting for batches.
+  const batches = new Map<string, { status: string; total: number; completed: number; failed: number }>();
+  let batchWaitSince: number | undefined;
+  let batchWaitMs = 0;
 
   const line = (): string => {
     const elapsed = performance.now() - startedAt;
@@ -53,6 +57,7 @@ export function createProgress(options: ProgressOptions): Progress {
     if (retries > 0) parts.push(chalk.yellow(`${formatCount(retries)} retr${retries === 1 ? 'y' : 'ies'}${rateLimited > 0 ? ` (${formatCount(rateLimited)}× 429)` : ''}`));
     if (cacheHits > 0) parts.push(`cache hits ${formatCount(cacheHits)}/${formatCount(calls)}`);
     if (costUsd > 0) parts.push(formatUsd(costUsd));
+    if (batches.size > 0) parts.push(batchPart(batches, batchWaitMs + (batchWaitSince !== undefined ? performance.now() - batchWaitSince : 0)));
     parts.push(`${formatDuration(elapsed)} elapsed${eta}`);
     if (noteText) parts.push(chalk.yellow(noteText));
     if (!tty) return `progress: ${parts.join(', ')}`;
@@ -94,6 +99,14 @@ export function createProgress(options: ProgressOptions): Progress {
       else if (event.type === 'retry') {
         retries++;
         if (event.status === 429) rateLimited++;
+      } else if (event.type === 'batch') {
+        batches.set(event.batchId, { status: event.status, total: event.total, completed: event.completed, failed: event.failed });
+        const waiting = [...batches.values()].some((batch) => !BATCH_ENDED.has(batch.status));
+        if (waiting && batchWaitSince === undefined) batchWaitSince = performance.now();
+        else if (!waiting && batchWaitSince !== undefined) {
+          batchWaitMs += performance.now() - batchWaitSince;
+          batchWaitSince = undefined;
+        }
       } else {
         calls++;
         if (event.cache === 'hit') cacheHits++;
@@ -114,6 +127,22 @@ export function createProgress(options: ProgressOptions): Progress {
       clear();
     },
   };
+}
+
+const BATCH_ENDED = new Set(['completed', 'failed', 'expired', 'cancelled']);
+
+/** Batch mode's part of the progress line: the batches by state, their requests answered, and the time spent waiting for them. */
+export function batchPart(batches: ReadonlyMap<string, { status: string; total: number; completed: number; failed: number }>, waitMs: number): string {
+  const states = new Map<string, number>();
+  let total = 0;
+  let answered = 0;
+  for (const batch of batches.values()) {
+    states.set(batch.status, (states.get(batch.status) ?? 0) + 1);
+    total += batch.total;
+    answered += batch.completed + batch.failed;
+  }
+  const byState = [...states].sort(([a], [b]) => a.localeCompare(b)).map(([state, n]) => `${n} ${state}`).join(', ');
+  return `batches: ${byState} (${formatCount(answered)}/${formatCount(total)} requests), waited ${formatDuration(waitMs)}`;
 }
 
 // eslint-disable-next-line no-control-regex -- matching terminal colour codes is the point

@@ -15,6 +15,7 @@ import type { RunListener } from '../../runner/run.ts';
 import type { RunResult, RunStart } from '../../runner/session.ts';
 import { colorEnabled, type Io } from '../../util/io.ts';
 import { formatUsd } from '../../util/units.ts';
+import { escapeControls } from '../../util/terminal-text.ts';
 
 /** How a run is shown and stopped: the values of the run output flags. */
 export interface RunTerminalOptions {
@@ -110,10 +111,15 @@ export function createRunTerminal(io: Io, options: RunTerminalOptions): RunTermi
         releaseInterrupts?.();
       }
     },
-    printSummary({ runId, end, logPath }) {
+    printSummary({ runId, end, logPath, batches }) {
       if (!summary) throw new Error('printSummary(): the run never started');
       io.stdout.write(renderSummary(summary.finish(end), theme, { allRowsHint: `run \`tagliots summarize ${runId} --rows all\` to print every row`, end }));
       io.stdout.write(`\nResults written to ${shown(logPath)}\n`);
+      if (batches && batches.length > 0) {
+        // Their requests are paid for already: a resume takes their answers instead of asking again.
+        const ids = batches.map((batch) => escapeControls(batch.batchId)).join(', ');
+        io.stderr.write(`${batches.length} batch${batches.length === 1 ? ' is' : 'es are'} still running at the provider (${ids}). Finish the run with their answers: tagliots resume ${runId}\n`);
+      }
     },
     exitCode({ runId, end, header }, gatePassed = true) {
       if (end.status === 'interrupted') return EXIT.interrupted;

@@ -29,7 +29,7 @@ import type { CaseResult, ColumnValue, ExpectedContext, PipelineSpec, SetupConte
 import type { LoadedYamlPipeline, YamlProblem } from './load.ts';
 import type { PathSegment } from './positions.ts';
 import { yamlError } from './load.ts';
-import { pathRoot, readPath } from './paths.ts';
+import { pathRoot, readPath, readVar, varPath, type VarSource } from './paths.ts';
 import type { CheckItemDef, CheckStageDef, JudgeStageDef, LlmStageDef, StageDef } from './schema.ts';
 import { applyStageOptions } from './wrap.ts';
 import { judge, PERFECT_JUDGEMENT } from '../judge.ts';
@@ -175,15 +175,22 @@ function passedFn(passed: NonNullable<LoadedYamlPipeline['def']['passed']>) {
   };
 }
 
-/** Template variables from `vars: { name: dotted.path }`; a path with no value is an error naming it. */
-function varsFn(vars: Readonly<Record<string, string>> | undefined, stageName: string) {
+/**
+ * Template variables from `vars: { name: dotted.path }` or `{ name: { path, default } }`; a path
+ * with no value and no default is an error naming it.
+ */
+function varsFn(vars: Readonly<Record<string, VarSource>> | undefined, stageName: string) {
   if (vars === undefined) return undefined;
   return (ctx: AnyContext): Record<string, unknown> => {
     const root = pathRoot(ctx);
     const out: Record<string, unknown> = {};
-    for (const [name, path] of Object.entries(vars)) {
-      const value = readPath(root, path);
-      if (value === undefined) throw new PipelineError('E_YAML_VARS', `Stage '${stageName}': vars.${name}: ${path} has no value for this case.`);
+    for (const [name, spec] of Object.entries(vars)) {
+      const value = readVar(root, spec);
+      if (value === undefined) {
+        throw new PipelineError('E_YAML_VARS', `Stage '${stageName}': vars.${name}: ${varPath(spec)} has no value for this case.`, {
+          hint: `If the value is optional, give a default: vars: { ${name}: { path: ${varPath(spec)}, default: null } }, and guard it in the template with {% if ${name} %}.`,
+        });
+      }
       out[name] = value;
     }
     return out;

@@ -16,7 +16,7 @@ import { loadYaml } from '../../util/yaml.ts';
 import { compileJsonSchema } from '../checks.ts';
 import { compileTemplate } from '../template.ts';
 import { YamlLocator, type PathSegment } from './positions.ts';
-import { PipelineFile, STAGE_SCHEMAS, STAGE_TYPES, type PipelineFileDef, type StageDef, type StageType } from './schema.ts';
+import { DOTTED_PATH_RULE, PipelineFile, STAGE_SCHEMAS, STAGE_TYPES, type PipelineFileDef, type StageDef, type StageType } from './schema.ts';
 import { processCwd } from '../../host.ts';
 
 export interface YamlProblem {
@@ -190,6 +190,7 @@ function zodProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly PathS
 }
 
 function unionMessage(path: readonly PathSegment[]): string {
+  if (path[path.length - 2] === 'vars') return `${DOTTED_PATH_RULE}, or { path, default } for a value that may be missing`;
   const last = path[path.length - 1];
   switch (last) {
     case 'retry':

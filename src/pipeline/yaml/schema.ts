@@ -8,10 +8,20 @@ import { z } from 'zod';
 export const STAGE_NAME = /^[A-Za-z_][\w-]*$/;
 const PIPELINE_NAME = /^[A-Za-z0-9][\w.-]*$/;
 
-/** A dotted path into the stage context: `case.question`, `stages.infer.answer`, `config.model`. */
-export const DottedPath = z
-  .string()
-  .regex(/^(case|stages|config)(\.[^.\s]+)*$/, "must be a dotted path starting with 'case', 'stages' or 'config' (e.g. case.answer)");
+/**
+ * A dotted path into the stage context: `case.question`, `stages.infer.answer`, `config.model`,
+ * and in a multi-turn case `turnCase.user` (the current turn's fields), `turns.0.stages.extract`
+ * (an earlier turn) or `turn` (the turn's index).
+ */
+export const DOTTED_PATH_RULE = "must be a dotted path starting with 'case', 'stages', 'config', 'turnCase', 'turns' or 'turn' (e.g. case.answer)";
+export const DottedPath = z.string().regex(/^(case|stages|config|turnCase|turns|turn)(\.[^.\s]+)*$/, DOTTED_PATH_RULE);
+
+/**
+ * A template variable: a dotted path, or `{ path, default }` for a value that may be missing (the
+ * default is used then, so a template can guard an optional field).
+ */
+export const VarSpec = z.union([DottedPath, z.strictObject({ path: DottedPath, default: z.json() })]);
+export type VarSpecDef = z.infer<typeof VarSpec>;
 
 const nonNegativeInt = z.number().int().nonnegative();
 const positiveInt = z.number().int().positive();
@@ -47,7 +57,7 @@ export const LlmStage = z.strictObject({
   ...Common,
   model: ModelRef,
   messages: z.array(Message).min(1),
-  vars: z.record(z.string(), DottedPath).optional(),
+  vars: z.record(z.string(), VarSpec).optional(),
   /** Inline JSON Schema, or a path to a .json/.yaml schema file. */
   output: z.union([z.string().min(1), JsonRecord]).optional(),
   parse_retries: nonNegativeInt.optional(),
@@ -147,7 +157,7 @@ export const JudgeStage = z.strictObject({
   rubric_file: z.string().min(1).optional(),
   /** An optional system message template. */
   system: z.string().optional(),
-  vars: z.record(z.string(), DottedPath).optional(),
+  vars: z.record(z.string(), VarSpec).optional(),
   params: JsonRecord.optional(),
   parse_retries: nonNegativeInt.optional(),
   /** score >= threshold → passed. */

@@ -173,6 +173,26 @@ describe('YAML pipelines: errors point at the line', () => {
     expect(await errorOf('name: p\ndescription: [d\n')).toMatch(/^p\.pipeline\.yaml:\d+:\d+: invalid YAML/);
   });
 
+  it('a path outside the stage context, and a variable spec that is neither a path nor { path, default }', async () => {
+    const llm = (vars: string) => base(`  - name: a\n    type: llm\n    model: perfect\n    messages: [{ role: user, template: hi }]\n    vars: ${vars}\n`);
+    expect(await errorOf(llm('{ q: question }'))).toContain("must be a dotted path starting with 'case', 'stages', 'config', 'turnCase', 'turns' or 'turn'");
+    expect(await errorOf(llm('{ q: { path: case.q, fallback: 1 } }'))).toContain(
+      "p.pipeline.yaml:8:16: stages[0] (a).vars.q: must be a dotted path starting with 'case', 'stages', 'config', 'turnCase', 'turns' or 'turn' (e.g. case.answer), or { path, default } for a value that may be missing",
+    );
+  });
+
+  it('accepts turn paths and { path, default } variables', async () => {
+    const loaded = await parse(
+      base(
+        '  - name: a\n    type: llm\n    model: perfect\n    messages: [{ role: user, template: "{{ q }}{{ n }}" }]\n' +
+          '    vars: { q: turnCase.user, n: { path: case.note, default: "" } }\n' +
+          '  - name: b\n    type: check\n    checks: [{ equals: { actual: turns.0.stages.a, expected: turn } }]\n',
+      ),
+    );
+    expect(loaded.def.stages.map((stage) => stage.name)).toEqual(['a', 'b']);
+    expect(loaded.def.stages[0]).toMatchObject({ vars: { q: 'turnCase.user', n: { path: 'case.note', default: '' } } });
+  });
+
   it('a bad config marker', async () => {
     expect(await errorOf('name: p\ndescription: d\nconfig:\n  m: { $promt: x }\nstages:\n  - { name: a, type: check, checks: [{ equals: { actual: case.a, value: 1 } }] }\n')).toContain(
       "p.pipeline.yaml:4:6: config.m: a config marker is { $prompt: \"description\" } or { $internal: \"description\", sha256: <file> } (did you mean '$prompt'?)",

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PAGE_CSS, PAGE_SCRIPTS } from './assets.ts';
+import { PAGE_CSS, PAGE_SCRIPT } from './assets.ts';
 import { contentSecurityPolicy, escapeHtml, renderPage } from './page.ts';
 
 describe('renderPage', () => {
@@ -17,7 +18,18 @@ describe('renderPage', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|@import|url\(\s*['"]?https?:/i);
     expect(html).toContain(PAGE_CSS);
-    for (const script of PAGE_SCRIPTS) expect(html).toContain(script.text);
+    expect(html).toContain(PAGE_SCRIPT);
+  });
+
+  it('carries the whole style sheet, as the published bundle does', () => {
+    expect(PAGE_CSS).toBe(readFileSync(new URL('./client/style.css', import.meta.url), 'utf8'));
+    expect(html).toContain(PAGE_CSS.slice(0, 200));
+  });
+
+  it('carries the page script as one strict script that leaves no globals, without Node modules or zod', () => {
+    expect(PAGE_SCRIPT.startsWith('"use strict";\n(() => {')).toBe(true);
+    expect(PAGE_SCRIPT.trimEnd().endsWith('})();')).toBe(true);
+    expect(PAGE_SCRIPT).not.toMatch(/\brequire\(|["']node:|zod/i);
   });
 
   it('allows only its own nonced script, and no network for a file', () => {

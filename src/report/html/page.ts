@@ -5,7 +5,7 @@
  * fresh nonce lets no other script run, and no request leave the page except to the view server.
  */
 import { randomBytes } from 'node:crypto';
-import { PAGE_CSS, PAGE_SCRIPTS } from './assets.ts';
+import { PAGE_CSS, PAGE_SCRIPT } from './assets.ts';
 import { scriptJson } from './embed.ts';
 
 /** What the page script reads first (`#tg-boot`). */
@@ -82,10 +82,9 @@ export function renderPageChunks(options: PageOptions): string[] {
   // is opened) after it: the script starts without waiting for the browser to parse them.
   const [early, late] = [(options.blobs ?? []).filter((b) => !b.late), (options.blobs ?? []).filter((b) => b.late)];
   early.forEach(blob);
-  const script = PAGE_SCRIPTS.map((s) => `// ---- ${s.name}\n${s.text}`).join('\n');
   // The page's own code must not be able to end its element either.
-  if (/<\/script|<!--/i.test(script) || /<\/style/i.test(PAGE_CSS)) throw new Error('the page script or style contains </script, <!-- or </style');
-  chunks.push(`<script nonce="${escapeHtml(nonce)}">\n(function () {\n'use strict';\n${script}\n})();\n</script>\n`);
+  if (/<\/script|<!--/i.test(PAGE_SCRIPT) || /<\/style/i.test(PAGE_CSS)) throw new Error('the page script or style contains </script, <!-- or </style');
+  chunks.push(`<script nonce="${escapeHtml(nonce)}">\n${PAGE_SCRIPT}</script>\n`);
   late.forEach(blob);
   chunks.push('</body>\n</html>\n');
   return chunks;

@@ -1,21 +1,34 @@
-// The report's charts, drawn as inline SVG from plain numbers: stacked bars (pass rate by
-// keyword), histograms (score, latency, cost) and a step chart (cases in flight over time).
-// Labels and tooltips are Text nodes, like everything else on the page.
-
-/* eslint-disable @typescript-eslint/no-unused-vars -- used by app.js, concatenated after this file */
-/* global svg, h, formatCount, formatCompact */
+/**
+ * The report's charts, drawn as inline SVG from plain numbers: stacked bars (pass rate by keyword),
+ * histograms (score, latency, cost) and a step chart (cases in flight over time). Labels and
+ * tooltips are Text nodes, like everything else on the page.
+ */
+import { formatCompact, formatCount } from '../../../util/units.ts';
+import { h, svg } from './dom.ts';
 
 const CHART_WIDTH = 560;
 
-function cutLabel(text, max) {
+function cutLabel(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/**
- * Horizontal bars, one per item, each split into segments.
- * items: [{ label, title, segments: [{ value, kind, name }], note, onClick }]
- */
-function chartStackedBars(items, options = {}) {
+export interface BarSegment {
+  readonly value: number;
+  /** The CSS class of the segment's colour (`seg <kind>`), shared with its legend entry. */
+  readonly kind: string;
+  readonly name: string;
+}
+
+export interface BarItem {
+  readonly label: string;
+  readonly title?: string;
+  readonly segments: readonly BarSegment[];
+  readonly note?: string;
+  readonly onClick?: (() => void) | null;
+}
+
+/** Horizontal bars, one per item, each split into segments. */
+export function chartStackedBars(items: readonly BarItem[], options: { readonly label?: string } = {}): SVGSVGElement {
   const rowHeight = 24;
   const labelWidth = 160;
   const noteWidth = 124;
@@ -44,11 +57,35 @@ function chartStackedBars(items, options = {}) {
   return root;
 }
 
-/**
- * Vertical bars of counts over bins of equal width on screen.
- * bins: [{ x0, x1, count, label }]; options: { format(x), markers: [{ x, label }], label, kind }
- */
-function chartHistogram(bins, options = {}) {
+/** The key of a stacked bar chart: a swatch of each segment's colour and its name. */
+export function chartLegend(entries: readonly Pick<BarSegment, 'kind' | 'name'>[]): HTMLElement {
+  return h(
+    'ul',
+    { class: 'legend', 'aria-label': 'Legend' },
+    entries.map((entry) =>
+      h('li', { dataset: { kind: entry.kind } }, h('span', { class: `swatch ${entry.kind}`, 'aria-hidden': 'true' }), h('span', { text: entry.name })),
+    ),
+  );
+}
+
+export interface HistogramBin {
+  readonly x0: number;
+  readonly x1: number;
+  count: number;
+  readonly label?: string;
+}
+
+export interface HistogramOptions {
+  readonly format?: (x: number) => string;
+  /** Vertical lines: `position` from 0 (left) to 1 (right); null draws nothing. */
+  readonly markers?: readonly { readonly position: number | null; readonly label: string }[];
+  readonly label?: string;
+  readonly kind?: string;
+  readonly axisLabel?: string;
+}
+
+/** Vertical bars of counts over bins of equal width on screen. */
+export function chartHistogram(bins: readonly HistogramBin[], options: HistogramOptions = {}): SVGSVGElement {
   const height = 190;
   const left = 54;
   const right = 14;
@@ -78,16 +115,18 @@ function chartHistogram(bins, options = {}) {
     root.append(rect);
   });
   // x labels: each bin when they are few and labelled, else the two ends and the middle.
-  if (bins.length > 0 && bins.length <= 12 && bins.every((b) => b.label !== undefined)) {
-    bins.forEach((bin, i) => root.append(svg('text', { x: left + (i + 0.5) * step, y: height - bottom + 16, 'text-anchor': 'middle', class: 'tick', text: cutLabel(bin.label, 10) })));
-  } else if (bins.length > 0) {
-    const mid = bins[Math.floor(bins.length / 2)];
-    root.append(svg('text', { x: left, y: height - bottom + 16, 'text-anchor': 'start', class: 'tick', text: format(bins[0].x0) }));
+  const first = bins[0];
+  const last = bins[bins.length - 1];
+  const mid = bins[Math.floor(bins.length / 2)];
+  if (bins.length <= 12 && bins.every((b) => b.label !== undefined)) {
+    bins.forEach((bin, i) => root.append(svg('text', { x: left + (i + 0.5) * step, y: height - bottom + 16, 'text-anchor': 'middle', class: 'tick', text: cutLabel(bin.label ?? '', 10) })));
+  } else if (first && last && mid) {
+    root.append(svg('text', { x: left, y: height - bottom + 16, 'text-anchor': 'start', class: 'tick', text: format(first.x0) }));
     root.append(svg('text', { x: left + Math.floor(bins.length / 2) * step, y: height - bottom + 16, 'text-anchor': 'middle', class: 'tick', text: format(mid.x0) }));
-    root.append(svg('text', { x: left + width, y: height - bottom + 16, 'text-anchor': 'end', class: 'tick', text: format(bins[bins.length - 1].x1) }));
+    root.append(svg('text', { x: left + width, y: height - bottom + 16, 'text-anchor': 'end', class: 'tick', text: format(last.x1) }));
   }
   for (const marker of options.markers ?? []) {
-    if (marker.position === null || marker.position === undefined) continue;
+    if (marker.position === null) continue;
     const x = left + marker.position * width;
     root.append(svg('line', { x1: x, x2: x, y1: top - 4, y2: top + plotHeight, class: 'marker' }));
     const nearEnd = x > left + width - 40;
@@ -97,8 +136,15 @@ function chartHistogram(bins, options = {}) {
   return root;
 }
 
-/** A step chart of a count over time. points: [{ t, v }] with t ascending from 0. */
-function chartSteps(points, options = {}) {
+export interface StepOptions {
+  readonly format?: (x: number) => string;
+  readonly label?: string;
+  readonly title?: string;
+  readonly axisLabel?: string;
+}
+
+/** A step chart of a count over time. points: t ascending from 0. */
+export function chartSteps(points: readonly { readonly t: number; readonly v: number }[], options: StepOptions = {}): SVGSVGElement {
   const height = 190;
   const left = 54;
   const right = 14;
@@ -107,19 +153,19 @@ function chartSteps(points, options = {}) {
   const width = CHART_WIDTH - left - right;
   const plotHeight = height - top - bottom;
   const format = options.format ?? String;
-  const tMax = Math.max(1e-9, points.length ? points[points.length - 1].t : 1);
+  const tMax = Math.max(1e-9, points[points.length - 1]?.t ?? 1);
   const vMax = Math.max(1, ...points.map((p) => p.v));
   const root = svg('svg', { viewBox: `0 0 ${CHART_WIDTH} ${height}`, class: 'chart steps', role: 'img', 'aria-label': options.label ?? 'step chart' });
   for (const fraction of [0, 0.5, 1]) {
     const y = top + plotHeight * (1 - fraction);
     root.append(svg('line', { x1: left, x2: left + width, y1: y, y2: y, class: 'grid' }));
-    const value = vMax * fraction;
-    root.append(svg('text', { x: left - 6, y: y + 4, 'text-anchor': 'end', class: 'tick', text: formatCompact(value) }));
+    root.append(svg('text', { x: left - 6, y: y + 4, 'text-anchor': 'end', class: 'tick', text: formatCompact(vMax * fraction) }));
   }
-  const X = (t) => left + (t / tMax) * width;
-  const Y = (v) => top + plotHeight * (1 - v / vMax);
-  if (points.length > 0) {
-    let d = `M${X(points[0].t).toFixed(1)},${Y(0).toFixed(1)}`;
+  const X = (t: number) => left + (t / tMax) * width;
+  const Y = (v: number) => top + plotHeight * (1 - v / vMax);
+  const start = points[0];
+  if (start) {
+    let d = `M${X(start.t).toFixed(1)},${Y(0).toFixed(1)}`;
     let previous = 0;
     for (const p of points) {
       d += `L${X(p.t).toFixed(1)},${Y(previous).toFixed(1)}L${X(p.t).toFixed(1)},${Y(p.v).toFixed(1)}`;
@@ -135,7 +181,13 @@ function chartSteps(points, options = {}) {
   return root;
 }
 
-/** A chart card: a title, a caption and the chart (or a note when there is nothing to draw). */
-function chartCard(title, caption, chart) {
-  return h('figure', { class: 'card chart-card' }, h('figcaption', {}, h('span', { class: 'chart-title', text: title }), caption ? h('span', { class: 'muted', text: caption }) : null), chart ?? h('p', { class: 'empty', text: 'Nothing to draw.' }));
+/** A chart card: a title, a caption and the chart (or a note when there is nothing to draw), then an optional legend. */
+export function chartCard(title: string, caption: string, chart: Element | null, legend?: Element | null): HTMLElement {
+  return h(
+    'figure',
+    { class: 'card chart-card' },
+    h('figcaption', {}, h('span', { class: 'chart-title', text: title }), caption ? h('span', { class: 'muted', text: caption }) : null),
+    chart ?? h('p', { class: 'empty', text: 'Nothing to draw.' }),
+    chart ? legend : null,
+  );
 }

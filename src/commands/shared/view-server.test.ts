@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createViewServer, type ViewServer } from './view.ts';
+import { createViewServer, type ViewServer } from './view-server.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../test/fixtures/logs/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/logs/', import.meta.url));
 const COMPLETE = '019aa193-8a59-7b4e-a2c9-a17f3d05e6b8';
 const NO_END = '019aa1da-da6e-72c7-af0b-9e41a6d35c8f';
 const INTERRUPTED = '019aa199-900a-79d1-aa6e-3c25f7b80d4e';
