@@ -11,7 +11,8 @@ import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLogs, tempDirs } from '../helpers/fixtures.ts';
-import { REPO_ROOT, runCli, type CliResult } from '../helpers/run-cli.ts';
+import { runInProcess } from '../helpers/in-process.ts';
+import { REPO_ROOT, type CliResult } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
 /** The project every example starts from (copied for each). */
@@ -51,7 +52,7 @@ beforeAll(async () => {
     `import { defineConfig } from 'tagliots';\nimport { CalcPipeline } from './samples/calc/pipeline.ts';\n\nexport default defineConfig({ pipelines: [CalcPipeline], runsDir: 'runs' });\n`,
   );
   for (const model of ['perfect', 'flakey']) {
-    const result = await runCli(['run', 'suites/calc.json', `infer.model.name=${model}`], { cwd: project });
+    const result = await runInProcess(['run', 'suites/calc.json', `infer.model.name=${model}`], { cwd: project });
     expect(result.exitCode, result.stderr).toBe(0);
   }
   expect(await runLogs(join(project, 'runs'))).toHaveLength(2);
@@ -95,7 +96,7 @@ describe('summarizeRun', () => {
       `import { summarizeRun } from 'tagliots';\nconsole.log(JSON.stringify(await summarizeRun('latest', { selection: ${JSON.stringify(selection)}, byKeyword: true, maxRows: 5 }), null, 2));\n`,
     );
     expect(api.exitCode, api.stderr).toBe(0);
-    const cli = await runCli(['summarize', 'latest', '--filter', selection.filter, '--by', 'keyword', '--rows', '5', '--json'], { cwd: api.dir });
+    const cli = await runInProcess(['summarize', 'latest', '--filter', selection.filter, '--by', 'keyword', '--rows', '5', '--json'], { cwd: api.dir });
     expect(cli.exitCode, cli.stderr).toBe(0);
     expect(api.stdout).toBe(cli.stdout);
     expect(JSON.parse(api.stdout)).toMatchObject({ status: 'completed', selection, selectedCases: 7, counts: { total: 7 } });
