@@ -112,6 +112,23 @@ describe.skipIf(!hasGit)('readGitInfo (real git)', () => {
     }
   });
 
+  it('reads a linked worktree, whose .git is a file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tagliots-git-'));
+    try {
+      const git = (cwd: string, ...args: string[]) =>
+        execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...args], { cwd, stdio: 'pipe' }).toString().trim();
+      await mkdir(join(dir, 'main'));
+      git(join(dir, 'main'), 'init', '-q', '-b', 'main');
+      await writeFile(join(dir, 'main', 'a.txt'), 'a\n');
+      git(join(dir, 'main'), 'add', '.');
+      git(join(dir, 'main'), 'commit', '-q', '-m', 'init');
+      git(join(dir, 'main'), 'worktree', 'add', '-q', '-b', 'side', join(dir, 'side'));
+      expect(await readGitInfo(join(dir, 'side'))).toEqual({ sha: git(join(dir, 'main'), 'rev-parse', 'HEAD'), branch: 'side', dirty: false, changes: [] });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('gives null when git cannot run in the folder', async () => {
     expect(await readGitInfo(join(tmpdir(), 'tagliots-no-such-folder', 'deeper'))).toBeNull();
   });

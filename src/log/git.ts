@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { processEnv } from '../host.ts';
 import type { GitInfo } from './schema.ts';
 
@@ -9,18 +11,29 @@ const MAX_CHANGES = 200;
  * every staged, unstaged or untracked change. Null when git is missing or `cwd` is not in a repo.
  */
 export function readGitInfo(cwd: string, timeoutMs = 5000): Promise<GitInfo | null> {
+  const env = processEnv();
+  // Outside a work tree there is nothing to ask git: no process is started for it.
+  if (env['GIT_DIR'] === undefined && !insideWorkTree(cwd)) return Promise.resolve(null);
   return new Promise((resolve) => {
     execFile(
       'git',
       // Paths relative to the repository root, not to `cwd` (which would log `../a.txt` and `./`).
       ['-c', 'status.relativePaths=false', 'status', '--porcelain=v2', '--branch', '--untracked-files=normal'],
-      { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: { ...processEnv(), GIT_OPTIONAL_LOCKS: '0' } },
+      { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: { ...env, GIT_OPTIONAL_LOCKS: '0' } },
       (error, stdout) => {
         if (error) return resolve(null);
         resolve(parseStatus(stdout));
       },
     );
   });
+}
+
+/** Whether `cwd` or a folder above it has a `.git` (a folder, or a file in a worktree or submodule). */
+function insideWorkTree(cwd: string): boolean {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return true;
+    if (dirname(dir) === dir) return false;
+  }
 }
 
 /** Parses `git status --porcelain=v2 --branch` into GitInfo, with changes in porcelain v1 form. */
