@@ -77,7 +77,7 @@ export const ModelCallSchema = z
   .looseObject({
     profile: z.string().describe('The configured model (profile) the stage called.'),
     model: z.string().describe("The provider's model id, or the Azure deployment."),
-    provider: z.string().describe('openai, azure-openai or openai-compatible.'),
+    provider: z.string().describe('openai, azure-openai or openai-compatible; mock for a mock model in batch mode.'),
     status: z.enum(['ok', 'error', 'cancelled']),
     cache: z.enum(['hit', 'miss', 'off']).describe('hit: answered from the response cache, no request sent. miss: not in the cache, requested. off: the cache was not read.'),
     attempts: z.array(ModelAttemptSchema).describe('Every HTTP attempt, in order; empty for a cache hit.'),

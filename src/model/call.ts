@@ -312,7 +312,7 @@ export function withCache(next: CallStep, settings: CacheSettings): CallStep {
  * Records the call in the stage record (`recordCall`) and tells the progress display
  * (`onModelEvent`), once, however it ends: answered, failed or cancelled.
  */
-export function recorded(next: CallStep, settings: { readonly profile: string; readonly model: string; readonly provider: ProviderType; readonly redact: (text: string) => string }): (call: PendingCall) => Promise<CompletionResult> {
+export function recorded(next: CallStep, settings: { readonly profile: string; readonly model: string; readonly provider: ProviderType | 'mock'; readonly redact: (text: string) => string }): (call: PendingCall) => Promise<CompletionResult> {
   return async (call) => {
     const started = now();
     const record = (fields: Pick<ModelCallRecord, 'status'> & Partial<ModelCallRecord>) => {

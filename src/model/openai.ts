@@ -172,7 +172,8 @@ export function createOpenAIModel(profile: ModelProfile, deps: OpenAIModelDeps):
 }
 
 /** A message as the chat-completions API takes it: tool calls and tool results in its own words. */
-function wireMessage(message: ChatMessage): Record<string, unknown> {
+/** A chat message as the chat-completions API takes it. */
+export function wireMessage(message: ChatMessage): Record<string, unknown> {
   const { role, content } = message;
   if (message.toolCalls && message.toolCalls.length > 0) {
     return {

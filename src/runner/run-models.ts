@@ -5,7 +5,9 @@
 import { basename } from 'node:path';
 import { ModelError } from '../errors.ts';
 import { DEFAULT_CACHE_MODE, type CacheMode } from '../model/cache.ts';
-import { batchSettingsOf } from '../model/batch/settings.ts';
+import type { BatchCoordinator } from '../model/batch/batcher.ts';
+import { createMockBatchApi, MOCK_BATCH_ENDPOINT, withMockBatch, type MockBatchApi } from '../model/batch/mock.ts';
+import { batchSettingsOf, type BatchRunOptions } from '../model/batch/settings.ts';
 import { createConfiguredModels, type ConfiguredModelsOptions } from '../model/configured.ts';
 import { loadModelProfiles, profileSnapshot, type ProfileSet } from '../model/profiles.ts';
 import { knownSecrets, profileSecrets } from '../model/known-secrets.ts';
@@ -45,6 +47,11 @@ export interface RunModels {
   header(used: readonly string[]): { models?: Record<string, Record<string, Json>> };
   /** One line each for what a run that uses only mock models may ignore (model profiles that cannot be loaded). */
   readonly warnings: readonly string[];
+  /**
+   * For prepareRun()'s `interceptModels`: in batch mode, the built-in mocks answer through an
+   * in-memory Batch API (model/batch/mock.ts); undefined when the mocks answer online.
+   */
+  readonly intercept?: (model: Model) => Model;
 }
 
 export interface RunModelsOptions extends ModelsPlace {
@@ -59,12 +66,13 @@ export interface RunModelsOptions extends ModelsPlace {
 /** Loads the configured models for a run of `project`. */
 export async function loadRunModels(project: Pick<Project, 'models' | 'configPath' | 'cacheMode' | 'cacheDir'>, options: RunModelsOptions): Promise<RunModels> {
   let set: ProfileSet;
+  const mocks = batchedMocks(options.batch);
   try {
     set = await loadProjectProfiles(project, options);
   } catch (error) {
     // A broken profile or credentials file stops only runs that use a configured model.
     if (!(error instanceof ModelError)) throw error;
-    return withoutProfiles(error, options.cache ?? project.cacheMode ?? DEFAULT_CACHE_MODE);
+    return withoutProfiles(error, options.cache ?? project.cacheMode ?? DEFAULT_CACHE_MODE, mocks);
   }
   options.secrets?.add([...(await knownSecrets(options)), ...profileSecrets(set)]);
   const cacheMode = options.cache ?? project.cacheMode ?? DEFAULT_CACHE_MODE;
@@ -100,24 +108,55 @@ export async function loadRunModels(project: Pick<Project, 'models' | 'configPat
     },
     header(used) {
       const names = configuredUsed(used);
-      if (names.length === 0) return {};
-      const snapshot: Record<string, Record<string, Json>> = {};
+      const snapshot: Record<string, Record<string, Json>> = { ...mocks?.header(used) };
       for (const name of names) {
         const profile = set.profiles.get(name)!;
         const batch = batchSettingsOf(profile.batch, options.batch?.options);
         // The run's own batch settings (--batch), so the header says how each model was called.
         snapshot[name] = { ...profileSnapshot(profile), cache: cacheMode, ...(batch && { batch: { ...batch } }) };
       }
-      return { models: snapshot };
+      return Object.keys(snapshot).length === 0 ? {} : { models: sortedByName(snapshot) };
     },
     warnings: [],
+    ...(mocks && { intercept: mocks.intercept }),
+  };
+}
+
+const sortedByName = <T>(record: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** The mocks of a run in batch mode: how they are wrapped, and what the header says of the ones used. */
+interface BatchedMocks {
+  readonly intercept: (model: Model) => Model;
+  /** The header's entries for the mocks used: each one's batch settings, so a resume batches too. */
+  header(used: readonly string[]): Record<string, Record<string, Json>>;
+}
+
+/**
+ * In batch mode (`--batch`: every model), the built-in mocks queue their calls like configured
+ * models, for an in-memory Batch API shared by the run's mocks; undefined when they answer online.
+ */
+function batchedMocks(batch: { readonly coordinator: BatchCoordinator; readonly options: BatchRunOptions } | undefined): BatchedMocks | undefined {
+  const settings = batch && batchSettingsOf(undefined, batch.options);
+  if (!batch || !settings) return undefined;
+  let api: MockBatchApi | undefined;
+  return {
+    intercept(model) {
+      if (model.kind !== 'mock' || !isMockName(model.name)) return model;
+      api ??= createMockBatchApi();
+      const batcher = batch.coordinator.profile(model.name, api.api, settings, MOCK_BATCH_ENDPOINT, undefined, { ephemeral: true });
+      return withMockBatch(model, batcher, api);
+    },
+    header(used) {
+      const names = [...new Set(used)].filter(isMockName).sort();
+      return Object.fromEntries(names.map((name) => [name, { type: 'mock', model: name, batch: { ...settings } }]));
+    },
   };
 }
 
 const isMockName = (name: string): boolean => Object.hasOwn(MOCK_DESCRIPTIONS, name);
 
 /** The models of a run when the profiles could not be loaded: the mocks only; using any other model fails with the profiles' error. */
-function withoutProfiles(failure: ModelError, cacheMode: CacheMode): RunModels {
+function withoutProfiles(failure: ModelError, cacheMode: CacheMode, mocks: BatchedMocks | undefined): RunModels {
   const first = failure.message.split('\n')[0]!;
   return {
     // Asking for any model but a mock (the registry looks names up here) gets the profiles' error.
@@ -135,7 +174,11 @@ function withoutProfiles(failure: ModelError, cacheMode: CacheMode): RunModels {
       if (used.some((name) => !isMockName(name))) throw failure;
     },
     warm() {},
-    header: () => ({}),
+    header(used) {
+      const models = mocks?.header(used) ?? {};
+      return Object.keys(models).length === 0 ? {} : { models };
+    },
     warnings: [`Warning: configured models are unavailable, only the mock models can run: ${first} (${failure.code})`],
+    ...(mocks && { intercept: mocks.intercept }),
   };
 }

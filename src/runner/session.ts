@@ -138,7 +138,8 @@ export interface RunSessionOptions {
   /**
    * Batch mode: configured models queue their requests for the provider's Batch API (half the price,
    * answers within 24 hours) instead of sending them; `{ all: true }` batches every configured
-   * model, otherwise only the profiles that set `batch`. See docs/models.md.
+   * model, and the mock models through a Batch API in memory, otherwise only the profiles that set
+   * `batch`. See docs/models.md.
    */
   readonly batch?: BatchRunOptions;
   /** For tests: the wait between two looks at a running batch. @default a timer of the profile's `pollIntervalMs` */
@@ -209,6 +210,7 @@ export async function runSession(plan: RunPlan, options: RunSessionOptions, plac
     cwd,
     projectRoot: project.root,
     models: runModels.models,
+    ...(runModels.intercept && { interceptModels: runModels.intercept }),
     ...(plan.base && { base: plan.base }),
   });
   runModels.check(prepared.modelsUsed);

@@ -205,7 +205,7 @@ export function addModelRunOptions<A extends any[], O extends OptionValues, G ex
   return command
     .addOption(new Option('--cache <mode>', 'response cache of configured models: off, read, write or rw (default: for rerun and resume the original run\'s, else the project config\'s, else rw)').choices(CACHE_MODES))
     .option('--max-cost <usd>', 'stop starting cases once model calls have cost this many US dollars (exit code 3)', dollars('--max-cost', { positive: true }))
-    .option('--batch', "queue configured models' requests for the provider's Batch API: half the price, answers within 24 hours (see docs/models.md)")
+    .option('--batch', "queue configured models' requests for the provider's Batch API: half the price, answers within 24 hours; the mock models batch in memory (see docs/models.md)")
     .addOption(new Option('--batch-fallback <mode>', 'retry a request its batch could not answer in a new batch or online').choices(['batch', 'online'] as const))
     .option('--cancel-batches', 'on Ctrl-C, cancel the batches still running instead of leaving them for resume');
 }

@@ -20,7 +20,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const SETTINGS: BatchSettings = { maxRequests: 100, maxWaitMs: 3_600_000, pollIntervalMs: 0 };
 const body = (question: string) => ({ model: 'm', messages: [{ role: 'user', content: question }] });
 
-async function setUp(options: { api?: MemoryBatchApi; settings?: Partial<BatchSettings>; known?: string[]; maxCostUsd?: number; journal?: string } = {}) {
+async function setUp(options: { api?: MemoryBatchApi; settings?: Partial<BatchSettings>; known?: string[]; maxCostUsd?: number; journal?: string; ephemeral?: boolean } = {}) {
   const path = options.journal ?? (await journalFile());
   const journal = new BatchJournal(path);
   const api = options.api ?? createMemoryBatchApi();
@@ -32,7 +32,7 @@ async function setUp(options: { api?: MemoryBatchApi; settings?: Partial<BatchSe
     sleep: nextTurn,
     ...(options.maxCostUsd !== undefined && { maxCostUsd: options.maxCostUsd, onBudget: () => budget.push('reached') }),
   });
-  const batcher = coordinator.profile('local', api, { ...SETTINGS, ...options.settings }, '/v1/chat/completions', async () => 1);
+  const batcher = coordinator.profile('local', api, { ...SETTINGS, ...options.settings }, '/v1/chat/completions', async () => 1, { ephemeral: options.ephemeral === true });
   const ask = (id: string, question: string, caseKey?: string) => batcher.request({ id, body: body(question), caseKey });
   return { api, coordinator, batcher, ask, path, journal, budget };
 }
@@ -119,6 +119,24 @@ describe('BatchCoordinator', () => {
     expect([textOf(a), textOf(b)]).toEqual(['one', 'two, changed']);
     expect(a.ok && a.batchId).toBe('batch_1');
     expect(api.batches.map((batch) => batch.customIds)).toEqual([['a', 'b'], ['b']]);
+    await second.coordinator.close();
+  });
+
+  it('ephemeral (an in-memory Batch API, gone with its process): an earlier run\'s requests are submitted anew, and nothing is left running', async () => {
+    const first = await setUp({ api: createMemoryBatchApi({ released: false }), ephemeral: true });
+    first.coordinator.activity(1, true);
+    const pending = first.ask('a', 'one', '0/0');
+    while (first.api.batches.length === 0) await nextTurn();
+    expect(await first.coordinator.close()).toEqual([]);
+    first.journal.close();
+    expect((await pending).ok).toBe(false);
+
+    // A new process: a new memory API, where the journal's batch_1 never existed.
+    const second = await setUp({ known: [first.path], ephemeral: true });
+    second.coordinator.activity(1, true);
+    const again = await second.ask('a', 'one', '0/0');
+    expect(textOf(again)).toBe('one');
+    expect(second.api.batches.map((batch) => batch.customIds)).toEqual([['a']]);
     await second.coordinator.close();
   });
 

@@ -152,9 +152,14 @@ export class BatchCoordinator {
     return n;
   }
 
-  /** The batcher of one profile's requests; `estimateUsd` estimates a request's cost at the batch price (for the budget). */
-  profile(name: string, api: BatchApi, settings: BatchSettings, endpoint: string, estimateUsd?: (body: Record<string, unknown>) => Promise<number>): ProfileBatcher {
-    const batcher = new ProfileBatcher(this, name, api, settings, endpoint, estimateUsd);
+  /**
+   * The batcher of one profile's requests; `estimateUsd` estimates a request's cost at the batch
+   * price (for the budget). With `ephemeral`, the Batch API lives in this process only (the mocks'
+   * in-memory one): the batches of an earlier run died with it, so a resume submits their requests
+   * again rather than looking for them, and nothing is left running for a resume either.
+   */
+  profile(name: string, api: BatchApi, settings: BatchSettings, endpoint: string, estimateUsd?: (body: Record<string, unknown>) => Promise<number>, options: { readonly ephemeral?: boolean } = {}): ProfileBatcher {
+    const batcher = new ProfileBatcher(this, name, api, settings, endpoint, estimateUsd, options.ephemeral === true);
     this.batchers.push(batcher);
     return batcher;
   }
@@ -253,6 +258,8 @@ export class ProfileBatcher {
     /** The `url` of each line and the batch's `endpoint`. */
     private readonly endpoint: string,
     private readonly estimateUsd?: (body: Record<string, unknown>) => Promise<number>,
+    /** Batches live in this process only (see BatchCoordinator.profile). */
+    private readonly ephemeral = false,
   ) {}
 
   /** The id requests are named after (BatchCoordinatorOptions.runKey). */
@@ -269,7 +276,7 @@ export class ProfileBatcher {
   async request(request: BatchRequest): Promise<BatchOutcome> {
     const started = performance.now();
     const digest = bodyDigest(request.body);
-    const known = this.coordinator.options.known?.get(request.id);
+    const known = this.ephemeral ? undefined : this.coordinator.options.known?.get(request.id);
     this.coordinator.waitStarted(request.caseKey);
     try {
       let outcome: BatchOutcome;
@@ -494,6 +501,7 @@ export class ProfileBatcher {
   }
 
   live(): LiveBatch[] {
+    if (this.ephemeral) return [];
     return [...this.watched].filter(([, w]) => !w.ended).map(([batchId]) => ({ profile: this.name, batchId }));
   }
 

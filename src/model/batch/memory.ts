@@ -6,8 +6,8 @@
  */
 import { batchInfoOf, type BatchApi, type BatchInfo } from './api.ts';
 
-/** How a memory batch answers one request: a reply's text, or an error status. */
-export type MemoryAnswer = string | { readonly status: number; readonly message: string };
+/** How a memory batch answers one request: a reply's text, a whole chat completion (its response body), or an error status. */
+export type MemoryAnswer = string | { readonly completion: Record<string, unknown> } | { readonly status: number; readonly message: string };
 
 export interface MemoryBatchOptions {
   /** The answer to a request (its body and `custom_id`). @default the last user message, echoed */
@@ -77,6 +77,9 @@ export function createMemoryBatchApi(options: MemoryBatchOptions = {}): MemoryBa
         batch.completed++;
         const body = { id: `chatcmpl-${i}`, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: Math.max(1, Math.ceil(answer.length / 4)) } };
         output.push(JSON.stringify({ custom_id: line.customId, response: { status_code: 200, body }, error: null }));
+      } else if ('completion' in answer) {
+        batch.completed++;
+        output.push(JSON.stringify({ custom_id: line.customId, response: { status_code: 200, body: answer.completion }, error: null }));
       } else {
         batch.failed++;
         errors.push(JSON.stringify({ custom_id: line.customId, response: { status_code: answer.status, body: { error: { message: answer.message } } }, error: null }));

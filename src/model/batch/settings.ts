@@ -24,7 +24,7 @@ export const BATCH_DEFAULTS: BatchSettings = { maxRequests: 50_000, maxWaitMs: 6
 
 /** The options of a run in batch mode (`runSuite({ batch })`, `--batch`). */
 export interface BatchRunOptions {
-  /** Batch every configured model, not only the profiles that set `batch`. @default false */
+  /** Batch every configured model, not only the profiles that set `batch`, and the mock models (in memory). @default false */
   readonly all?: boolean;
   /** Settings for every batched profile; a profile's own `batch` object wins. */
   readonly settings?: Partial<BatchSettings>;

@@ -24,8 +24,11 @@ export interface BatchStepSettings {
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
+/** What the step needs of a profile's batcher: the run's id, call numbering, and a request sent through a batch. */
+export type BatchSender = Pick<ProfileBatcher, 'runKey' | 'nextCall' | 'request'>;
+
 /** Sends calls through `batcher`; `online` (the profile's online attempts) takes over for `fallback: 'online'`. */
-export function withBatch(batcher: ProfileBatcher, online: (call: PendingCall) => Promise<SdkReply>, settings: BatchStepSettings): (call: PendingCall) => Promise<SdkReply> {
+export function withBatch(batcher: BatchSender, online: (call: PendingCall) => Promise<SdkReply>, settings: BatchStepSettings): (call: PendingCall) => Promise<SdkReply> {
   return async (call) => {
     const options = call.options;
     const outer = options?.signal;
