@@ -1,5 +1,6 @@
 import type { ModelAttempt, ModelCall } from '../log/schema.ts';
 import type { Json } from '../util/json.ts';
+import type { Pricing } from './pricing.ts';
 
 /** One chat message. */
 export interface ChatMessage {
@@ -296,16 +297,8 @@ export interface ModelProfileConfig {
   readonly timeoutMs?: number;
   readonly retry?: { readonly maxAttempts?: number; readonly baseDelayMs?: number; readonly maxDelayMs?: number };
   readonly rateLimit?: { readonly requestsPerMinute?: number; readonly tokensPerMinute?: number; readonly maxConcurrent?: number };
-  /** US dollars per million tokens. */
-  readonly pricing?: {
-    readonly inputPer1M: number;
-    readonly outputPer1M: number;
-    readonly cachedInputPer1M?: number;
-    /** Batch mode's prices; without them, `batchDiscount` (default 0.5 for openai and azure-openai, else 0) is taken off the others. */
-    readonly batchInputPer1M?: number;
-    readonly batchOutputPer1M?: number;
-    readonly batchDiscount?: number;
-  };
+  /** US dollars per million tokens, online and in batch mode. */
+  readonly pricing?: Pricing;
   /**
    * Batch this profile's requests through the provider's Batch API in every run (`true`, or the
    * batch settings); `--batch` does it for one run and every profile. See docs/models.md.

@@ -84,15 +84,19 @@ export interface HistogramOptions {
   readonly axisLabel?: string;
 }
 
-/** Vertical bars of counts over bins of equal width on screen. */
-export function chartHistogram(bins: readonly HistogramBin[], options: HistogramOptions = {}): SVGSVGElement {
+/** The frame of the charts with axes (histogram, steps): margins for the labels around the plot. */
+const AXES_FRAME = (() => {
   const height = 190;
   const left = 54;
   const right = 14;
   const top = 14;
   const bottom = 32;
-  const width = CHART_WIDTH - left - right;
-  const plotHeight = height - top - bottom;
+  return { height, left, top, bottom, width: CHART_WIDTH - left - right, plotHeight: height - top - bottom };
+})();
+
+/** Vertical bars of counts over bins of equal width on screen. */
+export function chartHistogram(bins: readonly HistogramBin[], options: HistogramOptions = {}): SVGSVGElement {
+  const { height, left, top, bottom, width, plotHeight } = AXES_FRAME;
   const format = options.format ?? String;
   const max = Math.max(1, ...bins.map((b) => b.count));
   const root = svg('svg', { viewBox: `0 0 ${CHART_WIDTH} ${height}`, class: 'chart histogram', role: 'img', 'aria-label': options.label ?? 'histogram' });
@@ -145,13 +149,7 @@ export interface StepOptions {
 
 /** A step chart of a count over time. points: t ascending from 0. */
 export function chartSteps(points: readonly { readonly t: number; readonly v: number }[], options: StepOptions = {}): SVGSVGElement {
-  const height = 190;
-  const left = 54;
-  const right = 14;
-  const top = 14;
-  const bottom = 32;
-  const width = CHART_WIDTH - left - right;
-  const plotHeight = height - top - bottom;
+  const { height, left, top, bottom, width, plotHeight } = AXES_FRAME;
   const format = options.format ?? String;
   const tMax = Math.max(1e-9, points[points.length - 1]?.t ?? 1);
   const vMax = Math.max(1, ...points.map((p) => p.v));
