@@ -4,6 +4,10 @@
  * characters tagliots did not write itself), and output files are scrubbed as they are written
  * (`scrubText`).
  */
+import { secretsInEnv } from '../../config/secrets.ts';
+// Imported statically: every command needs it before it prints, and a dynamic import would load
+// its modules as more files at start-up.
+import { knownSecrets } from '../../model/known-secrets.ts';
 import type { Io, OutputStream } from '../../util/io.ts';
 import { SecretScrubber } from '../../util/scrub.ts';
 import { escapeForeignControls } from '../../util/terminal-text.ts';
@@ -16,11 +20,9 @@ import { escapeForeignControls } from '../../util/terminal-text.ts';
 export async function withSecretsScrubbed(io: Io): Promise<Io> {
   const secrets = io.secrets ?? new SecretScrubber();
   try {
-    const { knownSecrets } = await import('../../model/known-secrets.ts');
     secrets.add(await knownSecrets({ cwd: io.cwd, env: io.env }));
   } catch {
     // A folder that cannot be searched: the secrets of the environment still count.
-    const { secretsInEnv } = await import('../../config/secrets.ts');
     secrets.add(secretsInEnv(io.env));
   }
   return { ...io, stdout: scrubbedStream(io.stdout, secrets), stderr: scrubbedStream(io.stderr, secrets), secrets };
