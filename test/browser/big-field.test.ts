@@ -7,8 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDirs } from '../helpers/fixtures.ts';
-import { runInProcess } from '../helpers/in-process.ts';
-import { SKIP_BROWSER, TIMEOUT, endRecord, header, openReportFile, recordsOf, syntheticCases, waitForText, writeLog, type Browser, type PageGlobals } from './chromium.ts';
+import { SKIP_BROWSER, TIMEOUT, endRecord, header, openReportFile, recordsOf, syntheticCases, waitForText, writeLog, writeReport, type Browser, type PageGlobals } from './chromium.ts';
 
 const temp = tempDirs();
 let browser: Browser | undefined;
@@ -32,10 +31,7 @@ describe.skipIf(SKIP_BROWSER)('a case with a 10 MB field in the report page', ()
     const cases = syntheticCases(3, 5).map((c, i) => (i === 1 ? { ...c, outcome: 'error' as const, reply: REPLY, extra: { document: DOCUMENT } } : c));
     const records = recordsOf(cases, 6);
     await writeLog(join(runs, `${RUN}.jsonl`), header(RUN, { count: 3 }), records, endRecord(records, 3));
-    const made = await runInProcess(['report', RUN, '--runs-dir', runs, '-o', 'report.html'], { cwd: dir });
-    expect(made.exitCode, made.stderr).toBe(0);
-
-    const opened = await openReportFile(join(dir, 'report.html'));
+    const opened = await openReportFile(await writeReport(dir, RUN, 'report.html', { runsDir: runs }));
     browser = opened.browser;
     const { page, errors } = opened.watched;
     const big = records[1]!;

@@ -4,7 +4,7 @@
  * and synthetic run logs shaped like the calc sample's.
  */
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { expect, inject } from 'vitest';
@@ -79,6 +79,17 @@ export async function openReportFile(path: string): Promise<{ browser: Browser; 
 }
 
 /**
+ * Writes the report of `run` (with `baseline`, the comparison) in process, as `tagliots report`
+ * does, to `out` (relative to `cwd`), and returns its absolute path; fails the test if it fails.
+ */
+export async function writeReport(cwd: string, run: string, out: string, options: { readonly baseline?: string; readonly runsDir?: string } = {}): Promise<string> {
+  const args = ['report', run, ...(options.baseline ? ['--baseline', options.baseline] : []), ...(options.runsDir ? ['--runs-dir', options.runsDir] : []), '-o', out];
+  const made = await runInProcess(args, { cwd });
+  expect(made.exitCode, made.stderr).toBe(0);
+  return resolve(cwd, out);
+}
+
+/**
  * A sample run with the flakey mock reported against a run with the perfect one, both run in
  * process: `modelKey` is the config path of the sample's model (`agent.model`). Returns the two
  * logs and the report file.
@@ -92,9 +103,7 @@ export async function sampleComparison(suite: string, modelKey: string, makeDir:
   };
   const flakey = await runOf('flakey');
   const perfect = await runOf('perfect');
-  const report = join(await makeDir(), 'report.html');
-  const made = await runInProcess(['report', flakey, '--baseline', perfect, '-o', report], { cwd: REPO_ROOT });
-  expect(made.exitCode, made.stderr).toBe(0);
+  const report = await writeReport(REPO_ROOT, flakey, join(await makeDir(), 'report.html'), { baseline: perfect });
   return { flakey, perfect, report };
 }
 

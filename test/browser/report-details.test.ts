@@ -11,8 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseRecord, StageRecord } from '../../src/log/schema.ts';
 import { formatDuration } from '../../src/util/units.ts';
 import { tempDirs } from '../helpers/fixtures.ts';
-import { runInProcess } from '../helpers/in-process.ts';
-import { SKIP_BROWSER, TIMEOUT, endRecord, header, openReportFile, recordsOf, syntheticCases, waitForText, writeLog, type Browser, type WatchedPage } from './chromium.ts';
+import { SKIP_BROWSER, TIMEOUT, endRecord, header, openReportFile, recordsOf, syntheticCases, waitForText, writeLog, writeReport, type Browser, type WatchedPage } from './chromium.ts';
 
 const temp = tempDirs();
 const A = '019bc500-0000-7000-8000-00000000000a';
@@ -123,9 +122,7 @@ describe.skipIf(SKIP_BROWSER)('details of the report page', { timeout: 2 * TIMEO
     recordsB = recordsOf(cases, 13).map((r, i) => (i === 2 ? withTurns(r) : i === 3 ? withFailedLlm(r) : r));
     await writeLog(join(runs, `${A}.jsonl`), header(A, { count: COUNT }), recordsA, endRecord(recordsA, COUNT));
     await writeLog(join(runs, `${B}.jsonl`), header(B, { count: COUNT }), recordsB, endRecord(recordsB, COUNT));
-    const made = await runInProcess(['report', B, '--baseline', A, '--runs-dir', runs, '-o', 'report.html'], { cwd: dir });
-    expect(made.exitCode, made.stderr).toBe(0);
-    ({ browser, watched } = await openReportFile(join(dir, 'report.html')));
+    ({ browser, watched } = await openReportFile(await writeReport(dir, B, 'report.html', { baseline: A, runsDir: runs })));
     page = watched.page;
   }, 120_000);
 

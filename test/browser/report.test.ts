@@ -10,8 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CaseRecord } from '../../src/log/schema.ts';
 import { keywordsOf, parseFilter } from '../../src/suite/filter.ts';
 import { tempDirs } from '../helpers/fixtures.ts';
-import { runInProcess } from '../helpers/in-process.ts';
-import { SKIP_BROWSER, TIMEOUT, endRecord, header, marks, openReportFile, perturb, recordsOf, syntheticCases, waitForText, writeLog, type Browser, type PageGlobals, type WatchedPage } from './chromium.ts';
+import { SKIP_BROWSER, TIMEOUT, endRecord, header, marks, openReportFile, perturb, recordsOf, syntheticCases, waitForText, writeLog, writeReport, type Browser, type PageGlobals, type WatchedPage } from './chromium.ts';
 
 const temp = tempDirs();
 const A = '019bc000-0000-7000-8000-00000000000a';
@@ -42,9 +41,7 @@ describe.skipIf(SKIP_BROWSER)('the report page', { timeout: 2 * TIMEOUT }, () =>
     recordsB[withExtras] = { ...recordsB[withExtras]!, events: [RETRY_EVENT], artifacts: [ARTIFACT] };
     await writeLog(join(runs, `${A}.jsonl`), header(A, { count: COUNT, model: 'flakey' }), recordsA, endRecord(recordsA, COUNT));
     await writeLog(join(runs, `${B}.jsonl`), header(B, { count: COUNT, model: 'perfect' }), recordsB, endRecord(recordsB, COUNT));
-    const result = await runInProcess(['report', B, '--baseline', A, '--runs-dir', runs, '-o', 'report.html'], { cwd: dir });
-    expect(result.exitCode, result.stderr).toBe(0);
-    ({ browser, watched } = await openReportFile(join(dir, 'report.html')));
+    ({ browser, watched } = await openReportFile(await writeReport(dir, B, 'report.html', { baseline: A, runsDir: runs })));
     page = watched.page;
   }, 120_000);
 

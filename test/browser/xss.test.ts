@@ -10,9 +10,8 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseRecord } from '../../src/log/schema.ts';
 import { tempDirs, waitForOutput } from '../helpers/fixtures.ts';
-import { runInProcess } from '../helpers/in-process.ts';
 import { startCli, type CliProcess } from '../helpers/run-cli.ts';
-import { SKIP_BROWSER, TIMEOUT, caseRecord, endRecord, header, launchBrowser, waitForText, waitReady, writeLog, type Browser, type PageGlobals, type SyntheticCase, type WatchedPage } from './chromium.ts';
+import { SKIP_BROWSER, TIMEOUT, caseRecord, endRecord, header, launchBrowser, waitForText, waitReady, writeLog, writeReport, type Browser, type PageGlobals, type SyntheticCase, type WatchedPage } from './chromium.ts';
 
 const SCRIPT = '<script>alert(1)</script>';
 const IMG = '"><img src=x onerror=alert(1)>';
@@ -88,8 +87,7 @@ describe.skipIf(SKIP_BROWSER)('hostile run content', { timeout: 2 * TIMEOUT }, (
     runs = join(dir, 'runs');
     await mkdir(runs);
     await writeRuns();
-    const result = await runInProcess(['report', B, '--baseline', A, '--runs-dir', runs, '-o', 'xss.html'], { cwd: dir });
-    expect(result.exitCode, result.stderr).toBe(0);
+    await writeReport(dir, B, 'xss.html', { baseline: A, runsDir: runs });
     browser = await launchBrowser();
   }, 120_000);
 

@@ -6,12 +6,12 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { readRunLog } from '../../src/log/reader.ts';
 import { copyFixtureProject, runLogs, tempDirs } from '../helpers/fixtures.ts';
-import { runInProcess } from '../helpers/in-process.ts';
+import { projectCli } from '../helpers/in-process.ts';
 import { cli, copyLogFixture, LOG_FIXTURES } from '../helpers/log-runs.ts';
-import { normalize, stackFrames } from '../helpers/normalize.ts';
+import { normalize } from '../helpers/normalize.ts';
 import { startOpenAIServer } from '../helpers/openai-server.ts';
 
 const temp = tempDirs();
@@ -53,13 +53,12 @@ async function project(edit?: (log: { metadata: { pipeline: { config: Record<str
     edit(log);
     await writeFile(path, JSON.stringify(log, null, 2));
   }
+  const run = projectCli(dir, runsDir);
   return {
     dir,
     runsDir,
     async cli(args, exitCode = 0) {
-      const result = await runInProcess([...args, '--runs-dir', runsDir], { cwd: dir });
-      expect(result.exitCode, `${args.join(' ')}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(exitCode);
-      if (exitCode !== 0) expect(stackFrames(result.stderr)).toEqual([]);
+      const result = await run(args, exitCode);
       return { stdout: normalize(result.stdout, { paths: { RUNS: runsDir, PROJECT: dir }, cwd: dir }), stderr: normalize(result.stderr, { paths: { RUNS: runsDir, PROJECT: dir }, cwd: dir }) };
     },
   };

@@ -6,12 +6,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { readRunLog, type RunLog } from '../../src/log/reader.ts';
 import type { CaseRecord } from '../../src/log/schema.ts';
 import { copyFixtureProject, runLogs, tempDirs } from '../helpers/fixtures.ts';
-import { runInProcess } from '../helpers/in-process.ts';
-import { normalize, stackFrames } from '../helpers/normalize.ts';
+import { projectCli } from '../helpers/in-process.ts';
+import { normalize } from '../helpers/normalize.ts';
 import type { CliResult } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
@@ -34,12 +34,7 @@ async function project(name = 'steps'): Promise<Project> {
   return {
     dir,
     runsDir,
-    async cli(args, exitCode = 0) {
-      const result = await runInProcess([...args, '--runs-dir', runsDir], { cwd: dir });
-      expect(result.exitCode, `${args.join(' ')}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(exitCode);
-      if (exitCode !== 0) expect(stackFrames(result.stderr)).toEqual([]);
-      return result;
-    },
+    cli: projectCli(dir, runsDir),
     async latest() {
       const logs = (await runLogs(runsDir)).sort();
       return readRunLog(logs.at(-1)!);

@@ -8,8 +8,10 @@
  * What needs a real process (signals, the exit of bin/tagliots.js, the built bundle) stays with
  * run-cli.ts.
  */
+import { expect } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import type { Io, OutputStream } from '../../src/util/io.ts';
+import { stackFrames } from './normalize.ts';
 import { cliEnvironment, type CliResult } from './run-cli.ts';
 
 export interface InProcessOptions {
@@ -140,4 +142,17 @@ export function startInProcess(args: readonly string[], options: InProcessOption
 /** Runs `tagliots <args>` in this process to the end. */
 export function runInProcess(args: readonly string[], options: InProcessOptions): Promise<CliResult> {
   return startInProcess(args, options).result;
+}
+
+/**
+ * A command runner for a project in `dir` whose runs go to `runsDir`: each call runs the CLI in
+ * process, expects `exitCode` (0 by default) and, when it is not 0, an error without a stack trace.
+ */
+export function projectCli(dir: string, runsDir: string): (args: readonly string[], exitCode?: number) => Promise<CliResult> {
+  return async (args, exitCode = 0) => {
+    const result = await runInProcess([...args, '--runs-dir', runsDir], { cwd: dir });
+    expect(result.exitCode, `${args.join(' ')}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(exitCode);
+    if (exitCode !== 0) expect(stackFrames(result.stderr)).toEqual([]);
+    return result;
+  };
 }
