@@ -76,6 +76,12 @@ export class ProjectError extends TagliotsError {}
 export class TemplateError extends TagliotsError {}
 /** Models: unknown name, failed call. */
 export class ModelError extends TagliotsError {}
+/**
+ * Work the run's budget (`--max-cost`) refused, such as a batch request left out of its batch: the
+ * case stops as cancelled, not failed, like the cases the budget kept from starting, so that a
+ * resume runs it.
+ */
+export class BudgetReachedError extends TagliotsError {}
 /** Run logs: unreadable, malformed, or of a newer version than this tagliots knows. */
 export class LogError extends TagliotsError {}
 /** A run id, prefix or path that names no run, or more than one. */

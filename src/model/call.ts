@@ -13,7 +13,7 @@
  * outcome means for retrying. The retry loop and the timer are the same as the stage wrappers'
  * (util/attempts.ts).
  */
-import { ModelError } from '../errors.ts';
+import { BudgetReachedError, ModelError } from '../errors.ts';
 import { deadline, retrying } from '../util/attempts.ts';
 import { cacheKey, readsCache, writesCache, type CacheMode, type ResponseCache } from './cache.ts';
 import { costOf, type Pricing } from './pricing.ts';
@@ -334,8 +334,10 @@ export function recorded(next: CallStep, settings: { readonly profile: string; r
     try {
       reply = await next(call);
     } catch (error) {
-      const cancelled = call.options?.signal?.aborted === true;
-      record({ status: cancelled ? 'cancelled' : 'error', error: cancelled ? 'cancelled' : settings.redact(error instanceof Error ? error.message : String(error)) });
+      const message = settings.redact(error instanceof Error ? error.message : String(error));
+      if (error instanceof BudgetReachedError) record({ status: 'cancelled', error: message });
+      else if (call.options?.signal?.aborted === true) record({ status: 'cancelled', error: 'cancelled' });
+      else record({ status: 'error', error: message });
       throw error;
     }
     const { usageEstimated, onlineCostUsd, ...result } = reply;

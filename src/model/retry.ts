@@ -14,7 +14,7 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 500, maxDelayMs: 30_000 };
 
 /** Why an attempt failed, as far as retrying is concerned. */
-export type FailureKind = 'rate-limit' | 'server' | 'network' | 'timeout' | 'malformed' | 'client' | 'aborted' | 'internal';
+export type FailureKind = 'rate-limit' | 'server' | 'network' | 'timeout' | 'malformed' | 'client' | 'aborted' | 'internal' | 'budget';
 
 export interface AttemptFailure {
   readonly kind: FailureKind;

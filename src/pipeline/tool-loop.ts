@@ -6,7 +6,7 @@
  * at a limit: rounds of tool calls, a call repeated too often, the loop's cost budget. Each limit
  * is an outcome of its own, recorded with every round and tool call in the stage record.
  */
-import { TagliotsError } from '../errors.ts';
+import { BudgetReachedError, TagliotsError } from '../errors.ts';
 import type {
   CallOptions,
   ChatMessage,
@@ -136,7 +136,7 @@ export async function converse<T>(spec: ConversationSpec<T>, ctx: AnyContext, lo
     } catch (error) {
       if (tools) {
         log.rounds.push({ round, startMs, durationMs: roundMs(nowMs() - startMs), text: '', toolCalls: [], error: error instanceof Error ? error.message : String(error) });
-        log.outcome = ctx.signal?.aborted ? 'cancelled' : 'error';
+        log.outcome = ctx.signal?.aborted || error instanceof BudgetReachedError ? 'cancelled' : 'error';
       }
       throw error;
     }

@@ -47,7 +47,7 @@ export interface ReusedStages {
 }
 
 /** Why a case's stages were aborted from outside. */
-export type CancelReason = 'interrupted';
+export type CancelReason = 'interrupted' | 'budget';
 
 /**
  * A case in flight. `cancel()` aborts its running stages (their signal fires); the case then ends as

@@ -4,6 +4,7 @@
  * running beside it are aborted and awaited (never orphaned), stages not yet started are recorded
  * as skipped, and the case ends with status `error` naming the stage.
  */
+import { BudgetReachedError } from '../errors.ts';
 import type { CaseRecord, ErrorInfo, StageRecord } from '../log/schema.ts';
 import { SpendTotals } from '../log/totals.ts';
 import { isOutcome } from '../pipeline/outcome.ts';
@@ -75,6 +76,7 @@ export class GraphRun implements CaseRun, StageHost {
   private abortReason(): Error {
     if (this.failure) return new Error(`stage '${this.failedStage}' failed`);
     if (this.stageCancel) return new Error(`stage '${this.stageCancel.stage}' cancelled the case: ${this.stageCancel.message}`);
+    if (this.cancelled === 'budget') return new Error("case cancelled: the run's budget is spent");
     return new Error('case cancelled: run interrupted');
   }
 
@@ -206,13 +208,21 @@ export class GraphRun implements CaseRun, StageHost {
       }
     }
     if (!ok) {
-      if (this.stopping && this.controller?.signal.aborted) {
+      if (value instanceof BudgetReachedError && !this.stopping) {
+        // Work the budget refused: the case stops as cancelled, and a resume runs it.
+        record.status = 'cancelled';
+        record.reason = value.message;
+        this.cancelled = 'budget';
+        this.controller?.abort(this.abortReason());
+      } else if (this.stopping && this.controller?.signal.aborted) {
         record.status = 'cancelled';
         record.reason = this.failure
           ? `aborted because stage '${this.failedStage}' failed`
           : this.stageCancel
             ? `aborted because stage '${this.stageCancel.stage}' cancelled the case`
-            : 'interrupted';
+            : this.cancelled === 'budget'
+              ? "aborted: the run's budget is spent"
+              : 'interrupted';
       } else {
         record.status = 'error';
         record.error = stageErrorInfo(value, node.name);

@@ -7,7 +7,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CaseRecord } from '../../src/log/schema.ts';
+import type { CaseRecord, ModelCall } from '../../src/log/schema.ts';
 import { keywordsOf, parseFilter } from '../../src/suite/filter.ts';
 import { tempDirs } from '../helpers/fixtures.ts';
 import { SKIP_BROWSER, TIMEOUT, endRecord, header, marks, openReportFile, perturb, recordsOf, syntheticCases, waitForText, writeLog, writeReport, type Browser, type PageGlobals, type WatchedPage } from './chromium.ts';
@@ -38,7 +38,16 @@ describe.skipIf(SKIP_BROWSER)('the report page', { timeout: 2 * TIMEOUT }, () =>
     recordsB = recordsOf(casesB, 2);
     // The first failing case also has wrapper events and an artifact, shown under their stage.
     const withExtras = recordsB.findIndex((r) => r.status === 'error');
-    recordsB[withExtras] = { ...recordsB[withExtras]!, events: [RETRY_EVENT], artifacts: [ARTIFACT] };
+    const extras = recordsB[withExtras]!;
+    const infer = extras.stageRecords['infer']!;
+    const waitMs = infer.durationMs!;
+    // Its model call was answered by a batch: the waterfall hatches the wait over the stage's bar.
+    const batchCall: ModelCall = {
+      profile: 'local', model: 'm', provider: 'openai', cache: 'off', status: 'ok', waitedMs: 0, rateLimitWaitMs: 0, durationMs: waitMs,
+      attempts: [{ attempt: 1, rateLimitWaitMs: 0, backoffMs: 0, durationMs: waitMs, status: 200, outcome: 'ok', batchId: 'batch_7', customId: 'x/1' }],
+      batch: { batchId: 'batch_7', customId: 'x/1', startMs: infer.startMs!, waitMs },
+    };
+    recordsB[withExtras] = { ...extras, events: [RETRY_EVENT], artifacts: [ARTIFACT], stageRecords: { ...extras.stageRecords, infer: { ...infer, calls: [batchCall] } } };
     await writeLog(join(runs, `${A}.jsonl`), header(A, { count: COUNT, model: 'flakey' }), recordsA, endRecord(recordsA, COUNT));
     await writeLog(join(runs, `${B}.jsonl`), header(B, { count: COUNT, model: 'perfect' }), recordsB, endRecord(recordsB, COUNT));
     ({ browser, watched } = await openReportFile(await writeReport(dir, B, 'report.html', { baseline: A, runsDir: runs })));
@@ -151,6 +160,7 @@ describe.skipIf(SKIP_BROWSER)('the report page', { timeout: 2 * TIMEOUT }, () =>
     await panel.locator('details.stack summary').first().click();
     expect(await panel.locator('details.stack pre').first().textContent()).toContain('at parseNumber');
     expect(await panel.locator('.waterfall .wf-name').allTextContents()).toEqual(['prepare', 'infer', 'extract', 'assess']);
+    expect(await panel.locator('.waterfall .batch-wait').getAttribute('title')).toMatch(/^waited .+ for batch batch_7$/);
     expect(await panel.locator('.conversation .message.role-user pre').first().textContent()).toBe(String(failing.case['user']));
     expect(await panel.locator('.stage').nth(1).locator('.output pre').textContent()).toBe(String(failing.stages['infer']));
     expect(await panel.locator('.stage').nth(3).locator('.pill').textContent()).toBe('skipped');

@@ -147,7 +147,7 @@ describe.concurrent('run --batch', () => {
     expect(result.stdout).toMatch(/Batch API: 6 calls answered by batches, \$[0-9.]+ saved against online prices/);
   });
 
-  it("--max-cost: the batch's cost is estimated before submission, and requests past the budget are left out", async () => {
+  it("--max-cost: the batch's cost is estimated before submission; cases whose requests are left out are cancelled, and a resume runs them", async () => {
     const s = await server();
     // About a dollar a token at the batch price: a few requests fit in $30.
     const cwd = await project(s, { pricing: { inputPer1M: 2_000_000, outputPer1M: 2_000_000 } });
@@ -157,9 +157,25 @@ describe.concurrent('run --batch', () => {
     const submitted = s.batches.flatMap((batch) => batch.lines).length;
     expect(submitted).toBeGreaterThan(0);
     expect(submitted).toBeLessThan(6);
-    const left = log.cases.filter((c) => c.status === 'error');
+    // Not failed: stopped for the budget, as the cases it never started.
+    expect(log.cases.filter((c) => c.status === 'error')).toEqual([]);
+    const left = log.cases.filter((c) => c.status === 'cancelled');
     expect(left).toHaveLength(6 - submitted);
-    expect(left[0]!.error!.message).toContain('not submitted: its batch would pass the --max-cost budget of $30');
+    expect(log.end!.counts).toMatchObject({ complete: submitted, cancelled: 6 - submitted, error: 0 });
+    const stage = left[0]!.stageRecords['first']!;
+    expect(stage).toMatchObject({ status: 'cancelled' });
+    expect(stage.reason).toContain('not submitted: its batch would pass the --max-cost budget of $30');
+    expect(stage.calls![0]).toMatchObject({ status: 'cancelled' });
+
+    // A resume with room in the budget runs exactly the cases left out, and pays for no request twice.
+    const runsDir = join(cwd, 'runs');
+    const resumed = await runInProcess(['resume', log.header.runId, '--runs-dir', runsDir, '--max-cost', '1000'], { cwd, env });
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    const logs = await Promise.all((await runLogs(runsDir)).map((path) => readRunLog(path)));
+    const finished = logs.find((l) => l.header.parentRunId === log.header.runId)!;
+    expect(finished.end).toMatchObject({ status: 'completed', counts: { complete: 6, cancelled: 0 } });
+    expect(s.batchStats.submitted.size).toBe(6);
+    expect([...s.batchStats.submitted.values()].every((times) => times === 1)).toBe(true);
   });
 
   it('takes batch prices from the profile when it gives them', async () => {

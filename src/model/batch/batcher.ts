@@ -359,7 +359,7 @@ export class ProfileBatcher {
       for (const item of all.slice(fit)) {
         item.resolve({
           ok: false,
-          failure: { kind: 'client', retryable: false, status: null, message: `not submitted: its batch would pass the --max-cost budget of ${formatUsd(maxCostUsd)} (estimated before submission)` },
+          failure: { kind: 'budget', retryable: false, status: null, message: `not submitted: its batch would pass the --max-cost budget of ${formatUsd(maxCostUsd)} (estimated before submission)` },
           batchId: null,
           waitMs: performance.now() - item.queuedMs,
         });

@@ -5,7 +5,7 @@
  * invalid reply) is retried in a new batch, or online with `fallback: 'online'`; every attempt is
  * recorded as online attempts are, with the batch it went in.
  */
-import type { ModelError } from '../../errors.ts';
+import { BudgetReachedError, type ModelError } from '../../errors.ts';
 import { nowMs } from '../../util/clock.ts';
 import type { PendingCall } from '../call.ts';
 import type { AttemptFailure, RetryPolicy } from '../retry.ts';
@@ -58,6 +58,10 @@ export function withBatch(batcher: BatchSender, online: (call: PendingCall) => P
         throw outer?.reason ?? new Error('cancelled');
       }
       const message = settings.redact(failure.message);
+      if (failure.kind === 'budget') {
+        call.attempts.push({ ...base, status: null, outcome: 'error', error: message });
+        throw new BudgetReachedError('E_BUDGET', message);
+      }
       const last = !failure.retryable || attempt >= settings.policy.maxAttempts;
       const toOnline = failure.retryable && settings.fallback === 'online';
       call.attempts.push({ ...base, status: failure.status, outcome: last && !toOnline ? 'error' : 'retry', error: message });
