@@ -86,9 +86,9 @@ function assertNoRefinements(CaseRecordSchema) {
 
 /**
  * The schema the validator is compiled from: the JSON Schema of a case record as zod *parses* it
- * (`io: 'input'`). It differs from the case branch of schema/run-log.schema.json (what tagliots
- * writes, `io: 'output'`) in one way: a plain z.object strips unknown fields, so its input allows
- * them while its output has `additionalProperties: false`. Then, without changing what it accepts:
+ * (`io: 'input'`; every object of the log schema is open, so input and output agree on unknown
+ * fields, and a plain z.object would differ: its input allows them, its output has
+ * `additionalProperties: false`). Then, without changing what it accepts:
  * - annotations (`description`) and `propertyNames: { type: 'string' }` (every JSON key is a
  *   string) are left out;
  * - each object shape becomes a definition of its own, named after where it first occurs: ajv

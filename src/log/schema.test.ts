@@ -33,6 +33,20 @@ describe('schema/run-log.schema.json', () => {
     expect(committedText).toBe(JSON.stringify(JSON.parse(committedText), null, 2) + '\n');
   });
 
+  it('closes no object: a field added later (an optional field keeps LOG_VERSION) never makes an older reader reject a log', () => {
+    const closed: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${path}[${i}]`));
+      else if (typeof node === 'object' && node !== null) {
+        const object = node as Record<string, unknown>;
+        if (object['properties'] !== undefined && object['additionalProperties'] === false) closed.push(path);
+        for (const [key, value] of Object.entries(object)) walk(value, `${path}.${key}`);
+      }
+    };
+    walk(JSON.parse(committedText), '$');
+    expect(closed).toEqual([]);
+  });
+
   it('is what `gen-schema.mjs --check` expects, and so is the case-record validator generated with it', () => {
     // --check exits 1, and execFileSync throws, when a generated file differs from a fresh one.
     const output = execFileSync(process.execPath, ['scripts/gen-schema.mjs', '--check'], { cwd: root, encoding: 'utf8' });

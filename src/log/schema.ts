@@ -167,7 +167,7 @@ export const LlmInfoSchema = z
       .describe('The message templates, with the sha256 of each source.'),
     messages: z.array(ChatMessageSchema).describe('The rendered messages, as first sent.'),
     output: z
-      .object({ schemaSha256: z.string(), mode: z.enum(['json_schema', 'json_prompt']) })
+      .looseObject({ schemaSha256: z.string(), mode: z.enum(['json_schema', 'json_prompt']) })
       .optional()
       .describe('The output schema: its sha256, and whether it was sent as a response format or asked for in the prompt.'),
     parseAttempts: z
@@ -293,7 +293,7 @@ export const CaseRecordSchema = z
     usage: UsageSchema.optional().describe('Token usage summed over the stages.'),
     costUsd: z.number().nonnegative().optional().describe('Cost summed over the stages, in US dollars.'),
     cancel: z
-      .object({ reason: z.enum(['stage']), stage: z.string(), message: z.string() })
+      .looseObject({ reason: z.enum(['stage']), stage: z.string(), message: z.string() })
       .optional()
       .describe('Why a cancelled case was cancelled, when a stage returned cancel(); absent for an interrupted run.'),
     events: z.array(StageEventSchema).optional().describe('Events recorded by the stage wrappers and ctx.emit(), in time order.'),
@@ -415,7 +415,7 @@ export const RunEndRecordSchema = z
     usage: UsageSchema.optional(),
     costUsd: z.number().nonnegative().optional().describe('Cost of the whole run, in US dollars.'),
     modelCalls: z
-      .object({
+      .looseObject({
         calls: z.number().int().nonnegative().describe('Calls of configured models.'),
         cacheHits: z.number().int().nonnegative(),
         retries: z.number().int().nonnegative().describe('Attempts beyond the first, in all.'),

@@ -9,7 +9,9 @@ import type { CaseRecord, ModelCall, RunCounts, RunEndRecord, StageRecord, Usage
 import { addUsage } from './usage.ts';
 
 /** Totals over the calls of configured models, as `run.end.modelCalls` holds them (every field counted). */
-export type ModelCallTotals = Required<NonNullable<RunEndRecord['modelCalls']>>;
+type RecordedCallTotals = NonNullable<RunEndRecord['modelCalls']>;
+/** `run.end.modelCalls` with every total present (the schema keeps fields it does not know: they are left out here). */
+export type ModelCallTotals = { [K in keyof RecordedCallTotals as string extends K ? never : K]-?: number };
 
 /** Dollars to the nano-dollar: sums of prices stay free of floating-point noise. */
 export function roundUsd(usd: number): number {
