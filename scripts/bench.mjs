@@ -182,7 +182,7 @@ function rateLimitReport(m) {
  * answering in `latencyMs`, with no tagliots: the script `loop(temp, server)` writes awaits
  * `request()` and prints the loop's time.
  */
-function clientLoopScenario({ id, title, label, requests, concurrency, latencyMs, note = '', loop }) {
+function clientLoopScenario({ id, title, label, requests, concurrency, latencyMs, note = '', warmup = 1, loop }) {
   const idealMs = (requests / concurrency) * latencyMs;
   return {
     id,
@@ -190,7 +190,7 @@ function clientLoopScenario({ id, title, label, requests, concurrency, latencyMs
     cases: requests,
     runs: 3,
     quickRuns: 1,
-    warmup: 1,
+    warmup,
     targets: {},
     async prepare(temp) {
       const server = await startTestServer({ keepRequests: false, latencyMs });
@@ -322,6 +322,18 @@ const SCENARIOS = [
       misses: [],
     }),
   }),
+  // The floor of model-1s: the bare SDK at the same load. Even it is over the ideal (connecting
+  // and the server's own work, on the same two cores), so model-1s is also shown against it.
+  clientLoopScenario({
+    id: 'sdk-1s',
+    title: 'bare openai SDK loop, 1 s a reply, 3,000 requests, 150 at a time (baseline)',
+    label: 'bare SDK loop',
+    requests: 3000,
+    concurrency: 150,
+    latencyMs: 1000,
+    warmup: 0,
+    loop: sdkLoop(),
+  }),
   modelScenario({
     id: 'model-1s',
     title: 'run calc/local server, 1 s a reply, 3,000 cases, -c 150',
@@ -394,6 +406,7 @@ const SCENARIOS = [
 const RATIOS = [
   { title: 'tagliots / bare loop, 10k cases', of: 'run-10k', to: 'bare-10k' },
   { title: 'tagliots run / bare openai SDK loop, 4,000 requests at 200 ms, 200 in flight', of: 'model-200ms', to: 'sdk-200ms', max: 1 },
+  { title: 'tagliots run / bare openai SDK loop, 3,000 requests at 1 s, 150 in flight', of: 'model-1s', to: 'sdk-1s' },
 ];
 
 // ---------------------------------------------------------------------------------------------

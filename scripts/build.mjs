@@ -4,6 +4,15 @@
 // from node_modules). Those imported lazily (nunjucks, openai, undici) get chunks of their own,
 // read on first use. Native and WebAssembly ones (esbuild, tiktoken, chokidar) stay external,
 // and so does zod: pipelines hand their zod schemas to ours, so both must be the same copy.
+//
+// The chunk layout: every `import()` target is an entry point, and each distinct set of entry
+// points that reaches a module becomes a chunk file of its own, which a command then reads, links
+// and compiles. So the command handlers load the engine through one module,
+// src/commands/shared/engine.ts: `tagliots --help` reads cli.js and a few small chunks, and a
+// command adds the engine's chunk and the library chunk it shares with index.js (a project config
+// imports `tagliots`), about a dozen files in all. Lazy on their own: the HTML report page
+// (its script and CSS as text, for `report` and `view` only), add-ids's suite editor (it
+// imports yaml), and the dependencies above.
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -5,14 +5,14 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 
 /** This process's id, for names of temporary files that other processes must not collide with. */
 export const pid: number = process.pid;
 
 /** This machine's name, as claims on runs record it. */
 export function hostName(): string {
-  return hostname();
+  // Loaded on use: only a run's claim needs it, and every command starts with this module.
+  return process.getBuiltinModule('node:os').hostname();
 }
 
 /**

@@ -1,5 +1,6 @@
 import { EXIT } from '../errors.ts';
 import type { Io } from '../util/io.ts';
+import { formatCount } from '../util/units.ts';
 import { Command, type CommandEnv } from './shared/flags.ts';
 
 /** `tagliots add-ids`: its arguments, flags, help and handler. */
@@ -32,7 +33,8 @@ export interface AddIdsToSuiteOptions {
 
 /** Gives every case of the suite without an id a new `uuid`, in place, and says what changed. */
 export async function addIdsToSuite(options: AddIdsToSuiteOptions, io: Io): Promise<number> {
-  const [{ addIds }, { formatCount }] = await Promise.all([import('../suite/add-ids.ts'), import('../util/units.ts')]);
+  // Not in shared/engine.ts: it parses YAML suites with the yaml package, which no other command loads up front.
+  const { addIds } = await import('../suite/add-ids.ts');
   const plural = (n: number, one: string, many = `${one}s`) => `${formatCount(n)} ${n === 1 ? one : many}`;
   const result = await addIds(options.suite, { cwd: io.cwd, force: options.force === true });
   const { file, cases, added, replaced, problems } = result;

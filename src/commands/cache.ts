@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { EXIT } from '../errors.ts';
 import type { Io } from '../util/io.ts';
+import { formatBytes, formatCount } from '../util/units.ts';
 import { Command, type CommandEnv } from './shared/flags.ts';
 
 /** `tagliots cache` and its subcommands `stats` and `clear`: their flags, help and handlers. */
@@ -27,7 +28,7 @@ const shownCacheDir = (dir: string, io: Io) => relative(io.cwd, dir) || dir;
 
 /** Prints the entries, size and age of the response cache of the project (or of the working folder without one). */
 export async function cacheStats(options: CacheStatsOptions, io: Io): Promise<number> {
-  const [{ responseCacheStats }, { formatBytes, formatCount }] = await Promise.all([import('../engine/cache.ts'), import('../util/units.ts')]);
+  const { responseCacheStats } = await import('./shared/engine.ts');
   const stats = await responseCacheStats({ cwd: io.cwd });
   if (options.json) {
     const { dir, entries, bytes, oldest, newest, orphans } = stats;
@@ -47,7 +48,7 @@ export async function cacheStats(options: CacheStatsOptions, io: Io): Promise<nu
 
 /** Deletes every cached response of the project's response cache. */
 export async function cacheClear(io: Io): Promise<number> {
-  const [{ clearResponseCache }, { formatCount }] = await Promise.all([import('../engine/cache.ts'), import('../util/units.ts')]);
+  const { clearResponseCache } = await import('./shared/engine.ts');
   const { dir, removed } = await clearResponseCache({ cwd: io.cwd });
   io.stdout.write(`Removed ${formatCount(removed)} cached response${removed === 1 ? '' : 's'} from ${shownCacheDir(dir, io)}.\n`);
   return EXIT.ok;

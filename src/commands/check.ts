@@ -39,7 +39,7 @@ export type CheckCommandOptions = Omit<CheckOptions, 'cwd' | 'env'>;
 
 /** Validates a pipeline and a suite without running a case or calling a model, and prints every problem found. */
 export async function check(options: CheckCommandOptions, io: Io): Promise<number> {
-  const { checkPipeline } = await import('../engine/check.ts');
+  const { checkPipeline } = await import('./shared/engine.ts');
   const report = await checkPipeline({ ...options, cwd: io.cwd, env: io.env });
   const out = (line = '') => io.stdout.write(`${line}\n`);
   const { pipeline, suite, problems } = report;

@@ -1,6 +1,7 @@
 import { EXIT, UsageError } from '../errors.ts';
 import { colorEnabled, type Io } from '../util/io.ts';
 import { addRunsDirOption, Command, idList, positiveInteger, probability, rowLimit, type CommandEnv } from './shared/flags.ts';
+import { engineContext } from './shared/output.ts';
 
 /** `tagliots compare`: its flags, help and handler. */
 export function compareCommand(env: CommandEnv) {
@@ -67,16 +68,10 @@ export async function compare(options: CompareCommandOptions, io: Io): Promise<n
     });
   }
   // The engine and the renderers load on first use: `tagliots --help` reads none of them.
-  const [{ compareToBaseline }, { engineContext }, { comparisonMarkdown, multiComparisonMarkdown }, { renderComparison, renderMultiComparison }, { createTheme }] = await Promise.all([
-    import('../engine/compare-runs.ts'),
-    import('./shared/output.ts'),
-    import('../report/compare-markdown.ts'),
-    import('../report/compare-table.ts'),
-    import('../report/theme.ts'),
-  ]);
+  const { compareToBaseline, comparisonMarkdown, multiComparisonMarkdown, renderComparison, renderMultiComparison, createTheme } = await import('./shared/engine.ts');
   const [first, ...others] = options.runs;
   const { runs: _runs, format = 'text', ...compareOptions } = options;
-  const result = await compareToBaseline(first!, others, { ...compareOptions, ...engineContext(io), env: io.env });
+  const result = await compareToBaseline(first!, others, { ...compareOptions, ...engineContext(io) });
   const { baseline, comparisons } = result;
   const theme = createTheme(colorEnabled(io, io.stdout), io.stdout.columns);
   if (comparisons.length === 1) {

@@ -66,13 +66,7 @@ export async function exportRun(options: ExportOptions, io: Io): Promise<number>
   const format = options.format;
   if (format === undefined) throw new UsageError('E_USAGE', 'export needs --format.', { hint: `--format takes: ${EXPORT_FORMATS.join(', ')}.` });
 
-  const [{ readRunLog }, { exportLayout, exportRow }, { csvLine }, { markdownTableHead, markdownTableRow }, { junitFooter, junitHeader, junitTestcase }] = await Promise.all([
-    import('../engine/read-run-log.ts'),
-    import('../analysis/export.ts'),
-    import('../report/csv.ts'),
-    import('../report/export-md.ts'),
-    import('../report/junit.ts'),
-  ]);
+  const { readRunLog, exportLayout, exportRow, csvLine, markdownTableHead, markdownTableRow, junitFooter, junitHeader, junitTestcase } = await import('./shared/engine.ts');
   const log = await readRunLog(options.run, { runsDir: options.runsDir, selection: options.selection, ...engineContext(io) });
   const shown = shownPath(log.path, io.cwd);
   const { header } = log;

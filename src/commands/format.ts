@@ -57,11 +57,7 @@ export interface FormatOptions {
  * sort them; select with a prefix, --failed or --limit on very large runs.
  */
 export async function format(options: FormatOptions, io: Io): Promise<number> {
-  const [{ readRunLog }, { LEGACY_VERSION }, { runFacts, sortCases }] = await Promise.all([
-    import('../engine/read-run-log.ts'),
-    import('../log/legacy.ts'),
-    import('../report/format-case.ts'),
-  ]);
+  const { readRunLog, LEGACY_VERSION, runFacts, sortCases, renderCaseMarkdown, renderRunHeaderMarkdown, renderCaseTerminal, renderRunHeaderTerminal, createTheme } = await import('./shared/engine.ts');
   const log = await readRunLog(options.run, { runsDir: options.runsDir, selection: options.selection, ...engineContext(io) });
   const shown = shownPath(log.path, io.cwd);
   const { header } = log;
@@ -96,11 +92,9 @@ export async function format(options: FormatOptions, io: Io): Promise<number> {
   const out = createOutput(io, options.out);
   try {
     if (options.markdown) {
-      const { renderCaseMarkdown, renderRunHeaderMarkdown } = await import('../report/format-markdown.ts');
       out.write(renderRunHeaderMarkdown(facts));
       for (const record of picked) out.write(renderCaseMarkdown(record, header));
     } else {
-      const [{ renderCaseTerminal, renderRunHeaderTerminal }, { createTheme }] = await Promise.all([import('../report/format-terminal.ts'), import('../report/theme.ts')]);
       // Colour only on a terminal: never in a file.
       const theme = createTheme(options.out === undefined && colorEnabled(io, io.stdout), io.stdout.columns);
       out.write(renderRunHeaderTerminal(facts, theme));

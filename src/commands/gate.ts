@@ -1,6 +1,7 @@
 import { EXIT } from '../errors.ts';
 import type { Io } from '../util/io.ts';
 import { addGateOptions, addRunsDirOption, Command, gateFlagsFrom, type CommandEnv, type GateFlags } from './shared/flags.ts';
+import { engineContext } from './shared/output.ts';
 
 /** `tagliots gate`: its flags, help and handler. */
 export function gateCommand(env: CommandEnv) {
@@ -39,13 +40,9 @@ export interface GateCommandOptions extends GateFlags {
 /** Checks a run against the gate's rules, prints the verdict, writes its outputs; exit 1 when a rule failed. */
 export async function gate(options: GateCommandOptions, io: Io): Promise<number> {
   // The engine and the renderers load on first use: `tagliots --help` reads none of them.
-  const [{ gateRun }, { gateText, writeGateOutputs }, { engineContext }] = await Promise.all([
-    import('../engine/gate.ts'),
-    import('./shared/gate-output.ts'),
-    import('./shared/output.ts'),
-  ]);
+  const { gateRun, gateText, writeGateOutputs } = await import('./shared/engine.ts');
   const { run, runsDir, json, junit, junitCases, ...rules } = options;
-  const gated = await gateRun(run, { ...rules, runsDir, ...engineContext(io), env: io.env });
+  const gated = await gateRun(run, { ...rules, runsDir, ...engineContext(io) });
   const { result } = gated;
   if (json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else io.stdout.write(gateText(result, io, rules.baseline === undefined ? [run] : [rules.baseline, run]));

@@ -31,12 +31,7 @@ export interface HistoryOptions {
 /** Prints the recent runs of the runs folder, newest first. */
 export async function history(options: HistoryOptions, io: Io): Promise<number> {
   // The engine and the renderers load on first use: `tagliots --help` reads none of them.
-  const [{ resolveRunsDir }, { runHistory }, { renderHistory }, { createTheme }] = await Promise.all([
-    import('../engine/runs-dir.ts'),
-    import('../engine/history.ts'),
-    import('../report/history-table.ts'),
-    import('../report/theme.ts'),
-  ]);
+  const { resolveRunsDir, runHistory, renderHistory, createTheme } = await import('./shared/engine.ts');
   const runsDir = await resolveRunsDir({ runsDir: options.runsDir, ...engineContext(io) });
   const { entries, total, idLength } = await runHistory(runsDir, { cwd: io.cwd, ...(options.limit !== undefined && { limit: options.limit }) });
   const out = createOutput(io, undefined);

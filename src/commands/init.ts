@@ -31,7 +31,7 @@ export interface InitCommandOptions {
 
 /** Writes the project files and lists them, with the next steps. */
 export async function init(options: InitCommandOptions, io: Io): Promise<number> {
-  const { initProject } = await import('../engine/init.ts');
+  const { initProject } = await import('./shared/engine.ts');
   const result = await initProject({ cwd: io.cwd, dir: options.dir, force: options.force === true });
   const shown = relative(io.cwd, result.dir);
   io.stdout.write(`Initialised a tagliots project in ${shown === '' ? 'this folder' : shown}:\n`);

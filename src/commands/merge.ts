@@ -1,7 +1,9 @@
 import { relative } from 'node:path';
 import { EXIT, UsageError } from '../errors.ts';
 import type { Io } from '../util/io.ts';
+import { formatCount } from '../util/units.ts';
 import { Command, type CommandEnv } from './shared/flags.ts';
+import { engineContext } from './shared/output.ts';
 
 /** `tagliots merge`: its flags, help and handler. */
 export function mergeCommand(env: CommandEnv) {
@@ -40,8 +42,8 @@ export async function merge(options: MergeCommandOptions, io: Io): Promise<numbe
   if (options.logs.length < 2) {
     throw new UsageError('E_USAGE', `merge needs at least two logs (got ${options.logs.length}).`, { hint: 'tagliots merge <shard logs...> [-o merged.jsonl | --runs-dir <dir>]' });
   }
-  // The engine and the formatters load on first use: `tagliots --help` reads none of them.
-  const [{ mergeRuns }, { engineContext }, { formatCount }] = await Promise.all([import('../engine/merge.ts'), import('./shared/output.ts'), import('../util/units.ts')]);
+  // The engine loads on first use: `tagliots --help` reads none of it.
+  const { mergeRuns } = await import('./shared/engine.ts');
   const merged = await mergeRuns(options.logs, {
     output: options.output,
     runsDir: options.runsDir,

@@ -16,7 +16,7 @@ export interface ModelsOptions {
 
 /** Prints the mocks and the configured models, and whether each one's key is there (never the key). */
 export async function models(options: ModelsOptions, io: Io): Promise<number> {
-  const { listModels } = await import('../engine/models.ts');
+  const { listModels } = await import('./shared/engine.ts');
   const { models: all, skipped } = await listModels({ cwd: io.cwd, env: io.env });
   if (options.json) {
     const unsupported = skipped.map((skip) => ({ name: skip.name, description: skip.reason, kind: 'unsupported', source: skip.source }));

@@ -16,7 +16,7 @@ export interface PipelinesOptions {
 
 /** Prints the pipelines of the project config, with their descriptions. */
 export async function pipelines(options: PipelinesOptions, io: Io): Promise<number> {
-  const { listPipelines } = await import('../engine/pipelines.ts');
+  const { listPipelines } = await import('./shared/engine.ts');
   const { configPath, pipelines: list } = await listPipelines({ cwd: io.cwd });
   if (options.json) {
     io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);

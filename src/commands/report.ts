@@ -47,10 +47,9 @@ function defaultReportName(runId: string): string {
 
 /** Writes one self-contained HTML file: the report of a run, or its comparison with a baseline. */
 export async function report(options: ReportOptions, io: Io): Promise<number> {
-  const [{ findRunLog }, { comparePages, loadRun }, { permuteRows, suiteOrder }, { createRecordBlockWriter }, { renderReportChunks }] = await Promise.all([
-    import('../engine/runs-dir.ts'),
-    import('../engine/report-run.ts'),
-    import('../analysis/report-data.ts'),
+  // The HTML page (its script and CSS are hundreds of kilobytes of text) loads apart from the engine: only report and view read it.
+  const [{ findRunLog, comparePages, loadRun, permuteRows, suiteOrder }, { createRecordBlockWriter }, { renderReportChunks }] = await Promise.all([
+    import('./shared/engine.ts'),
     import('../report/html/embed.ts'),
     import('../report/html/report-page.ts'),
   ]);

@@ -3,6 +3,7 @@ import { EXIT } from '../errors.ts';
 import type { RunStartRecord } from '../log/schema.ts';
 import type { Theme } from '../report/theme.ts';
 import type { Io } from '../util/io.ts';
+import { formatCount } from '../util/units.ts';
 import type { RunTerminalOptions } from './shared/run-terminal.ts';
 import { addModelRunOptions, addRunOptions, addSelectionOptions, Command, modelRunOptionsFrom, Option, runFlagsFrom, selectionFrom, type CommandEnv } from './shared/flags.ts';
 
@@ -57,12 +58,7 @@ export interface RerunCommandOptions
 /** Runs the cases of an earlier run again, showing progress and the summary. */
 export async function rerun(options: RerunCommandOptions, io: Io): Promise<number> {
   // The engine and the renderers load on first use: `tagliots --help` reads none of them.
-  const [{ rerunRun, ONLY_TEXT }, { createRunTerminal }, { gitLine, renderCarryOver, renderConfigChanges }, { formatCount }] = await Promise.all([
-    import('../engine/rerun.ts'),
-    import('./shared/run-terminal.ts'),
-    import('../report/run-config.ts'),
-    import('../util/units.ts'),
-  ]);
+  const { rerunRun, ONLY_TEXT, createRunTerminal, gitLine, renderCarryOver, renderConfigChanges } = await import('./shared/engine.ts');
   const terminal = createRunTerminal(io, options);
 
   /** The "Rerun configuration" block printed before the first case. */

@@ -3,6 +3,7 @@ import { EXIT } from '../errors.ts';
 import type { RunStartRecord } from '../log/schema.ts';
 import type { Theme } from '../report/theme.ts';
 import type { Io } from '../util/io.ts';
+import { formatCount } from '../util/units.ts';
 import type { RunTerminalOptions } from './shared/run-terminal.ts';
 import { addModelRunOptions, addRunOutputOptions, Command, modelRunOptionsFrom, positiveInteger, runOutputFrom, type CommandEnv } from './shared/flags.ts';
 
@@ -53,12 +54,7 @@ export type ResumeCommandOptions = RunTerminalOptions & Pick<ResumeOptions, 'run
 /** Finishes an interrupted or killed run, showing progress and the summary. */
 export async function resume(options: ResumeCommandOptions, io: Io): Promise<number> {
   // The engine and the renderers load on first use: `tagliots --help` reads none of them.
-  const [{ resumeRun }, { createRunTerminal }, { gitLine, renderConfigChanges }, { formatCount }] = await Promise.all([
-    import('../engine/resume.ts'),
-    import('./shared/run-terminal.ts'),
-    import('../report/run-config.ts'),
-    import('../util/units.ts'),
-  ]);
+  const { resumeRun, createRunTerminal, gitLine, renderConfigChanges } = await import('./shared/engine.ts');
   const terminal = createRunTerminal(io, options);
 
   /** The "Resume configuration" block printed before the first case. */

@@ -1,3 +1,4 @@
+import { extname } from 'node:path';
 import type { RunSuiteOptions } from '../engine/run-suite.ts';
 import type { Io } from '../util/io.ts';
 import type { RunTerminalOptions } from './shared/run-terminal.ts';
@@ -76,12 +77,7 @@ export interface RunCommandOptions
  * form of the command line.
  */
 export async function gotaglioShape(options: RunCommandOptions): Promise<RunCommandOptions> {
-  const [{ extname }, { SUITE_FORMATS }, { isPipelineFilePath }, { overrideSyntaxError, NO_EQUALS }] = await Promise.all([
-    import('node:path'),
-    import('../suite/text.ts'),
-    import('../pipeline/yaml/load.ts'),
-    import('../config/overrides.ts'),
-  ]);
+  const { SUITE_FORMATS, isPipelineFilePath, overrideSyntaxError, NO_EQUALS } = await import('./shared/engine.ts');
   const { suite, overrides, pipeline } = options;
   const [second, ...rest] = overrides;
   const isOverride = (arg: string) => arg.includes('=');
@@ -113,11 +109,7 @@ function quoteArg(arg: string): string {
 /** Runs a suite, showing progress and the summary, and gates the finished run when asked to. */
 export async function run(asked: RunCommandOptions, io: Io): Promise<number> {
   // The engine and the renderers load on first use: `tagliots --help` reads none of them.
-  const [{ runSuite }, { createRunTerminal }, { renderRunConfig }] = await Promise.all([
-    import('../engine/run-suite.ts'),
-    import('./shared/run-terminal.ts'),
-    import('../report/run-config.ts'),
-  ]);
+  const { runSuite, createRunTerminal, renderRunConfig, checkRunGate, gateFinishedRun } = await import('./shared/engine.ts');
   const options = await gotaglioShape(asked);
   const terminal = createRunTerminal(io, options);
   const { gate: askedGate, ...runOptions } = options;
@@ -130,12 +122,12 @@ export async function run(asked: RunCommandOptions, io: Io): Promise<number> {
       // Checked before any case runs, so a long run does not end in a usage error.
       beforeStart: async (_header, start) => {
         runsDir = start.runsDir;
-        if (gate) gate = await (await import('../engine/gate.ts')).checkRunGate(gate, runsDir, io.cwd);
+        if (gate) gate = await checkRunGate(gate, runsDir, io.cwd);
       },
       onStart: (header, start) => terminal.start(header, start, renderRunConfig(header, terminal.theme, terminal.shown(start.logPath))),
     }),
   );
   terminal.printSummary(result);
-  const gatePassed = gate ? await (await import('./shared/gate-output.ts')).gateFinishedRun(result.logPath, { ...gate, runsDir }, io) : true;
+  const gatePassed = gate ? await gateFinishedRun(result.logPath, { ...gate, runsDir }, io) : true;
   return terminal.exitCode(result, gatePassed);
 }

@@ -53,7 +53,7 @@ export async function summarize(options: SummarizeOptions, io: Io): Promise<numb
     throw new UsageError('E_USAGE', `Unknown --by '${options.by}'.`, { hint: `--by takes: ${BY_VALUES.join(', ')}.` });
   }
   // The engine and the renderers load on first use: `tagliots --help` reads none of them.
-  const [{ readRunLog }, { summarizeLog }] = await Promise.all([import('../engine/read-run-log.ts'), import('../engine/summarize-run.ts')]);
+  const { readRunLog, summarizeLog, LEGACY_VERSION, renderKeywordTable, renderRunConfig, describeSelection, renderSummary, createTheme } = await import('./shared/engine.ts');
   const context = engineContext(io);
   const log = await readRunLog(options.run, { runsDir: options.runsDir, selection: options.selection, ...context });
   const { summary, header, end, table } = await summarizeLog(log, { selection: options.selection, byKeyword: options.by === 'keyword', maxRows: options.maxRows, cwd: io.cwd });
@@ -66,14 +66,6 @@ export async function summarize(options: SummarizeOptions, io: Io): Promise<numb
     return EXIT.ok;
   }
 
-  const [{ LEGACY_VERSION }, { renderKeywordTable }, { renderRunConfig }, { describeSelection }, { renderSummary }, { createTheme }] = await Promise.all([
-    import('../log/legacy.ts'),
-    import('../report/keyword-table.ts'),
-    import('../report/run-config.ts'),
-    import('../report/selection.ts'),
-    import('../report/summary-table.ts'),
-    import('../report/theme.ts'),
-  ]);
   const theme = createTheme(colorEnabled(io, io.stdout), options.width ?? io.stdout.columns);
   let config = renderRunConfig(header, theme, summary.log);
   if (header.versions.tagliots === LEGACY_VERSION) config = config.replace(/\(defaults\)/, '(GoTaglio logs do not record config deltas)');

@@ -41,23 +41,13 @@ export interface TimelineOptions {
   readonly width?: number;
 }
 
-/** The analysis and renderers timeline uses, loaded when it runs: `tagliots --help` reads none of them. */
-type Modules = Awaited<ReturnType<typeof loadModules>>;
-
-async function loadModules() {
-  const [analysis, { sortCases }, { createTheme }, text] = await Promise.all([
-    import('../analysis/timeline.ts'),
-    import('../report/format-case.ts'),
-    import('../report/theme.ts'),
-    import('../report/timeline-text.ts'),
-  ]);
-  return { ...analysis, sortCases, createTheme, ...text };
-}
+/** The analysis and renderers timeline uses, loaded when it runs (shared/engine.ts): `tagliots --help` reads none of them. */
+type Modules = typeof import('./shared/engine.ts');
 
 /** Prints when each stage ran, or how many cases ran at once. */
 export async function timeline(options: TimelineOptions, io: Io): Promise<number> {
-  const [{ readRunLog }, modules] = await Promise.all([import('../engine/read-run-log.ts'), loadModules()]);
-  const log = await readRunLog(options.run, { runsDir: options.runsDir, ...engineContext(io) });
+  const modules = await import('./shared/engine.ts');
+  const log = await modules.readRunLog(options.run, { runsDir: options.runsDir, ...engineContext(io) });
   const shown = shownPath(log.path, io.cwd);
   const theme = modules.createTheme(colorEnabled(io, io.stdout), io.stdout.columns);
   const width = options.width ?? theme.width;

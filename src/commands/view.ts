@@ -41,9 +41,9 @@ const DEFAULT_VIEW_PORT = 7433;
 export async function view(options: ViewOptions, io: Io): Promise<number> {
   const port = options.port ?? DEFAULT_VIEW_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('E_USAGE', `--port must be between 0 and 65535 (got ${port}).`);
-  const { resolveRunsDir } = await import('../engine/runs-dir.ts');
+  const { resolveRunsDir } = await import('./shared/engine.ts');
   const runsDir = await resolveRunsDir({ runsDir: options.runsDir, ...engineContext(io) });
-  const { createViewServer } = await import('./shared/view-server.ts');
+  const { createViewServer } = await import('./shared/engine.ts');
   const server = createViewServer({ runsDir, cwd: io.cwd, onError: (text) => io.stderr.write(`${text}\n`) });
   const address = await server.listen(port);
   io.stdout.write(`tagliots view: ${address.url}\n  runs: ${shownPath(runsDir, io.cwd)}\n  Press Ctrl-C to stop.\n`);

@@ -20,6 +20,7 @@ import { basename } from 'node:path';
 import { describeFileError, errnoCode, hardLinksUnsupported, LogError, RunClaimedError, writeFailureExitCode } from '../errors.ts';
 import { hostName, onProcessExit, pid, processAlive, processStartMark } from '../host.ts';
 import { sleep } from '../util/sleep.ts';
+import { tempPathBeside } from '../util/paths.ts';
 
 /** What a claim file holds. */
 export interface ClaimRecord {
@@ -180,7 +181,7 @@ async function removeStale(path: string, staleText: string, ownText: string): Pr
  * when `path` exists. Throws a LogError when the file cannot be written (a full disk).
  */
 function createWhole(path: string, text: string): boolean {
-  const temp = `${path}.${pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = tempPathBeside(path, pid);
   try {
     const fd = openSync(temp, 'wx');
     try {

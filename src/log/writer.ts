@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeFileError, hardLinksUnsupported, LogError, messageOf, writeFailureExitCode } from '../errors.ts';
@@ -6,6 +5,7 @@ import { pid } from '../host.ts';
 import type { SecretScrubber } from '../util/scrub.ts';
 import type { RunLogRecord, RunStartRecord } from './schema.ts';
 import { ensureRunsDir } from './store.ts';
+import { tempPathBeside } from '../util/paths.ts';
 
 export interface RunLogWriter {
   readonly path: string;
@@ -53,7 +53,7 @@ export function createRunLogWriter(path: string, options: RunLogWriterOptions = 
 
   ensureRunsDir(dirname(path));
   // With a header, the file is written under this name until it holds the header.
-  const temp = options.header ? `${path}.${pid}.${randomBytes(4).toString('hex')}.tmp` : undefined;
+  const temp = options.header ? tempPathBeside(path, pid) : undefined;
   let fd: number;
   try {
     if (temp !== undefined && existsSync(path)) throw Object.assign(new Error(`${path} exists`), { code: 'EEXIST' });

@@ -6,13 +6,14 @@
  * `<dir>/<2 hex>/<64 hex>.json`, written to a temp file and renamed, so a crash never leaves a
  * half-written entry and concurrent runs may share the folder.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ModelToolCall, UsageInput } from './types.ts';
 import { pid, processAlive } from '../host.ts';
 import type { CacheMode } from './cache-mode.ts';
 import type { SecretScrubber } from '../util/scrub.ts';
+import { tempPathBeside } from '../util/paths.ts';
 
 export { CACHE_MODES, DEFAULT_CACHE_MODE, type CacheMode } from './cache-mode.ts';
 export const DEFAULT_CACHE_DIR = '.tagliots-cache';
@@ -112,7 +113,7 @@ export class ResponseCache {
   async put(key: string, reply: CachedReply, about: { profile: string; model: string }): Promise<boolean> {
     const { folder, file } = this.pathOf(key);
     const entry: CacheEntry = { v: CACHE_FORMAT, key, createdAt: new Date().toISOString(), ...about, ...reply };
-    const temp = `${file}.${pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const temp = tempPathBeside(file, pid);
     try {
       if (!this.madeDirs.has(folder)) {
         await mkdir(folder, { recursive: true });

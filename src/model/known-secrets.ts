@@ -8,7 +8,7 @@
  * Files are read leniently: one that cannot be read or parsed gives no secrets here (loading the
  * profiles reports it properly when a command needs them).
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { secretsInEnv } from '../config/secrets.ts';
 import { isPlainObject } from '../util/json.ts';
@@ -71,7 +71,9 @@ export function profileSecrets(set: ProfileSet): KnownSecret[] {
 async function readLeniently(path: string | null): Promise<unknown> {
   if (path === null) return undefined;
   try {
-    let text = await readFile(path, 'utf8');
+    // Synchronously: a few small files, read by every command before it starts, and fs/promises
+    // would be one more module to load at start-up.
+    let text = readFileSync(path, 'utf8');
     if (text.startsWith('\uFEFF')) text = text.slice(1);
     if (path.endsWith('.json')) return JSON.parse(text) as unknown;
     return (await loadYaml()).parse(text) as unknown;

@@ -10,7 +10,7 @@ import { tempDirs } from '../helpers/fixtures.ts';
 import { runFrozen } from '../helpers/log-runs.ts';
 import { hasAnsi, normalize, stackFrames } from '../helpers/normalize.ts';
 import { runInProcess } from '../helpers/in-process.ts';
-import { REPO_ROOT, runCli } from '../helpers/run-cli.ts';
+import { REPO_ROOT } from '../helpers/run-cli.ts';
 
 const temp = tempDirs();
 afterAll(() => temp.cleanup());
@@ -291,14 +291,6 @@ describe('compare two runs of the calc sample', () => {
       { from: 'passed', to: 'passed', count: 8 },
       { from: 'passed', to: 'error', count: 16 },
     ]);
-  });
-
-  it('gives the same result, to the bit, when the logs are read in worker threads', async () => {
-    const inline = await compare([perfect, flakey, '--json'], { env: { TAGLIOTS_WORKERS: '0' } });
-    // Spawned: only the built CLI reads logs in worker threads (run from source, it reads them inline).
-    const threads = await runCli(['compare', perfect, flakey, '--json'], { cwd: REPO_ROOT, env: { TAGLIOTS_WORKERS: '1' } });
-    expect(threads.exitCode, threads.stderr).toBe(0);
-    expect(threads.stdout).toBe(inline.stdout);
   });
 
   it('says so when both runs are the same, and when nothing changed', async () => {

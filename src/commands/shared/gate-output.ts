@@ -5,7 +5,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import type { GateResult } from '../../analysis/gate.ts';
-import type { GatedRun } from '../../engine/gate.ts';
+import { gateRun, type GatedRun } from '../../engine/gate.ts';
 import { LogError, messageOf } from '../../errors.ts';
 import { comparisonMarkdown } from '../../report/compare-markdown.ts';
 import { gateMarkdown, renderGate } from '../../report/gate-report.ts';
@@ -54,8 +54,7 @@ export async function writeGateOutputs({ result, run }: GatedRun, flags: Pick<Ga
  * checkRunGate() resolved before the run.
  */
 export async function gateFinishedRun(logPath: string, gate: GateFlags & { readonly runsDir?: string }, io: Io): Promise<boolean> {
-  const { gateRun } = await import('../../engine/gate.ts');
-  const gated = await gateRun(logPath, { ...gate, cwd: io.cwd, env: io.env });
+  const gated = await gateRun(logPath, { ...gate, cwd: io.cwd });
   const shown = relative(io.cwd, logPath) || logPath;
   io.stdout.write(`\n${gateText(gated.result, io, gate.baseline === undefined ? [] : [gate.baseline, shown])}`);
   await writeGateOutputs(gated, gate, io);

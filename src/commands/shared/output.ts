@@ -4,13 +4,13 @@
  * whole, so a failure (a full disk) or a kill never leaves a truncated or empty file behind, and an
  * older file of that name stays as it was until then.
  */
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { describeFileError, errnoCode, UsageError, writeFailureExitCode } from '../../errors.ts';
 import { pid } from '../../host.ts';
 import type { Io } from '../../util/io.ts';
 import { scrubText } from './scrubbed-io.ts';
+import { tempPathBeside } from '../../util/paths.ts';
 
 /** Text output to stdout, or to `--out <file>`, in 64 KiB writes. */
 export interface Output {
@@ -31,7 +31,7 @@ export function createOutput(io: Io, outFile: string | undefined): Output {
     return bufferedOutput({ sink, commit: () => undefined, discard: () => undefined, keepsPartial: true });
   }
   const target = resolve(io.cwd, outFile);
-  const temp = join(dirname(target), `.${basename(target)}.${pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempPathBeside(join(dirname(target), `.${basename(target)}`), pid);
   const fail = (error: unknown) => outputError(outFile, error);
   let fd: number | undefined;
   try {

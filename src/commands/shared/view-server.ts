@@ -5,19 +5,29 @@
  * It serves only logs from the runs folder, named by a full run id (checked against the UUID
  * pattern; the file's real path must be in the runs folder, so neither `..` nor a symlink leads
  * out of it), and its own page. Requests must name the server by its loopback address (a Host
- * check against DNS rebinding). The command loads this module when it starts serving: `--help`
- * reads none of it.
+ * check against DNS rebinding). The command loads this module (in shared/engine.ts) when it starts
+ * serving: `--help` reads none of it.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { open, realpath, stat } from 'node:fs/promises';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { gzip } from 'node:zlib';
-import type { HistoryEntry } from '../../analysis/history.ts';
-import type { FollowedRun } from '../../engine/report-run.ts';
+import { historyEntry, unreadableEntry, type HistoryEntry } from '../../analysis/history.ts';
+import { sliceRows } from '../../analysis/report-data.ts';
+import { comparePages, followRun, loadRun, type FollowedRun } from '../../engine/report-run.ts';
 import { UsageError, isTagliotsError, messageOf } from '../../errors.ts';
+import { readRunLogEnds } from '../../log/reader.ts';
+import { listRuns } from '../../log/store.ts';
 import type { PageBoot } from '../../report/html/page.ts';
 import { UUID_PATTERN } from '../../util/ids.ts';
 import { shownPath } from '../../util/paths.ts';
+
+/**
+ * node:http and node:zlib are not among the modules Node loads at start-up: they are required when a
+ * server is created, not when shared/engine.ts (which every command loads, and which holds this
+ * module) is imported.
+ */
+const requireBuiltin = createRequire(import.meta.url);
 
 /** The only address the server listens on. */
 const HOST = '127.0.0.1';
@@ -59,17 +69,14 @@ class HttpError extends Error {
   }
 }
 
-/** What the server reads runs and renders pages with, loaded on the first request: `tagliots --help` reads none of it. */
+/**
+ * What the server reads runs and renders pages with. The page module (its script and CSS are
+ * hundreds of kilobytes of text) loads on the first request, apart from the engine: the other
+ * commands never read it.
+ */
 async function loadModules() {
-  const [history, { sliceRows }, reportRun, { readRunLogEnds }, { listRuns }, page] = await Promise.all([
-    import('../../analysis/history.ts'),
-    import('../../analysis/report-data.ts'),
-    import('../../engine/report-run.ts'),
-    import('../../log/reader.ts'),
-    import('../../log/store.ts'),
-    import('../../report/html/page.ts'),
-  ]);
-  return { ...history, sliceRows, ...reportRun, readRunLogEnds, listRuns, ...page };
+  const { contentSecurityPolicy, createNonce, renderPage } = await import('../../report/html/page.ts');
+  return { historyEntry, unreadableEntry, sliceRows, comparePages, followRun, loadRun, readRunLogEnds, listRuns, contentSecurityPolicy, createNonce, renderPage };
 }
 
 type Modules = Awaited<ReturnType<typeof loadModules>>;
@@ -218,6 +225,7 @@ export function createViewServer(options: ViewServerOptions): ViewServer {
 
   const allowedHosts = () => new Set([`${HOST}:${port}`, `localhost:${port}`]);
 
+  const { createServer } = requireBuiltin('node:http') as typeof import('node:http');
   const server = createServer((request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD', ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end('Method not allowed\n');
@@ -293,6 +301,7 @@ function send(response: ServerResponse, request: IncomingMessage, status: number
     response.end(request.method === 'HEAD' ? undefined : compressed);
   };
   if (cache?.gzipped) return done(cache.gzipped);
+  const { gzip } = requireBuiltin('node:zlib') as typeof import('node:zlib');
   gzip(body, { level: 4 }, (error, compressed) => {
     if (error) {
       response.writeHead(500, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end('Could not compress the response\n');
