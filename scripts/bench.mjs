@@ -286,7 +286,9 @@ const SCENARIOS = [
     },
     argv: (ctx) => [CLI, 'compare', ctx.state.a, ctx.state.b],
     verify: (_ctx, child) => {
-      const ok = child.stdout.includes('Cases: 999,000 in both, 1,000 only in A, 1,000 only in B\n') && child.stdout.includes('\nB is better: 27,024 regressions vs 29,939 fixes, p < 0.001\n');
+      // The verdict wraps to the terminal's width: compared with its whitespace collapsed.
+      const text = child.stdout.replace(/\s+/g, ' ');
+      const ok = text.includes('Cases: 999,000 in both, 1,000 only in A, 1,000 only in B ') && text.includes(' B is better: pass rate ') && text.includes(' 27,024 regressions vs 29,939 fixes, p < 0.001 ');
       if (!ok) throw new Error(`unexpected output:\n${child.stdout.slice(0, 500)}…${child.stdout.slice(-300)}${child.stderr.slice(-500)}`);
     },
   },

@@ -66,7 +66,8 @@ export interface RunInfo {
 
 /**
  * Case ids packed as UTF-8 bytes: id i is `bytes[offsets[i]..offsets[i + 1])`. A million UUIDs take
- * 40 MB outside the JavaScript heap instead of a million strings inside it.
+ * 40 MB outside the JavaScript heap instead of a million strings inside it, and move between
+ * threads without copying.
  */
 export interface PackedIds {
   readonly bytes: Uint8Array;
@@ -74,7 +75,7 @@ export interface PackedIds {
 }
 
 /**
- * One run reduced to a row per case record, in typed arrays (outside the JavaScript heap). The
+ * One run reduced to a row per case record, in typed arrays (transferable between threads). The
  * arrays may be longer than `size`; rows are `0..size-1`, in the log's order.
  */
 export interface RunDigest {
@@ -121,6 +122,11 @@ export function idAt(ids: PackedIds, i: number): string {
   let buffer = buffers.get(ids.bytes);
   if (!buffer) buffers.set(ids.bytes, (buffer = Buffer.from(ids.bytes.buffer, ids.bytes.byteOffset, ids.bytes.byteLength)));
   return buffer.toString('utf8', ids.offsets[i], ids.offsets[i + 1]);
+}
+
+/** The typed arrays of a digest, to transfer it to another thread without copying. */
+export function digestBuffers(d: RunDigest): ArrayBuffer[] {
+  return [d.ids.bytes, d.ids.offsets, d.repeats, d.indexes, d.outcomes, d.infra, d.scores, d.durations, d.costs, d.inputTokens, d.outputTokens, d.keywordSet, d.toolCallSet].map((a) => a.buffer as ArrayBuffer);
 }
 
 export function outcomeCode(record: Pick<CaseRecord, 'status' | 'passed'>): number {

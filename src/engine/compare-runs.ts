@@ -3,7 +3,7 @@
  * `tagliots compare --json` prints.
  */
 import { compareDigests, type Comparison, type RunDigest, type RunInfo } from '../analysis/compare.ts';
-import { checkIds, loadDigests, type CaseFilter } from './digests.ts';
+import { checkIds, loadDigests, type CaseFilter, type LoadDigestsOptions } from './digests.ts';
 import { findRunLogs, type RunsDirOptions } from './runs-dir.ts';
 
 /**
@@ -13,7 +13,7 @@ import { findRunLogs, type RunsDirOptions } from './runs-dir.ts';
 export type RunSource = string | RunDigest;
 
 /** Where the runs are, which of their cases to read, and how. */
-export interface ReadDigestsOptions extends RunsDirOptions, CaseFilter {}
+export interface ReadDigestsOptions extends RunsDirOptions, CaseFilter, LoadDigestsOptions {}
 
 export interface CompareRunsOptions extends ReadDigestsOptions {
   /** Significance level of the verdict. @default 0.05 */
@@ -37,8 +37,9 @@ export interface BaselineComparison {
 export async function readRunDigests(runs: readonly RunSource[], options: ReadDigestsOptions = {}): Promise<RunDigest[]> {
   const refs = runs.filter((run) => typeof run === 'string');
   const paths = await findRunLogs(refs, options);
+  // Only the case filter goes to the reader threads (functions such as onWarning cannot).
   const filter: CaseFilter = { ...(options.filter !== undefined && { filter: options.filter }), ...(options.ids !== undefined && { ids: options.ids }) };
-  const read = await loadDigests(paths, filter);
+  const read = await loadDigests(paths, filter, options.threads === undefined ? {} : { threads: options.threads });
   let next = 0;
   const digests = runs.map((run) => (typeof run === 'string' ? read[next++]! : run));
   checkIds(options, digests);

@@ -8,10 +8,11 @@ import { applyGateRules, baselineFlags, GATE_DEFAULTS, needsBaseline, type GateR
 import { UsageError } from '../errors.ts';
 import { parseFilter } from '../suite/filter.ts';
 import { readRunDigests, type RunSource } from './compare-runs.ts';
+import type { LoadDigestsOptions } from './digests.ts';
 import { findRunLogs, type RunsDirOptions } from './runs-dir.ts';
 
 /** The rules of a gate, its baseline, and where to find the runs. */
-export interface GateOptions extends GateRules, RunsDirOptions {
+export interface GateOptions extends GateRules, RunsDirOptions, LoadDigestsOptions {
   /**
    * The run to compare with: a run reference or a digest. With one, the significance rule holds by
    * default; `maxRegressions`, `alpha`, `margin` and `maxScoreDrop` need one.
@@ -60,6 +61,7 @@ export async function gateRun(run: RunSource, options: GateOptions = {}): Promis
     ...(options.runsDir !== undefined && { runsDir: options.runsDir }),
     ...(options.cwd !== undefined && { cwd: options.cwd }),
     ...(options.onWarning !== undefined && { onWarning: options.onWarning }),
+    ...(options.threads !== undefined && { threads: options.threads }),
   };
   const digests = await readRunDigests(baseline === undefined ? [run] : [baseline, run], where);
   const judged = digests.at(-1)!;

@@ -5,6 +5,7 @@
  * the next, apart from ids), so whole outputs can be snapshots.
  */
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDirs } from '../helpers/fixtures.ts';
 import { runFrozen } from '../helpers/log-runs.ts';
@@ -291,6 +292,14 @@ describe('compare two runs of the calc sample', () => {
       { from: 'passed', to: 'passed', count: 8 },
       { from: 'passed', to: 'error', count: 16 },
     ]);
+  });
+
+  it('gives the same comparison, to the bit, when the logs are read in worker threads', async () => {
+    // Only the built package reads logs in threads (the sources are TypeScript); large logs get them by default.
+    const built = (await import(pathToFileURL(join(REPO_ROOT, 'dist/index.js')).href)) as typeof import('../../src/index.ts');
+    const [inline, threads] = await Promise.all([false, true].map((inThreads) => built.compareRuns(perfect, flakey, { threads: inThreads })));
+    expect(threads!.cases.length).toBeGreaterThan(0);
+    expect(JSON.stringify(threads)).toBe(JSON.stringify(inline));
   });
 
   it('says so when both runs are the same, and when nothing changed', async () => {
