@@ -119,16 +119,16 @@ export async function converse<T>(spec: ConversationSpec<T>, ctx: AnyContext, lo
     return { answer, outcome, toolCalls, messages: added };
   };
 
+  // What every round asks besides its messages and tools: made once, not per round (a plain
+  // llm() call is a one-round conversation, on every case of a run).
+  const base: Omit<CompletionRequest, 'messages'> = parser
+    ? { ...spec.request, cacheable: (text: string, calls?: readonly ModelToolCall[]) => (tools !== undefined && (calls?.length ?? 0) > 0) || parser.parse(text).ok }
+    : spec.request;
   for (let round = 1; ; round++) {
     const budget = tools?.limits.maxCostUsd;
     if (round > 1 && budget !== undefined && costUsd >= budget) return finish('budget', null);
 
-    const request: CompletionRequest = {
-      ...spec.request,
-      messages: conversation,
-      ...(tools && toolRequest(tools, round)),
-      ...(parser && { cacheable: (text: string, calls?: readonly ModelToolCall[]) => (tools !== undefined && (calls?.length ?? 0) > 0) || parser.parse(text).ok }),
-    };
+    const request: CompletionRequest = tools ? { ...base, messages: conversation, ...toolRequest(tools, round) } : { ...base, messages: conversation };
     const startMs = nowMs();
     let reply: CompletionResult;
     try {
