@@ -84,6 +84,14 @@ async function batchRun(cwd: string, args: readonly string[]) {
   return { result, log, runsDir };
 }
 
+/** `tagliots resume <runId>` in `cwd`, and the log it wrote (the one whose parent is `runId`). */
+async function batchResume(cwd: string, runId: string, args: readonly string[] = []) {
+  const runsDir = join(cwd, 'runs');
+  const result = await runInProcess(['resume', runId, '--runs-dir', runsDir, ...args], { cwd, env });
+  const logs = await Promise.all((await runLogs(runsDir)).map((path) => readRunLog(path)));
+  return { result, log: logs.find((l) => l.header.parentRunId === runId)! };
+}
+
 describe.concurrent('run --batch', () => {
   it('sends a whole suite as one batch: no online request, every call answered from it', async () => {
     const s = await server();
@@ -168,11 +176,8 @@ describe.concurrent('run --batch', () => {
     expect(stage.calls![0]).toMatchObject({ status: 'cancelled' });
 
     // A resume with room in the budget runs exactly the cases left out, and pays for no request twice.
-    const runsDir = join(cwd, 'runs');
-    const resumed = await runInProcess(['resume', log.header.runId, '--runs-dir', runsDir, '--max-cost', '1000'], { cwd, env });
+    const { result: resumed, log: finished } = await batchResume(cwd, log.header.runId, ['--max-cost', '1000']);
     expect(resumed.exitCode, resumed.stderr).toBe(0);
-    const logs = await Promise.all((await runLogs(runsDir)).map((path) => readRunLog(path)));
-    const finished = logs.find((l) => l.header.parentRunId === log.header.runId)!;
     expect(finished.end).toMatchObject({ status: 'completed', counts: { complete: 6, cancelled: 0 } });
     expect(s.batchStats.submitted.size).toBe(6);
     expect([...s.batchStats.submitted.values()].every((times) => times === 1)).toBe(true);
@@ -275,10 +280,8 @@ describe.concurrent('run --batch', () => {
 
     // The batch ends while nobody watches; the resume takes its answers, then asks the second stage's questions.
     s.completeBatches();
-    const resumed = await runInProcess(['resume', original.header.runId, '--runs-dir', runsDir], { cwd, env });
+    const { result: resumed, log } = await batchResume(cwd, original.header.runId);
     expect(resumed.exitCode, resumed.stderr).toBe(0);
-    const logs = await Promise.all((await runLogs(runsDir)).map((path) => readRunLog(path)));
-    const log = logs.find((l) => l.header.parentRunId === original.header.runId)!;
     expect(log.end).toMatchObject({ status: 'completed', counts: { complete: 6, passed: 6 } });
     expect(s.batches.map((batch) => batch.lines.length)).toEqual([6, 6]);
     expect([...s.batchStats.submitted.values()].every((times) => times === 1)).toBe(true);
