@@ -8,7 +8,7 @@ import { createSummaryBuilder, type Summary, type SummaryRow } from '../analysis
 import { processCwd } from '../host.ts';
 import type { RunCounts, RunEndRecord, RunStartRecord, Usage } from '../log/schema.ts';
 import type { Selection } from '../suite/select.ts';
-import { stringHash52 } from '../util/ids.ts';
+import { HashSet52, stringHash52 } from '../util/ids.ts';
 import { shownPath } from '../util/paths.ts';
 import { readRunLog, type ReadRunLogOptions, type RunLogReader } from './read-run-log.ts';
 
@@ -134,15 +134,14 @@ const MAX_SUSPECTS = 10_000;
  */
 function createRepeatFinder() {
   const keyOf = (record: { caseId: string; repeat?: number | undefined }) => `${record.repeat ?? 0}:${record.caseId}`;
-  const hashes = new Set<number>();
+  const hashes = new HashSet52();
   const suspects = new Map<string, number>();
   let unconfirmed = 0;
   return {
     add(record: { caseId: string; repeat?: number | undefined }): void {
       const key = keyOf(record);
-      const hash = stringHash52(key);
-      if (!hashes.has(hash)) hashes.add(hash);
-      else if (suspects.size < MAX_SUSPECTS || suspects.has(key)) suspects.set(key, 0);
+      if (hashes.add(stringHash52(key))) return;
+      if (suspects.size < MAX_SUSPECTS || suspects.has(key)) suspects.set(key, 0);
       else unconfirmed++;
     },
     /** Records beyond the first of their (case, repeat). */

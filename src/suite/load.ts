@@ -5,7 +5,7 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path
 import type { Node as YamlNode } from 'yaml';
 
 import { SuiteError, messageOf } from '../errors.ts';
-import { stringHash52 } from '../util/ids.ts';
+import { HashSet52, stringHash52 } from '../util/ids.ts';
 import { loadYaml, type YamlModule } from '../util/yaml.ts';
 import { findNonJson, isPlainObject } from '../util/json.ts';
 import { LineIndex, jsonTree, textPosition, type JsonNode } from '../util/json-syntax.ts';
@@ -221,7 +221,7 @@ class CaseChecker {
   count = 0;
   // 52-bit hashes, not the ids themselves: a million-case suite is checked in a few MB. A repeated
   // hash is only a suspect; finish() confirms it against the real ids.
-  private readonly ids = new Set<number>();
+  private readonly ids = new HashSet52();
   private readonly missing: Position[] = [];
   private missingCount = 0;
   private readonly suspects: { id: string; at: Position }[] = [];
@@ -234,9 +234,7 @@ class CaseChecker {
     if (id === undefined) {
       if (this.missingCount++ < LISTED) this.missing.push(at);
     } else {
-      const key = stringHash52(id);
-      if (!this.ids.has(key)) this.ids.add(key);
-      else if (this.suspects.length < MAX_SUSPECTS) this.suspects.push({ id, at });
+      if (!this.ids.add(stringHash52(id)) && this.suspects.length < MAX_SUSPECTS) this.suspects.push({ id, at });
     }
     return id;
   }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { uniquePrefixLength, UUID_PATTERN, uuidv7 } from './ids.ts';
+import { HashSet52, stringHash52, uniquePrefixLength, UUID_PATTERN, uuidv7 } from './ids.ts';
 
 const MAX_MS = 2 ** 48 - 1;
 const timestampOf = (id: string) => parseInt(id.replace(/-/g, '').slice(0, 12), 16);
@@ -90,5 +90,30 @@ describe('uniquePrefixLength', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('HashSet52', () => {
+  it('says whether each hash is new, across growth, for the whole 52-bit range', () => {
+    const set = new HashSet52();
+    const hashes = Array.from({ length: 5000 }, (_, i) => stringHash52(`case-${i}`));
+    hashes.push(0, 2 ** 52 - 1, 2 ** 32, 2 ** 32 + 1024);
+    expect(hashes.map((h) => set.add(h)).every(Boolean)).toBe(true);
+    expect(set.size).toBe(hashes.length);
+    expect(hashes.map((h) => set.add(h)).some(Boolean)).toBe(false);
+    expect(set.size).toBe(hashes.length);
+  });
+
+  it('tells apart hashes that share their low 32 bits', () => {
+    const set = new HashSet52(4);
+    expect([5, 5 + 2 ** 32, 5 + 2 ** 33, 5].map((h) => set.add(h))).toEqual([true, true, true, false]);
+  });
+
+  it('forgets everything on clear()', () => {
+    const set = new HashSet52();
+    set.add(7);
+    set.clear();
+    expect(set.size).toBe(0);
+    expect(set.add(7)).toBe(true);
   });
 });

@@ -68,8 +68,9 @@ export function createIdCollector(): IdCollector {
       // Try each length, stopping at the first repeated prefix: a length that is too short is
       // found out after a handful of ids, so this is about one pass in practice. A hash collision
       // can only make the answer one character longer than needed, never wrong.
+      const seen = new HashSet52(count);
       for (let length = min; length < longest; length++) {
-        const seen = new Set<number>();
+        seen.clear();
         let unique = true;
         for (let i = 0; i < count; i++) {
           const start = offsets[i]!;
@@ -81,12 +82,10 @@ export function createIdCollector(): IdCollector {
             h1 = Math.imul(h1 ^ b, 0x01000193) >>> 0;
             h2 = Math.imul(h2 ^ b, 0x5bd1e995) >>> 0;
           }
-          const key = h1 * 0x200000 + (h2 & 0x1fffff); // below 2^53: exact as a number
-          if (seen.has(key)) {
+          if (!seen.add(h1 * 0x100000 + (h2 & 0xfffff))) {
             unique = false;
             break;
           }
-          seen.add(key);
         }
         if (unique) return length;
       }
@@ -105,4 +104,59 @@ export function stringHash52(text: string): number {
     h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
   }
   return h1 * 0x100000 + (h2 & 0xfffff);
+}
+
+/**
+ * A set of 52-bit hashes (see stringHash52) in one typed array, for checking a million ids for
+ * repeats: 16 to 32 bytes an entry and nothing for the garbage collector, where a `Set` of such
+ * numbers boxes each one (about 60 bytes an entry, and a second of collection at a million).
+ */
+export class HashSet52 {
+  /** Open addressing, linear probing; a slot holds hash + 1, 0 when empty. At most half full. */
+  private table: Float64Array;
+  private count = 0;
+
+  /** `expected`: how many hashes it will likely hold (it grows past that). */
+  constructor(expected = 0) {
+    let slots = 1024;
+    while (slots < expected * 2) slots *= 2;
+    this.table = new Float64Array(slots);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds `hash` (an integer in [0, 2^52)); false when the set held it already. */
+  add(hash: number): boolean {
+    if ((this.count + 1) * 2 > this.table.length) this.grow();
+    if (!place(this.table, hash + 1)) return false;
+    this.count++;
+    return true;
+  }
+
+  clear(): void {
+    this.table.fill(0);
+    this.count = 0;
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.table = new Float64Array(old.length * 2);
+    for (const key of old) if (key !== 0) place(this.table, key);
+  }
+}
+
+/** Puts `key` (hash + 1) into `table`; false when it is there already. */
+function place(table: Float64Array, key: number): boolean {
+  const mask = table.length - 1;
+  // The low 32 bits of the key mix both halves of the hash (stringHash52 puts h2 in the low 20).
+  for (let at = (key >>> 0) & mask; ; at = (at + 1) & mask) {
+    const there = table[at]!;
+    if (there === 0) {
+      table[at] = key;
+      return true;
+    }
+    if (there === key) return false;
+  }
 }
