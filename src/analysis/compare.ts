@@ -901,7 +901,10 @@ function pairedStatistics(
   const errorScore = extent ? Math.min(0, extent.low) : null;
   const scoreRange = extent ? { low: errorScore!, high: Math.max(extent.high, errorScore!) } : null;
   // Per case and run: records (not infrastructure errors), passes, score sum and scored records.
-  const side = () => ({ count: new Int32Array(k), pass: new Int32Array(k), score: new Float64Array(k), scored: new Int32Array(k), excluded: 0 });
+  // Without repeats each case has one record a run: a byte holds its counts (a quarter of the
+  // memory, which at a million cases is tens of megabytes).
+  const Counts = clusters.count === common ? Uint8Array : Int32Array;
+  const side = () => ({ count: new Counts(k), pass: new Counts(k), score: new Float64Array(k), scored: new Counts(k), excluded: 0 });
   const sideA = side();
   const sideB = side();
   const keywordSet = new Int32Array(k).fill(-1);
@@ -978,7 +981,13 @@ function pairedStatistics(
     estimate: means[metric]!.b - means[metric]!.a,
     significant: test.pWorse < testAlpha ? 'worse' : test.pBetter < testAlpha ? 'better' : null,
   });
-  const present = (diffs: Float64Array) => diffs.filter((d) => !Number.isNaN(d));
+  const present = (diffs: Float64Array, count: number) => {
+    // Not diffs.filter(): that collects the kept values in a list of boxed numbers first.
+    const kept = new Float64Array(count);
+    let at = 0;
+    for (let c = 0; c < diffs.length; c++) if (!Number.isNaN(diffs[c]!)) kept[at++] = diffs[c]!;
+    return kept;
+  };
   let pass: MetricComparison | null = null;
   if (passCases > 0) {
     if (allBinary) {
@@ -990,12 +999,12 @@ function pairedStatistics(
       }
       pass = judged('pass', pairedBinaryTest(worse, better, passCases, testAlpha));
     } else {
-      pass = judged('pass', signFlipTest(present(passDiffs), { alpha: testAlpha, range: 1, resamples: options.resamples, seed: options.seed }));
+      pass = judged('pass', signFlipTest(present(passDiffs, passCases), { alpha: testAlpha, range: 1, resamples: options.resamples, seed: options.seed }));
     }
   }
   const range = scoreRange && scoreRange.high > scoreRange.low ? scoreRange.high - scoreRange.low : 1;
   const score =
-    scoreCases > 0 ? judged('score', signFlipTest(present(scoreDiffs), { alpha: testAlpha, range, resamples: options.resamples, seed: options.seed + 1 })) : null;
+    scoreCases > 0 ? judged('score', signFlipTest(present(scoreDiffs, scoreCases), { alpha: testAlpha, range, resamples: options.resamples, seed: options.seed + 1 })) : null;
   const primary: Metric | null = pass ? 'pass' : score ? 'score' : null;
   return {
     stats: {
