@@ -83,6 +83,7 @@ export interface ParseAttempt {
 /** What the loop has done so far; the stage record is made from it, whatever way the loop ends. */
 export interface ConversationLog {
   readonly parseAttempts: ParseAttempt[];
+  /** The rounds of a tool loop; a call without tools records none. */
   readonly rounds: LlmRoundInfo[];
   outcome: ToolLoopOutcome | undefined;
 }
@@ -111,7 +112,7 @@ export async function converse<T>(spec: ConversationSpec<T>, ctx: AnyContext, lo
   const conversation = [...spec.messages];
   const added: ChatMessage[] = [];
   const toolCalls: ToolCallResult[] = [];
-  const callsMade = new Map<string, number>();
+  const callsMade = tools ? new Map<string, number>() : undefined;
   let toolRounds = 0;
   let costUsd = 0;
   const finish = (outcome: ToolLoopResult['outcome'], answer: T | null): Answer<T> => {
@@ -129,7 +130,7 @@ export async function converse<T>(spec: ConversationSpec<T>, ctx: AnyContext, lo
     if (round > 1 && budget !== undefined && costUsd >= budget) return finish('budget', null);
 
     const request: CompletionRequest = tools ? { ...base, messages: conversation, ...toolRequest(tools, round) } : { ...base, messages: conversation };
-    const startMs = nowMs();
+    const startMs = tools ? nowMs() : 0;
     let reply: CompletionResult;
     try {
       reply = await model.complete(request, tools ? callOptionsFor(ctx, tools.loop, round) : ctx);
@@ -143,17 +144,20 @@ export async function converse<T>(spec: ConversationSpec<T>, ctx: AnyContext, lo
     costUsd += reply.costUsd ?? 0;
     const calls = tools ? (reply.toolCalls ?? []) : [];
     const records: ToolCallRecord[] = [];
-    log.rounds.push({
-      round,
-      startMs,
-      durationMs: roundMs(nowMs() - startMs),
-      ...(reply.usage && { usage: reply.usage }),
-      ...(reply.costUsd !== undefined && { costUsd: reply.costUsd }),
-      ...(reply.cache && { cache: reply.cache }),
-      ...(reply.finishReason && { finishReason: reply.finishReason }),
-      text: reply.text,
-      toolCalls: records,
-    });
+    // Only a tool loop records its rounds (a plain llm() call is one, on every case of a run).
+    if (tools) {
+      log.rounds.push({
+        round,
+        startMs,
+        durationMs: roundMs(nowMs() - startMs),
+        ...(reply.usage && { usage: reply.usage }),
+        ...(reply.costUsd !== undefined && { costUsd: reply.costUsd }),
+        ...(reply.cache && { cache: reply.cache }),
+        ...(reply.finishReason && { finishReason: reply.finishReason }),
+        text: reply.text,
+        toolCalls: records,
+      });
+    }
 
     if (tools && calls.length > 0) {
       const asked: ChatMessage = { role: 'assistant', content: reply.text, toolCalls: calls };
@@ -167,7 +171,7 @@ export async function converse<T>(spec: ConversationSpec<T>, ctx: AnyContext, lo
         skip(() => `not run: the model asked for tools after ${toolRounds} round${toolRounds === 1 ? '' : 's'} of them (maxToolRounds)`);
         return finish('max_rounds', null);
       }
-      const repeated = repeatedCall(calls, callsMade, tools.limits.maxIdenticalCalls);
+      const repeated = repeatedCall(calls, callsMade!, tools.limits.maxIdenticalCalls);
       if (repeated) {
         skip((call) =>
           call === repeated
