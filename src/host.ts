@@ -9,10 +9,16 @@ import { readFileSync } from 'node:fs';
 /** This process's id, for names of temporary files that other processes must not collide with. */
 export const pid: number = process.pid;
 
+/**
+ * A built-in module loaded on use rather than at start-up (`node:os` for a claim's host name,
+ * `node:http` and `node:zlib` when `view` starts serving): modules every command imports call this
+ * instead of importing the built-in, so `--help` and most commands never load it.
+ */
+export const builtinModule: NodeJS.Process['getBuiltinModule'] = (id: string) => process.getBuiltinModule(id) as never;
+
 /** This machine's name, as claims on runs record it. */
 export function hostName(): string {
-  // Loaded on use: only a run's claim needs it, and every command starts with this module.
-  return process.getBuiltinModule('node:os').hostname();
+  return builtinModule('node:os').hostname();
 }
 
 /**

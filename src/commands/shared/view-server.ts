@@ -10,24 +10,17 @@
  */
 import { open, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { historyEntry, unreadableEntry, type HistoryEntry } from '../../analysis/history.ts';
 import { sliceRows } from '../../analysis/report-data.ts';
 import { comparePages, followRun, loadRun, type FollowedRun } from '../../engine/report-run.ts';
 import { UsageError, isTagliotsError, messageOf } from '../../errors.ts';
+import { builtinModule } from '../../host.ts';
 import { readRunLogEnds } from '../../log/reader.ts';
 import { listRuns } from '../../log/store.ts';
 import type { PageBoot } from '../../report/html/page.ts';
 import { UUID_PATTERN } from '../../util/ids.ts';
 import { shownPath } from '../../util/paths.ts';
-
-/**
- * node:http and node:zlib are not among the modules Node loads at start-up: they are required when a
- * server is created, not when shared/engine.ts (which every command loads, and which holds this
- * module) is imported.
- */
-const requireBuiltin = createRequire(import.meta.url);
 
 /** The only address the server listens on. */
 const HOST = '127.0.0.1';
@@ -225,7 +218,8 @@ export function createViewServer(options: ViewServerOptions): ViewServer {
 
   const allowedHosts = () => new Set([`${HOST}:${port}`, `localhost:${port}`]);
 
-  const { createServer } = requireBuiltin('node:http') as typeof import('node:http');
+  // Loaded here, not imported: shared/engine.ts, which every command loads, holds this module.
+  const { createServer } = builtinModule('node:http');
   const server = createServer((request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD', ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end('Method not allowed\n');
@@ -301,7 +295,7 @@ function send(response: ServerResponse, request: IncomingMessage, status: number
     response.end(request.method === 'HEAD' ? undefined : compressed);
   };
   if (cache?.gzipped) return done(cache.gzipped);
-  const { gzip } = requireBuiltin('node:zlib') as typeof import('node:zlib');
+  const { gzip } = builtinModule('node:zlib');
   gzip(body, { level: 4 }, (error, compressed) => {
     if (error) {
       response.writeHead(500, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end('Could not compress the response\n');
