@@ -70,7 +70,7 @@ interface AgentScript {
 
 /** `{ toolCalls: [...], answer }` (those keys only), or undefined for any other expected value. */
 function agentScriptOf(value: unknown, model: string): AgentScript | undefined {
-  if (typeof value !== 'object' || !isPlainObject(value) || !Array.isArray(value['toolCalls'])) return undefined;
+  if (!isPlainObject(value) || !Array.isArray(value['toolCalls'])) return undefined;
   if (Object.keys(value).some((key) => key !== 'toolCalls' && key !== 'answer')) return undefined;
   const rounds = (value['toolCalls'] as unknown[]).map((item) => (Array.isArray(item) ? item : [item]));
   for (const round of rounds) {

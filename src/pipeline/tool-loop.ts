@@ -112,7 +112,7 @@ export async function converse<T>(spec: ConversationSpec<T>, ctx: AnyContext, lo
   const conversation = [...spec.messages];
   const added: ChatMessage[] = [];
   const toolCalls: ToolCallResult[] = [];
-  const callsMade = tools ? new Map<string, number>() : undefined;
+  const callsMade = new Map<string, number>();
   let toolRounds = 0;
   let costUsd = 0;
   const finish = (outcome: ToolLoopResult['outcome'], answer: T | null): Answer<T> => {
@@ -171,7 +171,7 @@ export async function converse<T>(spec: ConversationSpec<T>, ctx: AnyContext, lo
         skip(() => `not run: the model asked for tools after ${toolRounds} round${toolRounds === 1 ? '' : 's'} of them (maxToolRounds)`);
         return finish('max_rounds', null);
       }
-      const repeated = repeatedCall(calls, callsMade!, tools.limits.maxIdenticalCalls);
+      const repeated = repeatedCall(calls, callsMade, tools.limits.maxIdenticalCalls);
       if (repeated) {
         skip((call) =>
           call === repeated

@@ -62,17 +62,8 @@ class HttpError extends Error {
   }
 }
 
-/**
- * What the server reads runs and renders pages with. The page module (its script and CSS are
- * hundreds of kilobytes of text) loads on the first request, apart from the engine: the other
- * commands never read it.
- */
-async function loadModules() {
-  const { contentSecurityPolicy, createNonce, renderPage } = await import('../../report/html/page.ts');
-  return { historyEntry, unreadableEntry, sliceRows, comparePages, followRun, loadRun, readRunLogEnds, listRuns, contentSecurityPolicy, createNonce, renderPage };
-}
-
-type Modules = Awaited<ReturnType<typeof loadModules>>;
+/** The page module: its script and CSS are hundreds of kilobytes of text, so it loads with the first page served, and the other commands never read it. */
+type PageModule = typeof import('../../report/html/page.ts');
 
 export function createViewServer(options: ViewServerOptions): ViewServer {
   const { runsDir, cwd } = options;
@@ -80,7 +71,7 @@ export function createViewServer(options: ViewServerOptions): ViewServer {
   const comparisons = new Map<string, { body: string; gzipped: Buffer | null }>();
   let port = 0;
   let realRunsDir: string | null = null;
-  let modules: Promise<Modules> | undefined;
+  let pageModule: Promise<PageModule> | undefined;
 
   /** The log of run `id`, or null when there is none in the runs folder. */
   async function logPath(id: string): Promise<string | null> {
@@ -102,11 +93,11 @@ export function createViewServer(options: ViewServerOptions): ViewServer {
     return path;
   }
 
-  async function openLive(m: Modules, id: string): Promise<LiveRun> {
+  async function openLive(id: string): Promise<LiveRun> {
     const path = await needLog(id);
     let run = live.get(id);
     if (!run || run.followed.path !== path) {
-      run = { followed: await m.followRun(path, cwd), busy: Promise.resolve(), lastUsed: 0, full: null };
+      run = { followed: await followRun(path, cwd), busy: Promise.resolve(), lastUsed: 0, full: null };
       live.set(id, run);
       if (live.size > MAX_CACHED_RUNS) {
         const oldest = [...live.entries()].sort(([, x], [, y]) => x.lastUsed - y.lastUsed)[0];
@@ -121,18 +112,18 @@ export function createViewServer(options: ViewServerOptions): ViewServer {
     return current;
   }
 
-  async function listing(m: Modules): Promise<{ runsDir: string; runs: Omit<HistoryEntry, 'path'>[] }> {
-    const runs = await m.listRuns(runsDir);
+  async function listing(): Promise<{ runsDir: string; runs: Omit<HistoryEntry, 'path'>[] }> {
+    const runs = await listRuns(runsDir);
     const entries = await Promise.all(
       runs.map(async (entry): Promise<HistoryEntry | null> => {
         const path = await logPath(entry.runId);
         if (!path) return null;
         try {
-          const { header, end } = await m.readRunLogEnds(path);
+          const { header, end } = await readRunLogEnds(path);
           // The file name is what the pages link to (a copied log may have another id inside).
-          return { ...m.historyEntry(path, header, end), runId: entry.runId };
+          return { ...historyEntry(path, header, end), runId: entry.runId };
         } catch (error) {
-          return m.unreadableEntry(entry.runId, path, isTagliotsError(error) ? error.message : messageOf(error));
+          return unreadableEntry(entry.runId, path, isTagliotsError(error) ? error.message : messageOf(error));
         }
       }),
     );
@@ -141,19 +132,19 @@ export function createViewServer(options: ViewServerOptions): ViewServer {
     return { runsDir: shownPath(runsDir, cwd), runs: listed.map(({ path: _path, ...rest }) => rest) };
   }
 
-  async function comparison(m: Modules, a: string, b: string): Promise<{ body: string; gzipped: Buffer | null }> {
+  async function comparison(a: string, b: string): Promise<{ body: string; gzipped: Buffer | null }> {
     const [pathA, pathB] = await Promise.all([needLog(a), needLog(b)]);
     const [infoA, infoB] = await Promise.all([stat(pathA), stat(pathB)]);
     const key = `${a}:${infoA.size}:${infoA.mtimeMs}|${b}:${infoB.size}:${infoB.mtimeMs}`;
     const cached = comparisons.get(key);
     if (cached) return cached;
-    const [runA, runB] = await Promise.all([m.loadRun(pathA, cwd, { digest: true }), m.loadRun(pathB, cwd, { digest: true })]);
+    const [runA, runB] = await Promise.all([loadRun(pathA, cwd, { digest: true }), loadRun(pathB, cwd, { digest: true })]);
     const body = JSON.stringify({
       runs: [
         { run: runB.run, rows: runB.rows },
         { run: runA.run, rows: runA.rows },
       ],
-      comparison: m.comparePages(runA, runB, runA.rows, runB.rows),
+      comparison: comparePages(runA, runB, runA.rows, runB.rows),
     });
     const entry = { body, gzipped: null };
     comparisons.clear();
@@ -161,33 +152,33 @@ export function createViewServer(options: ViewServerOptions): ViewServer {
     return entry;
   }
 
-  function page(m: Modules, response: ServerResponse, request: IncomingMessage, title: string, boot: PageBoot): void {
-    const nonce = m.createNonce();
-    const html = m.renderPage({ title, boot, nonce });
-    send(response, request, 200, 'text/html; charset=utf-8', html, { 'content-security-policy': m.contentSecurityPolicy(nonce, 'self') });
+  async function page(response: ServerResponse, request: IncomingMessage, title: string, boot: PageBoot): Promise<void> {
+    const { contentSecurityPolicy, createNonce, renderPage } = await (pageModule ??= import('../../report/html/page.ts'));
+    const nonce = createNonce();
+    const html = renderPage({ title, boot, nonce });
+    send(response, request, 200, 'text/html; charset=utf-8', html, { 'content-security-policy': contentSecurityPolicy(nonce, 'self') });
   }
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const lib = await (modules ??= loadModules());
     const [path = '/', query = ''] = (request.url ?? '/').split('?', 2);
     let m: RegExpExecArray | null;
-    if (path === '/') return page(lib, response, request, 'Runs · tagliots', { mode: 'server', page: 'history', runsDir: shownPath(runsDir, cwd) });
+    if (path === '/') return page(response, request, 'Runs · tagliots', { mode: 'server', page: 'history', runsDir: shownPath(runsDir, cwd) });
     if ((m = /^\/runs\/([^/]+)$/.exec(path))) {
       const id = m[1]!;
       await needLog(id);
-      return page(lib, response, request, `Run ${id.slice(0, 13)} · tagliots`, { mode: 'server', page: 'run', runId: id, pollMs: options.pollMs ?? 1000 });
+      return page(response, request, `Run ${id.slice(0, 13)} · tagliots`, { mode: 'server', page: 'run', runId: id, pollMs: options.pollMs ?? 1000 });
     }
     if ((m = /^\/compare\/([^/]+)\/([^/]+)$/.exec(path))) {
       await Promise.all([needLog(m[1]!), needLog(m[2]!)]);
-      return page(lib, response, request, `Compare ${m[1]!.slice(0, 13)} and ${m[2]!.slice(0, 13)} · tagliots`, { mode: 'server', page: 'compare', a: m[1]!, b: m[2]! });
+      return page(response, request, `Compare ${m[1]!.slice(0, 13)} and ${m[2]!.slice(0, 13)} · tagliots`, { mode: 'server', page: 'compare', a: m[1]!, b: m[2]! });
     }
-    if (path === '/api/runs') return json(response, request, JSON.stringify(await listing(lib)));
+    if (path === '/api/runs') return json(response, request, JSON.stringify(await listing()));
     if ((m = /^\/api\/runs\/([^/]+)$/.exec(path))) {
-      const run = await openLive(lib, m[1]!);
+      const run = await openLive(m[1]!);
       const { rows: builder, end } = run.followed;
       const from = Math.max(0, Number(new URLSearchParams(query).get('from') ?? 0) || 0);
       const rows = builder.rows;
-      if (from > 0) return json(response, request, JSON.stringify({ run: run.followed.facts(), rows: lib.sliceRows(rows, Math.min(from, builder.size)), from, total: builder.size }));
+      if (from > 0) return json(response, request, JSON.stringify({ run: run.followed.facts(), rows: sliceRows(rows, Math.min(from, builder.size)), from, total: builder.size }));
       let full = run.full;
       if (!full || full.size !== builder.size || full.ended !== (end !== null)) {
         full = run.full = { size: builder.size, ended: end !== null, body: JSON.stringify({ run: run.followed.facts(), rows, from, total: builder.size }), gzipped: null };
@@ -195,7 +186,7 @@ export function createViewServer(options: ViewServerOptions): ViewServer {
       return send(response, request, 200, 'application/json; charset=utf-8', full.body, {}, full);
     }
     if ((m = /^\/api\/runs\/([^/]+)\/cases\/(\d{1,9})$/.exec(path))) {
-      const run = await openLive(lib, m[1]!);
+      const run = await openLive(m[1]!);
       const number = Number(m[2]);
       const line = run.followed.caseLine(number);
       if (!line) throw new HttpError(404, `Run ${m[1]} has no case record ${number}`);
@@ -210,7 +201,7 @@ export function createViewServer(options: ViewServerOptions): ViewServer {
       }
     }
     if ((m = /^\/api\/compare\/([^/]+)\/([^/]+)$/.exec(path))) {
-      const entry = await comparison(lib, m[1]!, m[2]!);
+      const entry = await comparison(m[1]!, m[2]!);
       return send(response, request, 200, 'application/json; charset=utf-8', entry.body, {}, entry);
     }
     throw new HttpError(404, 'Not found');
